@@ -1,0 +1,1 @@
+"""GTP engines: one process, clock translation, process managers."""

@@ -1,0 +1,1 @@
+"""The OGS client library: coordinates, models, REST, realtime, live games."""
