@@ -1,0 +1,486 @@
+"""One GTP engine process, driven from asyncio.
+
+Every command carries a numeric id and a timeout; replies are matched by id, so a batch of
+commands is written at once and answered in one round trip. stdout and stderr are read by
+their own tasks from start to exit, so the engine can never block on a full pipe. A hung,
+dead or babbling engine is killed and reported as its own `EngineError`; `restart()` gives a
+fresh process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import re
+import signal
+from collections import deque
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from loguru import logger
+
+from ogsbot.gtp.errors import (
+    EngineDied,
+    EngineError,
+    EngineNotRunning,
+    EngineTimeout,
+    GTPError,
+    GTPProtocolError,
+)
+
+StderrCallback = Callable[[str], None]
+
+# A response header: '=' or '?', an optional id, then the first line of the payload.
+_RESPONSE = re.compile(r"^([=?])(\d*)(?:\s(.*))?$")
+# Everything below space except tab (which GTP turns into a space), plus DEL.
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+
+# Commands every GTP 2 engine must know; never skipped for missing from list_commands.
+REQUIRED_COMMANDS = frozenset(
+    {
+        "protocol_version",
+        "name",
+        "version",
+        "known_command",
+        "list_commands",
+        "quit",
+        "boardsize",
+        "clear_board",
+        "komi",
+        "play",
+        "genmove",
+    }
+)
+
+
+@dataclass(frozen=True)
+class GTPReply:
+    """One answered command: `ok` is False for a `?` reply, whose text is the message."""
+
+    command: str
+    ok: bool
+    text: str
+
+    def check(self) -> str:
+        """The payload, or `GTPError` for a refusal."""
+        if not self.ok:
+            raise GTPError(self.command, self.text)
+        return self.text
+
+
+@dataclass
+class _Pending:
+    command: str
+    future: asyncio.Future[GTPReply] = field(repr=False)
+
+
+def clean_command(command: str) -> str:
+    """A command as GTP wants it on the wire: no control characters, no comment, one line.
+
+    A newline inside a command would smuggle in a second, id-less command and break the
+    matching of replies, so it is refused instead of stripped.
+    """
+    if "\n" in command or "\r" in command:
+        raise ValueError(f"a GTP command must be one line: {command!r}")
+    text = _CONTROL.sub("", command.replace("\t", " ")).split("#", 1)[0].strip()
+    if not text:
+        raise ValueError(f"empty GTP command: {command!r}")
+    return text
+
+
+def _clean_line(raw: bytes) -> str:
+    """A line of engine output with CR, control characters and trailing whitespace gone."""
+    return _CONTROL.sub("", raw.decode("utf-8", "replace").replace("\t", " ")).rstrip()
+
+
+class GTPEngine:
+    """A GTP engine subprocess: start, handshake, commands with timeouts, stop, restart.
+
+    Use it as an async context manager, or call `start()` and `stop()` yourself.
+    """
+
+    def __init__(
+        self,
+        argv: Sequence[str],
+        *,
+        cwd: str | os.PathLike[str] | None = None,
+        env: Mapping[str, str] | None = None,
+        timeout: float = 60.0,
+        start_timeout: float = 60.0,
+        quit_grace: float = 5.0,
+        on_stderr: StderrCallback | None = None,
+        stderr_tail: int = 20,
+        label: str = "",
+    ) -> None:
+        if not argv:
+            raise ValueError("an engine needs a command: the argument list is empty")
+        self.argv: tuple[str, ...] = tuple(str(a) for a in argv)
+        self.cwd = cwd
+        self.env = dict(env) if env is not None else None
+        self.timeout = timeout
+        self.start_timeout = start_timeout
+        self.quit_grace = quit_grace
+        self.on_stderr = on_stderr
+        self.label = label or Path(self.argv[0]).name
+        self.name = ""
+        self.version = ""
+        self.protocol_version = ""
+        self.commands: frozenset[str] = frozenset()
+        self.kata_time_systems: frozenset[str] = frozenset()
+        self._proc: asyncio.subprocess.Process | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+        self._pending: dict[int, _Pending] = {}
+        self._next_id = 1
+        self._failure: EngineError | None = None
+        self._stderr_tail: deque[str] = deque(maxlen=stderr_tail)
+        self._log = logger.bind(engine=self.label)
+
+    # ----- lifecycle -------------------------------------------------------------------
+
+    @property
+    def running(self) -> bool:
+        """True while the process is alive and trusted with commands."""
+        return self._proc is not None and self._proc.returncode is None and self._failure is None
+
+    @property
+    def pid(self) -> int | None:
+        """The process id, or None when no process is running."""
+        return self._proc.pid if self._proc is not None else None
+
+    @property
+    def stderr_tail(self) -> list[str]:
+        """The last lines the engine wrote to stderr."""
+        return list(self._stderr_tail)
+
+    async def start(self) -> None:
+        """Spawn the process and learn who it is and which commands it knows."""
+        if self._proc is not None:
+            raise RuntimeError(f"engine {self.label} is already started")
+        self._failure = None
+        self._next_id = 1
+        self._stderr_tail.clear()
+        try:
+            proc = await asyncio.create_subprocess_exec(
+                *self.argv,
+                stdin=asyncio.subprocess.PIPE,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.PIPE,
+                cwd=self.cwd,
+                env=self.env,
+                start_new_session=True,  # our own process group: signals reach its children too
+                limit=1 << 20,
+            )
+        except OSError as exc:
+            raise EngineNotRunning(f"cannot start engine {self.argv[0]!r}: {exc}") from exc
+        self._proc = proc
+        self._tasks = [
+            asyncio.create_task(self._read_stdout(proc), name=f"gtp-stdout-{self.label}"),
+            asyncio.create_task(self._read_stderr(proc), name=f"gtp-stderr-{self.label}"),
+        ]
+        self._log.debug("started {} (pid {})", self.argv[0], proc.pid)
+        try:
+            await self._handshake()
+        except BaseException:
+            await self.stop()
+            raise
+
+    async def _handshake(self) -> None:
+        replies = await self.batch(
+            ["protocol_version", "name", "version", "list_commands"],
+            timeout=self.start_timeout,
+            check=False,
+        )
+        protocol, name, version, listed = replies
+        self.protocol_version = protocol.text if protocol.ok else ""
+        self.name = name.text if name.ok else ""
+        self.version = version.text if version.ok else ""
+        self.commands = frozenset(listed.text.split()) if listed.ok else frozenset()
+        if "kata-list_time_settings" in self.commands:
+            reply = await self.command("kata-list_time_settings", check=False)
+            self.kata_time_systems = frozenset(reply.text.split()) if reply.ok else frozenset()
+        self._log.info(
+            "engine {} {} ready: GTP {}, {} commands",
+            self.name or "?",
+            self.version.split(":", 1)[0][:40],
+            self.protocol_version or "?",
+            len(self.commands),
+        )
+
+    async def stop(self) -> None:
+        """`quit`, then SIGTERM after the grace period, then SIGKILL; always reaps the process."""
+        proc = self._proc
+        if proc is None:
+            return
+        if proc.returncode is None and self._failure is None:
+            with contextlib.suppress(EngineError, GTPError):
+                await self.command("quit", timeout=self.quit_grace)
+        for sig in (None, signal.SIGTERM, signal.SIGKILL):
+            if sig is not None:
+                self._signal(proc, sig)
+            try:
+                await asyncio.wait_for(proc.wait(), self.quit_grace)
+                break
+            except TimeoutError:
+                self._log.warning("engine did not exit in {:g} s", self.quit_grace)
+        await self._finish_tasks()
+        self._fail_pending(EngineNotRunning(f"engine {self.label} was stopped"))
+        self._proc = None
+        self._log.debug("stopped (exit code {})", proc.returncode)
+
+    async def restart(self) -> None:
+        """Replace the process with a fresh one (a dead, hung or healthy one alike)."""
+        await self.stop()
+        await self.start()
+
+    async def __aenter__(self) -> GTPEngine:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.stop()
+
+    # ----- commands --------------------------------------------------------------------
+
+    async def command(
+        self, command: str, *, timeout: float | None = None, check: bool = True
+    ) -> GTPReply:
+        """Send one command and wait for its reply; `check` raises `GTPError` on a `?`."""
+        (reply,) = await self.batch([command], timeout=timeout, check=check)
+        return reply
+
+    async def send(self, command: str, *, timeout: float | None = None) -> str:
+        """Send one command and return its payload; a `?` reply raises `GTPError`."""
+        return (await self.command(command, timeout=timeout)).text
+
+    async def batch(
+        self, commands: Sequence[str], *, timeout: float | None = None, check: bool = True
+    ) -> list[GTPReply]:
+        """Write all commands at once and wait for every reply (one round trip).
+
+        The timeout covers the whole batch. With `check`, the first refusal raises
+        `GTPError` once every reply is in, so the stream stays in step.
+        """
+        lines = [clean_command(c) for c in commands]
+        proc = self._usable(lines[0] if lines else "")
+        if not lines:
+            return []
+        loop = asyncio.get_running_loop()
+        pending: list[_Pending] = []
+        payload = []
+        for line in lines:
+            ident = self._next_id
+            self._next_id += 1
+            item = _Pending(line, loop.create_future())
+            self._pending[ident] = item
+            pending.append(item)
+            payload.append(f"{ident} {line}\n")
+        limit = self.timeout if timeout is None else timeout
+        try:
+            async with asyncio.timeout(limit):
+                await self._write(proc, "".join(payload))
+                replies = [await item.future for item in pending]
+        except TimeoutError:
+            waiting = next((p.command for p in pending if not p.future.done()), lines[-1])
+            error = EngineTimeout(waiting, limit)
+            self._log.error("{}", error)
+            self._break(error)
+            raise error from None
+        finally:
+            for item in pending:
+                if not item.future.done():
+                    item.future.cancel()
+        if check:
+            for reply in replies:
+                reply.check()
+        return replies
+
+    async def first_accepted(
+        self,
+        alternatives: Sequence[Sequence[str]],
+        *,
+        timeout: float | None = None,
+        trust_list_commands: bool = True,
+    ) -> Sequence[str]:
+        """Send the first group of commands the engine accepts in full; return that group.
+
+        A group whose first command the engine does not list is skipped (unless
+        `trust_list_commands` is off); a group with any `?` reply falls through to the next.
+        """
+        last: GTPError | None = None
+        for group in alternatives:
+            if not group:
+                continue
+            verb = group[0].split(None, 1)[0]
+            if trust_list_commands and not self.knows(verb):
+                continue
+            replies = await self.batch(group, timeout=timeout, check=False)
+            refused = next((r for r in replies if not r.ok), None)
+            if refused is None:
+                return group
+            last = GTPError(refused.command, refused.text)
+            self._log.debug("falling back after {}", last)
+        if last is not None:
+            raise last
+        raise GTPError(
+            " | ".join(g[0] for g in alternatives if g), "engine knows none of these commands"
+        )
+
+    def knows(self, command: str) -> bool:
+        """Whether the engine listed the command (required GTP commands are always known)."""
+        return command in self.commands or command in REQUIRED_COMMANDS
+
+    # ----- internals -------------------------------------------------------------------
+
+    def _usable(self, command: str) -> asyncio.subprocess.Process:
+        proc = self._proc
+        if proc is None:
+            raise EngineNotRunning(f"engine {self.label} is not running; start() it first")
+        failure = self._failure
+        if isinstance(failure, EngineDied):
+            raise EngineDied(failure.returncode, failure.stderr_tail, command)
+        if failure is not None:
+            raise EngineNotRunning(f"engine {self.label} is unusable ({failure}); restart() it")
+        return proc
+
+    async def _write(self, proc: asyncio.subprocess.Process, data: str) -> None:
+        stdin = proc.stdin
+        assert stdin is not None
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            # A dead process: the stdout reader sees EOF and fails the waiting replies.
+            stdin.write(data.encode())
+            await stdin.drain()
+
+    async def _read_stdout(self, proc: asyncio.subprocess.Process) -> None:
+        stdout = proc.stdout
+        assert stdout is not None
+        header: tuple[bool, int | None] | None = None
+        body: list[str] = []
+        while True:
+            try:
+                raw = await stdout.readline()
+            except ValueError:  # a line longer than the stream limit
+                self._break(GTPProtocolError("<a line of over 1 MiB>", self._oldest_command()))
+                return
+            if not raw:
+                break
+            line = _clean_line(raw)
+            if header is None:
+                if not line:
+                    continue
+                match = _RESPONSE.match(line)
+                if match is None:
+                    error = GTPProtocolError(line, self._oldest_command())
+                    self._log.error("{}", error)
+                    self._break(error)
+                    return
+                ok = match.group(1) == "="
+                header = (ok, int(match.group(2)) if match.group(2) else None)
+                body = [(match.group(3) or "").strip()]
+            elif line:
+                body.append(line)
+            else:
+                text = "\n".join(body[1:] if not body[0] else body)
+                if not self._deliver(header[0], header[1], text):
+                    return
+                header = None
+        code = await proc.wait()
+        await asyncio.sleep(0)  # let the stderr reader take the last lines
+        for task in self._tasks[1:]:
+            with contextlib.suppress(TimeoutError, asyncio.CancelledError):
+                await asyncio.wait_for(asyncio.shield(task), 1.0)
+        died = EngineDied(code, self.stderr_tail, self._oldest_command())
+        if self._failure is None:
+            if self._pending:
+                self._log.error("{}", died)
+            else:
+                self._log.debug("exited with code {}", code)
+        self._set_failure(died)
+
+    def _deliver(self, ok: bool, ident: int | None, text: str) -> bool:
+        if ident is None:
+            ident = next(iter(self._pending), None)
+        item = self._pending.pop(ident, None) if ident is not None else None
+        if item is None:
+            error = GTPProtocolError(f"{'=' if ok else '?'}{ident or ''} {text}", "")
+            self._log.error("unexpected reply id: {}", error)
+            self._break(error)
+            return False
+        if not item.future.done():
+            item.future.set_result(GTPReply(item.command, ok, text))
+        return True
+
+    async def _read_stderr(self, proc: asyncio.subprocess.Process) -> None:
+        stderr = proc.stderr
+        assert stderr is not None
+        partial = b""
+        while True:
+            chunk = await stderr.read(65536)
+            if not chunk:
+                break
+            lines = (partial + chunk).split(b"\n")
+            partial = lines.pop()
+            if len(partial) > 65536:  # a runaway line: hand it over in pieces
+                lines.append(partial)
+                partial = b""
+            for raw in lines:
+                self._stderr_line(_clean_line(raw))
+        if partial:
+            self._stderr_line(_clean_line(partial))
+
+    def _stderr_line(self, line: str) -> None:
+        if not line:
+            return
+        self._stderr_tail.append(line)
+        if self.on_stderr is not None:
+            try:
+                self.on_stderr(line)
+            except Exception:
+                self._log.exception("stderr callback failed on {!r}", line)
+
+    def _oldest_command(self) -> str:
+        first = next(iter(self._pending.values()), None)
+        return first.command if first is not None else ""
+
+    def _set_failure(self, error: EngineError) -> None:
+        if self._failure is None:
+            self._failure = error
+        self._fail_pending(error)
+
+    def _fail_pending(self, error: EngineError) -> None:
+        pending, self._pending = self._pending, {}
+        for item in pending.values():
+            if not item.future.done():
+                item.future.set_exception(error)
+                item.future.exception()  # consumed here; whoever awaits still sees it
+
+    def _break(self, error: EngineError) -> None:
+        """Kill a process that can no longer be trusted and fail whatever waits on it."""
+        self._set_failure(error)
+        if self._proc is not None:
+            self._signal(self._proc, signal.SIGKILL)
+
+    def _signal(self, proc: asyncio.subprocess.Process, sig: signal.Signals) -> None:
+        if proc.returncode is not None:
+            return
+        try:
+            os.killpg(proc.pid, sig)
+        except (ProcessLookupError, PermissionError):
+            with contextlib.suppress(ProcessLookupError):
+                proc.send_signal(sig)
+
+    async def _finish_tasks(self) -> None:
+        tasks, self._tasks = self._tasks, []
+        current = asyncio.current_task()
+        for task in tasks:
+            if task is current:
+                continue
+            try:
+                await asyncio.wait_for(task, 2.0)
+            except TimeoutError:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+            except Exception:
+                self._log.exception("engine reader failed")
