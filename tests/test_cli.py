@@ -8,7 +8,10 @@ import ogsbot
 
 def test_version() -> None:
     out = subprocess.run(
-        [sys.executable, "-m", "ogsbot.cli", "--version"], capture_output=True, text=True, check=True
+        [sys.executable, "-m", "ogsbot.cli", "--version"],
+        capture_output=True,
+        text=True,
+        check=True,
     )
     assert out.stdout.strip() == f"ogsbot {ogsbot.__version__}"
     assert ogsbot.__version__ == "0.1.0"
