@@ -28,7 +28,9 @@ from ogsbot.gtp.errors import (
     EngineTimeout,
     GTPError,
     GTPProtocolError,
+    IllegalMove,
 )
+from ogsbot.ogs.coords import RESIGN, GtpMove, Point, parse_gtp_move
 
 StderrCallback = Callable[[str], None]
 
@@ -326,6 +328,35 @@ class GTPEngine:
         raise GTPError(
             " | ".join(g[0] for g in alternatives if g), "engine knows none of these commands"
         )
+
+    async def genmove(
+        self,
+        color: str,
+        *,
+        width: int,
+        height: int | None = None,
+        legal: Callable[[Point], bool] | None = None,
+        timeout: float | None = None,
+        verb: str = "genmove",
+    ) -> GtpMove:
+        """Ask for a move: a point (x, y), None for a pass or `RESIGN`.
+
+        A reply that is not a vertex of this board, or that `legal` rejects, raises
+        `IllegalMove` and kills the engine: its position no longer matches the game's.
+        """
+        command = f"{verb} {color}"
+        reply = await self.send(command, timeout=timeout)
+        try:
+            move = parse_gtp_move(reply, width, height)
+        except ValueError as exc:
+            error = IllegalMove(command, reply, str(exc))
+        else:
+            if move is None or move is RESIGN or legal is None or legal(move):
+                return move
+            error = IllegalMove(command, reply, "the move is not legal in this position")
+        self._log.error("{}", error)
+        self._break(error)
+        raise error
 
     def knows(self, command: str) -> bool:
         """Whether the engine listed the command (required GTP commands are always known)."""

@@ -60,3 +60,17 @@ class GTPProtocolError(EngineError):
         super().__init__(f"engine wrote output that is not GTP{during}: {line[:200]!r}")
         self.line = line
         self.command = command
+
+
+class IllegalMove(EngineError):
+    """The engine chose a move that is not a vertex, or not legal; it has been killed.
+
+    Its idea of the position now differs from the game's, so it must be restarted and the
+    position replayed before it can be trusted again.
+    """
+
+    def __init__(self, command: str, reply: str, reason: str) -> None:
+        super().__init__(f"engine answered {command!r} with {reply!r}: {reason}")
+        self.command = command
+        self.reply = reply
+        self.reason = reason

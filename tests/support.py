@@ -1,0 +1,83 @@
+"""Shared helpers for tests that drive real engines."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+from sgfmill import boards
+
+from ogsbot.gtp.engine import GTPEngine
+from ogsbot.ogs.coords import RESIGN, GtpMove, Point, xy_to_gtp, xy_to_sgf
+
+ROOT = Path(__file__).resolve().parent.parent
+RANDOMGO = ROOT / "engines" / "randomgo.py"
+
+
+def gnugo_path() -> str:
+    """GNU Go's binary; Debian puts it in /usr/games, which root's PATH lacks."""
+    found = shutil.which("gnugo") or shutil.which("gnugo", path="/usr/games")
+    assert found, "GNU Go is not installed: run scripts/test, which installs Debian's gnugo"
+    return found
+
+
+def gnugo_argv(seed: int = 1, level: int = 1) -> list[str]:
+    return [gnugo_path(), "--mode", "gtp", "--level", str(level), "--seed", str(seed)]
+
+
+def randomgo_argv(seed: int = 1, *extra: str) -> list[str]:
+    return [sys.executable, str(RANDOMGO), "--seed", str(seed), *extra]
+
+
+class Referee:
+    """A square board checked with sgfmill: occupied points, suicide and simple ko."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.board = boards.Board(size)
+        self.ko: tuple[int, int] | None = None
+
+    def legal(self, color: str, point: Point) -> bool:
+        """Whether `color` may play at `point`, tried on a copy of the board."""
+        rowcol = xy_to_sgf(point, self.size)
+        assert rowcol is not None
+        if self.board.get(*rowcol) is not None or rowcol == self.ko:
+            return False
+        trial = self.board.copy()
+        trial.play(*rowcol, color.lower()[0])
+        return trial.get(*rowcol) is not None
+
+    def play(self, color: str, move: Point | None) -> None:
+        if move is None:
+            self.ko = None
+            return
+        assert self.legal(color, move), f"{color} {xy_to_gtp(move, self.size)} is illegal"
+        rowcol = xy_to_sgf(move, self.size)
+        assert rowcol is not None
+        self.ko = self.board.play(*rowcol, color.lower()[0])
+
+
+async def play_game(
+    black: GTPEngine, white: GTPEngine, size: int = 9, max_moves: int = 400
+) -> list[GtpMove]:
+    """A whole game between two engines, every move checked legal; ends at two passes."""
+    referee = Referee(size)
+    for engine in (black, white):
+        await engine.batch([f"boardsize {size}", "clear_board", "komi 7"])
+    moves: list[GtpMove] = []
+    players = {"B": black, "W": white}
+    color = "B"
+    while len(moves) < max_moves:
+        engine = players[color]
+        move = await engine.genmove(color, width=size, legal=lambda p, c=color: referee.legal(c, p))
+        moves.append(move)
+        if move is RESIGN:
+            break
+        referee.play(color, move)
+        other = players["W" if color == "B" else "B"]
+        await other.send(f"play {color} {xy_to_gtp(move, size)}")
+        if len(moves) >= 2 and moves[-1] is None and moves[-2] is None:
+            break
+        color = "W" if color == "B" else "B"
+    return moves
