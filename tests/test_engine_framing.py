@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from support import gnugo_argv
 
 from ogsbot.gtp.engine import GTPEngine, GTPReply, clean_command
 from ogsbot.gtp.errors import (
@@ -20,6 +19,8 @@ from ogsbot.gtp.errors import (
     GTPError,
     GTPProtocolError,
 )
+
+from support import gnugo_argv
 
 SCRIPTED = Path(__file__).parent / "data" / "scripted_engine.py"
 
