@@ -1,16 +1,17 @@
 #!/usr/bin/env python3
 """randomgo: a tiny GTP 2 engine that plays uniformly random legal moves.
 
-It exists for tests and demonstrations: it starts in a few tens of milliseconds, plays instantly,
+It exists for tests and demonstrations: it starts in about 0.1 s, plays in milliseconds,
 is deterministic with ``--seed`` and can misbehave on purpose (crash, hang, illegal move, garbage
 reply, slow replies, stderr noise) so that a GTP client's error handling can be exercised.
 
-Run it as ``python engines/randomgo.py [options]`` with an interpreter that has sgfmill.
-It imports nothing from ogsbot.
+Run it as ``python3 engines/randomgo.py [options]``: it needs nothing but the standard library
+(Python 3.11+) and imports nothing from ogsbot.
 
 Rules: simple ko, no suicide, area scoring with komi, every stone counted alive. genmove picks a
 uniformly random legal move among those that do not fill one of the mover's own single-point
-eyes, and passes when there is none.
+eyes and do not repeat an earlier whole-board position (without that, capture cycles can make a
+random game endless), and passes when there is none.
 
 Options (see ``--help``):
 
@@ -40,15 +41,15 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import random
 import re
 import sys
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import NoReturn, TextIO
-
-from sgfmill import boards, common
 
 NAME = "randomgo"
 VERSION = "1.0"
@@ -57,7 +58,10 @@ MAX_SIZE = 25
 COLUMNS = "ABCDEFGHJKLMNOPQRSTUVWXYZ"  # GTP columns: no I
 
 Point = tuple[int, int]
-"""An sgfmill point: (row, col), row 0 is the bottom line (GTP row 1), col 0 is column A."""
+"""A point as sgfmill has it: (row, col); row 0 is the bottom line (GTP row 1), col 0 is A."""
+
+Key = tuple[tuple[str | None, ...], ...]
+"""A whole-board position (the stones only), for repetition checks."""
 
 MISBEHAVIOURS = ("crash", "hang", "illegal", "garbage")
 
@@ -85,15 +89,29 @@ def parse_misbehaviour(text: str) -> Misbehaviour:
 
 
 def format_point(point: Point | None) -> str:
-    """GTP vertex of an sgfmill point; ``pass`` for None."""
+    """GTP vertex of a point; ``pass`` for None."""
     if point is None:
         return "pass"
     row, col = point
     return f"{COLUMNS[col]}{row + 1}"
 
 
+def parse_vertex(text: str, size: int) -> Point | None:
+    """A GTP vertex (any case) on a board of this size; None for pass; else GtpError."""
+    match = re.fullmatch(r"([A-HJ-Za-hj-z])(\d{1,2})", text)
+    if match is None:
+        if text.lower() == "pass":
+            return None
+        raise GtpError("invalid color or coordinate")
+    col = COLUMNS.index(match.group(1).upper())
+    row = int(match.group(2)) - 1
+    if not (0 <= row < size and col < size):
+        raise GtpError("invalid color or coordinate")
+    return (row, col)
+
+
 def parse_colour(text: str) -> str:
-    """``b``/``black``/``w``/``white`` (any case) -> sgfmill colour ``'b'`` or ``'w'``."""
+    """``b``/``black``/``w``/``white`` (any case) -> ``'b'`` or ``'w'``."""
     lowered = text.lower()
     if lowered in ("b", "black"):
         return "b"
@@ -152,10 +170,14 @@ def sorted_for_reply(points: Iterable[Point]) -> list[Point]:
 
 @dataclass
 class Position:
-    """A board with simple ko and capture counts (sgfmill's Board has neither ko nor suicide)."""
+    """A square board with captures, simple ko and capture counts.
+
+    ``grid[row][col]`` is ``'b'``, ``'w'`` or None, with sgfmill's orientation (row 0 at the
+    bottom); the tests cross-check this model against sgfmill.
+    """
 
     size: int
-    board: boards.Board
+    grid: list[list[str | None]]
     ko_point: Point | None = None
     ko_colour: str | None = None  # the colour that may not play at ko_point
     captures: dict[str, int] = field(default_factory=lambda: {"b": 0, "w": 0})
@@ -163,18 +185,35 @@ class Position:
     @classmethod
     def empty(cls, size: int) -> Position:
         """An empty board of the given size."""
-        return cls(size, boards.Board(size))
+        return cls(size, [[None] * size for _ in range(size)])
 
     def copy(self) -> Position:
-        """An independent copy (for undo)."""
+        """An independent copy (for undo and trial moves)."""
         return Position(
-            self.size, self.board.copy(), self.ko_point, self.ko_colour, dict(self.captures)
+            self.size,
+            [row[:] for row in self.grid],
+            self.ko_point,
+            self.ko_colour,
+            dict(self.captures),
         )
+
+    def points(self) -> list[Point]:
+        """All points, bottom row first."""
+        return [(row, col) for row in range(self.size) for col in range(self.size)]
+
+    def key(self) -> Key:
+        """The stones on the board, hashable."""
+        return tuple(tuple(row) for row in self.grid)
+
+    def key_after(self, colour: str, point: Point) -> Key:
+        """The stones after ``colour`` plays the legal move ``point`` (self is unchanged)."""
+        trial = self.copy()
+        trial.play(colour, point)
+        return trial.key()
 
     def get(self, point: Point) -> str | None:
         """``'b'``, ``'w'`` or None."""
-        colour: str | None = self.board.board[point[0]][point[1]]
-        return colour
+        return self.grid[point[0]][point[1]]
 
     def neighbours(self, point: Point) -> list[Point]:
         """Orthogonal neighbours on the board."""
@@ -210,15 +249,13 @@ class Position:
         """Every group on the board as (colour, points), in board order."""
         seen: set[Point] = set()
         result = []
-        for row in range(self.size - 1, -1, -1):
-            for col in range(self.size):
-                point = (row, col)
-                colour = self.get(point)
-                if colour is None or point in seen:
-                    continue
-                group, _ = self.group_and_liberties(point)
-                seen |= group
-                result.append((colour, sorted_for_reply(group)))
+        for point in sorted_for_reply(self.points()):
+            colour = self.get(point)
+            if colour is None or point in seen:
+                continue
+            group, _ = self.group_and_liberties(point)
+            seen |= group
+            result.append((colour, sorted_for_reply(group)))
         return result
 
     def illegality(self, colour: str, point: Point) -> str | None:
@@ -244,28 +281,61 @@ class Position:
 
     def play(self, colour: str, point: Point | None) -> None:
         """Play a legal move (or pass, None): captures, ko and capture counts are updated."""
+        self.ko_point = self.ko_colour = None
         if point is None:
-            self.ko_point = self.ko_colour = None
             return
         opponent = "w" if colour == "b" else "b"
-        before = self.count(opponent)
-        ko: Point | None = self.board.play(point[0], point[1], colour)
-        self.captures[colour] += before - self.count(opponent)
-        self.ko_point = ko
-        self.ko_colour = opponent if ko is not None else None
+        self.grid[point[0]][point[1]] = colour
+        captured: set[Point] = set()
+        for neighbour in self.neighbours(point):
+            if self.get(neighbour) == opponent and neighbour not in captured:
+                group, liberties = self.group_and_liberties(neighbour)
+                if not liberties:
+                    captured |= group
+        for row, col in captured:
+            self.grid[row][col] = None
+        self.captures[colour] += len(captured)
+        if len(captured) == 1:
+            group, liberties = self.group_and_liberties(point)
+            if len(group) == 1 and liberties == captured:
+                (self.ko_point,) = captured
+                self.ko_colour = opponent
 
-    def count(self, colour: str) -> int:
-        """Number of stones of ``colour`` on the board."""
-        return sum(row.count(colour) for row in self.board.board)
+    def stones(self) -> list[Point]:
+        """The occupied points, bottom row first."""
+        return [p for p in self.points() if self.get(p) is not None]
 
     def is_empty(self) -> bool:
         """True if there is no stone on the board."""
-        return self.count("b") + self.count("w") == 0
+        return not any(any(row) for row in self.grid)
 
     def area_score(self) -> int:
-        """Black area minus white area, every stone alive."""
-        score: int = self.board.area_score()
-        return score
+        """Black area minus white area, every stone alive (empty regions count for the colour
+        that alone borders them)."""
+        score = {"b": 0, "w": 0}
+        seen: set[Point] = set()
+        for point in self.points():
+            colour = self.get(point)
+            if colour is not None:
+                score[colour] += 1
+                continue
+            if point in seen:
+                continue
+            region = {point}
+            borders: set[str] = set()
+            stack = [point]
+            while stack:
+                for neighbour in self.neighbours(stack.pop()):
+                    value = self.get(neighbour)
+                    if value is not None:
+                        borders.add(value)
+                    elif neighbour not in region:
+                        region.add(neighbour)
+                        stack.append(neighbour)
+            seen |= region
+            if len(borders) == 1:
+                score[borders.pop()] += len(region)
+        return score["b"] - score["w"]
 
     def render(self) -> list[str]:
         """An ASCII diagram, one line per row, with no blank lines."""
@@ -313,7 +383,11 @@ class Engine:
         self.out = out
         self.err = err
         self.position = Position.empty(19)
-        self.history: list[Position] = []
+        # undo stack: the position before each play/genmove, and the position key it added
+        self.history: list[tuple[Position, Key | None]] = []
+        # how often each position occurred since clear_board (genmove never repeats one)
+        self.seen: Counter[Key] = Counter()
+        self.reset_history()
         self.komi = 0.0
         self.time_settings = TimeSettings()
         self.time_left: dict[str, tuple[int, int]] = {}
@@ -414,13 +488,13 @@ class Engine:
         if not MIN_SIZE <= size <= MAX_SIZE or any(s != size for s in sizes):
             raise GtpError("unacceptable size")
         self.position = Position.empty(size)
-        self.history.clear()
+        self.reset_history()
         return ""
 
     def cmd_clear_board(self, args: list[str]) -> str:
         """Empty the board, forget captures and history."""
         self.position = Position.empty(self.position.size)
-        self.history.clear()
+        self.reset_history()
         return ""
 
     def cmd_komi(self, args: list[str]) -> str:
@@ -438,11 +512,7 @@ class Engine:
 
     def parse_vertex(self, text: str) -> Point | None:
         """A GTP vertex on this board (None for pass); GtpError otherwise (resign included)."""
-        try:
-            point: Point | None = common.move_from_vertex(text, self.position.size)
-        except ValueError:
-            raise GtpError("invalid color or coordinate") from None
-        return point
+        return parse_vertex(text, self.position.size)
 
     def cmd_play(self, args: list[str]) -> str:
         """Play a legal move or a pass."""
@@ -455,23 +525,43 @@ class Engine:
         point = self.parse_vertex(args[1])
         if point is not None and self.position.illegality(colour, point) is not None:
             raise GtpError("illegal move")
-        self.history.append(self.position.copy())
-        self.position.play(colour, point)
+        self.record_and_play(colour, point)
         return ""
 
+    def reset_history(self) -> None:
+        """Forget undo and repetition history; the current position is the first one."""
+        self.history.clear()
+        self.seen = Counter([self.position.key()])
+
+    def record_and_play(self, colour: str, point: Point | None) -> None:
+        """Play a legal move, keeping what undo and the repetition check need."""
+        before = self.position.copy()
+        self.position.play(colour, point)
+        added = None if point is None else self.position.key()
+        if added is not None:
+            self.seen[added] += 1
+        self.history.append((before, added))
+
     def choose_move(self, colour: str) -> Point | None:
-        """A uniformly random legal move that does not fill an own eye; None to pass."""
+        """A uniformly random legal move that does not fill an own eye; None to pass.
+
+        Moves that would repeat an earlier whole-board position are skipped too (positional
+        superko), otherwise long capture cycles could make a random game last forever.
+        """
         position = self.position
-        empty: list[Point] = [p for p in position.board.board_points if position.get(p) is None]
+        empty = [p for p in position.points() if position.get(p) is None]
         self.rng.shuffle(empty)
         for point in empty:
             if position.is_own_eye(colour, point):
                 continue
-            if position.illegality(colour, point) is None:
-                return point
+            if position.illegality(colour, point) is not None:
+                continue
+            if self.seen[position.key_after(colour, point)] > 0:
+                continue
+            return point
         return None
 
-    def misbehave(self, colour: str) -> str | None:
+    def misbehave(self) -> str | None:
         """Apply the fault planned for this move-generating command, if any.
 
         Returns the vertex to reply for ``illegal``, ``""`` when the reply was already written
@@ -490,9 +580,9 @@ class Engine:
             self.out.flush()
             return ""
         # illegal
-        occupied = self.position.board.list_occupied_points()
+        occupied = self.position.stones()
         if occupied:
-            return format_point(min(p for _, p in occupied))
+            return format_point(occupied[0])
         return f"A{self.position.size + 1}"
 
     def generate(self, colour_text: list[str], play: bool) -> str | None:
@@ -508,7 +598,7 @@ class Engine:
             self.chat(f"randomgo: genmove {colour} #{self.genmove_count}")
         if self.delay > 0:
             time.sleep(self.delay)
-        faulty = self.misbehave(colour)
+        faulty = self.misbehave()
         if faulty == "":
             return None
         if faulty is not None:
@@ -521,8 +611,7 @@ class Engine:
                 f"PV {format_point(point)}"
             )
         if play:
-            self.history.append(self.position.copy())
-            self.position.play(colour, point)
+            self.record_and_play(colour, point)
         return format_point(point)
 
     def cmd_genmove(self, args: list[str]) -> str:
@@ -543,7 +632,9 @@ class Engine:
         """Take back the last play/genmove."""
         if not self.history:
             raise GtpError("cannot undo")
-        self.position = self.history.pop()
+        self.position, added = self.history.pop()
+        if added is not None:
+            self.seen[added] -= 1
         return ""
 
     def cmd_time_settings(self, args: list[str]) -> str:
@@ -585,9 +676,9 @@ class Engine:
     def place_handicap(self, points: list[Point]) -> str:
         """Put black stones on an empty board; reply with their vertices."""
         for row, col in points:
-            self.position.board.play(row, col, "b")
+            self.position.grid[row][col] = "b"
         self.position.ko_point = self.position.ko_colour = None
-        self.history.clear()
+        self.reset_history()
         return " ".join(format_point(p) for p in sorted_for_reply(points))
 
     def cmd_fixed_handicap(self, args: list[str]) -> str:
@@ -616,7 +707,7 @@ class Engine:
                 break
             except GtpError:
                 continue
-        rest = [p for p in self.position.board.board_points if p not in points]
+        rest = [p for p in self.position.points() if p not in points]
         points += self.rng.sample(rest, count - len(points))
         return self.place_handicap(points)
 
@@ -740,7 +831,11 @@ def main(argv: list[str] | None = None) -> int:
             engine.handle(text)
             if engine.finished:
                 break
-    except (BrokenPipeError, KeyboardInterrupt):
+    except BrokenPipeError:
+        # the client went away: exit quietly (no "Exception ignored" at interpreter shutdown)
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    except KeyboardInterrupt:
         return 0
     finally:
         if log is not None:
