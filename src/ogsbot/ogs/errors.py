@@ -1,0 +1,86 @@
+"""Typed OGS errors: each carries what was asked and what the server said, never a secret.
+
+Nothing in the client swallows these. Messages are built from the method, the path (never
+the query string or body, where credentials travel) and the server's own message, which
+`redact` cleans of any secret the client knows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+
+def redact(text: str, secrets: Iterable[str]) -> str:
+    """`text` with every known secret (of four characters or more) replaced by ***."""
+    for secret in secrets:
+        if secret and len(secret) >= 4:
+            text = text.replace(secret, "***")
+    return text
+
+
+class OGSError(Exception):
+    """Anything that went wrong talking to OGS."""
+
+
+class OGSRequestError(OGSError):
+    """A REST call failed: HTTP status (0 when no response came), method, path, message."""
+
+    def __init__(self, status: int, method: str, path: str, message: str) -> None:
+        where = f"{method} {path}"
+        what = f"HTTP {status}" if status else "no response"
+        super().__init__(f"{where} failed: {what}: {message}" if message else f"{where}: {what}")
+        self.status = status
+        self.method = method
+        self.path = path
+        self.message = message
+
+
+class OGSAuthError(OGSRequestError):
+    """401/403, or a login that was refused: wrong API key, password or expired token."""
+
+
+class OGSNotFound(OGSRequestError):
+    """404: the player, game or challenge does not exist (any more)."""
+
+
+class OGSRateLimited(OGSRequestError):
+    """429 after every retry; `retry_after` is what the server last asked for, in seconds."""
+
+    def __init__(
+        self, status: int, method: str, path: str, message: str, retry_after: float | None
+    ) -> None:
+        super().__init__(status, method, path, message)
+        self.retry_after = retry_after
+
+
+class OGSServerError(OGSRequestError):
+    """5xx after every retry."""
+
+
+class OGSConnectionError(OGSRequestError):
+    """No response at all after every retry: refused, reset, DNS, or a timeout."""
+
+
+class OGSRealtimeError(OGSError):
+    """The realtime server answered a request with an error, or never answered."""
+
+    def __init__(self, command: str, code: str, message: str) -> None:
+        super().__init__(f"{command}: {code}: {message}" if code else f"{command}: {message}")
+        self.command = command
+        self.code = code
+        self.message = message
+
+
+class OGSRealtimeTimeout(OGSRealtimeError):
+    """A realtime request got no reply in time."""
+
+    def __init__(self, command: str, timeout: float) -> None:
+        super().__init__(command, "timeout", f"no reply within {timeout:g} s")
+        self.timeout = timeout
+
+
+class OGSNotConnected(OGSRealtimeError):
+    """A request needs a live connection and there is none (closed, or never opened)."""
+
+    def __init__(self, command: str, reason: str = "not connected") -> None:
+        super().__init__(command, "not_connected", reason)

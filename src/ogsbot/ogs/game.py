@@ -1,0 +1,390 @@
+"""A live OGS game: joined with `game/connect`, its state kept from the server's events.
+
+`Game` holds the gamedata, the moves (duplicates dropped by move number; a gap or a move our
+board refuses makes it ask for fresh gamedata), a board with captures, the clock, the phase
+and the outcome. It re-joins by itself after every reconnect. Actions take moves in any of the
+forms a user has at hand: GTP ("D4"), OGS ("dd"), a point (x, y), or None / "pass".
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import re
+from collections.abc import Callable
+from typing import Any
+
+from loguru import logger
+
+from ogsbot.ogs.board import Color, GameState, IllegalMoveError, ruleset
+from ogsbot.ogs.coords import RESIGN, Point, parse_gtp_move, unpack_ogs, xy_to_ogs
+from ogsbot.ogs.errors import OGSError
+from ogsbot.ogs.models import ChatLine, Clock, GameData, Move
+from ogsbot.ogs.realtime import Realtime
+
+GameHandler = Callable[["Game", str, Any], Any]  # (game, event suffix, data)
+MoveInput = str | Point | None
+
+_OGS_MOVE = re.compile(r"[a-y]{2}")
+CHAT_CHANNELS = ("main", "malkovich", "personal", "hidden")
+
+
+def _board_color(color: str) -> Color:
+    return "b" if color.startswith("b") else "w"
+
+
+class GameError(OGSError):
+    """A game action that cannot be sent (bad move text, game not joined yet...)."""
+
+
+class Game:
+    """One game followed live on a `Realtime` connection."""
+
+    def __init__(
+        self,
+        realtime: Realtime,
+        game_id: int,
+        *,
+        chat: bool = False,
+        on_event: GameHandler | None = None,
+    ) -> None:
+        self.realtime = realtime
+        self.game_id = int(game_id)
+        self.chat_enabled = chat
+        self.gamedata: GameData | None = None
+        self.state: GameState | None = None
+        self.clock: Clock | None = None
+        self.phase = ""
+        self.removed = ""
+        self.chat_lines: list[ChatLine] = []
+        self.undo_requested: int | None = None
+        self.last_error = ""
+        self.gamedata_count = 0  # how many gamedata objects arrived (resyncs included)
+        self._handlers: list[GameHandler] = [on_event] if on_event is not None else []
+        self._unsubscribe: list[Callable[[], None]] = []
+        self._changed = asyncio.Event()  # replaced after each event: waiters wake up
+        self.joined = False
+        self._tasks: set[asyncio.Future[Any]] = set()
+
+    # ----- joining ------------------------------------------------------------------------
+
+    async def connect(self, timeout: float = 30.0) -> Game:
+        """Join the game and wait for its gamedata; re-joins after every reconnect."""
+        if not self.joined:
+            self.joined = True
+            prefix = f"game/{self.game_id}/"
+            self._unsubscribe = [
+                self.realtime.on_prefix(prefix, self._on_event),
+                self.realtime.on_connect(self._send_connect),
+            ]
+            self._send_connect()
+        await self.wait_for(lambda g: g.gamedata is not None, timeout)
+        return self
+
+    def _send_connect(self) -> None:
+        self.realtime.send("game/connect", {"game_id": self.game_id, "chat": self.chat_enabled})
+
+    def resync(self) -> None:
+        """Ask the server for fresh gamedata (what a gap in the moves calls for)."""
+        logger.info("game {}: asking for fresh gamedata", self.game_id)
+        self._send_connect()
+
+    def disconnect(self) -> None:
+        """Leave the game: no more events, no re-join."""
+        if self.joined:
+            self.realtime.send("game/disconnect", {"game_id": self.game_id})
+        for undo in self._unsubscribe:
+            with contextlib.suppress(ValueError):
+                undo()
+        self._unsubscribe = []
+        self.joined = False
+
+    def add_handler(self, handler: GameHandler) -> Callable[[], None]:
+        """Call `handler(game, event, data)` after each event has updated the game."""
+        self._handlers.append(handler)
+        return lambda: self._handlers.remove(handler)
+
+    async def wait_for(
+        self, predicate: Callable[[Game], bool], timeout: float | None = None
+    ) -> None:
+        """Wait until `predicate(game)` holds (checked after every event)."""
+        async with asyncio.timeout(timeout):
+            while not predicate(self):
+                await self._changed.wait()
+
+    async def next_event(self, timeout: float | None = None) -> None:
+        """Wait for the next event of this game, whatever it is."""
+        await asyncio.wait_for(self._changed.wait(), timeout)
+
+    # ----- what the game is now ------------------------------------------------------------
+
+    @property
+    def my_id(self) -> int:
+        return int(self.realtime.user.get("id", 0))
+
+    @property
+    def my_color(self) -> str | None:
+        """ "black" or "white" for the logged-in player, None for a spectator."""
+        return self.gamedata.color_of(self.my_id) if self.gamedata else None
+
+    @property
+    def moves(self) -> tuple[Move, ...]:
+        return self.gamedata.moves if self.gamedata else ()
+
+    @property
+    def move_number(self) -> int:
+        return len(self.moves)
+
+    @property
+    def to_move(self) -> str | None:
+        """ "black" or "white": whose turn it is (free handicap placement included)."""
+        if self.gamedata is None:
+            return None
+        if self.clock is not None and self.clock.current_player:
+            color = self.gamedata.color_of(self.clock.current_player)
+            if color is not None:
+                return color
+        return self.gamedata.to_move()
+
+    @property
+    def my_turn(self) -> bool:
+        return self.phase == "play" and self.to_move is not None and self.to_move == self.my_color
+
+    @property
+    def finished(self) -> bool:
+        return self.phase == "finished"
+
+    @property
+    def outcome(self) -> str:
+        return self.gamedata.outcome if self.gamedata else ""
+
+    @property
+    def winner(self) -> int | str | None:
+        return self.gamedata.winner if self.gamedata else None
+
+    # ----- events ------------------------------------------------------------------------
+
+    def _on_event(self, name: str, data: Any) -> None:
+        suffix = name[len(f"game/{self.game_id}/") :]
+        try:
+            handled = self._apply(suffix, data)
+        except (ValueError, TypeError, KeyError) as exc:
+            logger.warning("game {}: malformed {} event skipped: {}", self.game_id, suffix, exc)
+            return
+        if handled:
+            for handler in list(self._handlers):
+                try:
+                    result = handler(self, suffix, data)
+                    if asyncio.iscoroutine(result):
+                        task = asyncio.ensure_future(result)
+                        self._tasks.add(task)
+                        task.add_done_callback(self._tasks.discard)
+                        task.add_done_callback(_log_task_failure)
+                except Exception:
+                    logger.exception("game {}: handler failed on {}", self.game_id, suffix)
+        self._notify()
+
+    def _notify(self) -> None:
+        changed, self._changed = self._changed, asyncio.Event()
+        changed.set()
+
+    def _apply(self, suffix: str, data: Any) -> bool:
+        """Update the state from one event; False for a duplicate that changes nothing."""
+        if suffix == "gamedata":
+            self._set_gamedata(GameData.from_json(data))
+        elif suffix == "move":
+            return self._on_move(data)
+        elif suffix == "clock":
+            self.clock = Clock.from_json(data)
+        elif suffix == "phase":
+            self.phase = str(data)
+        elif suffix == "removed_stones":
+            if isinstance(data, dict):
+                self.removed = str(data.get("all_removed", data.get("stones", "")))
+        elif suffix == "undo_requested":
+            self.undo_requested = int(data["move_number"] if isinstance(data, dict) else data)
+        elif suffix == "undo_canceled":
+            self.undo_requested = None
+        elif suffix == "undo_accepted":
+            self._on_undo(int(data["move_number"] if isinstance(data, dict) else data))
+        elif suffix == "chat":
+            self.chat_lines.append(ChatLine.from_json(data))
+        elif suffix == "error":
+            self.last_error = str(data)
+            logger.warning("game {}: server error: {}", self.game_id, self.last_error)
+        return True
+
+    def _set_gamedata(self, gamedata: GameData) -> None:
+        self.gamedata = gamedata
+        self.gamedata_count += 1
+        self.phase = gamedata.phase
+        self.removed = gamedata.removed
+        if gamedata.clock is not None:
+            self.clock = gamedata.clock
+        self.state = self._replay(gamedata)
+
+    def _replay(self, gamedata: GameData) -> GameState | None:
+        """The board after every move, or None if our rules model disagrees with the server."""
+        w, h = gamedata.width, gamedata.height
+        try:
+            rules = ruleset(gamedata.rules or "japanese")
+        except ValueError:
+            rules = ruleset("japanese")
+        for attempt in (rules, dataclasses.replace(rules, ko_rule="simple", suicide_allowed=True)):
+            state = GameState(
+                w,
+                h,
+                attempt,
+                black=unpack_ogs(gamedata.initial_state_black, w, h),
+                white=unpack_ogs(gamedata.initial_state_white, w, h),
+                to_move=_board_color(gamedata.initial_player),
+            )
+            try:
+                for color, move in zip(gamedata.move_colors(), gamedata.moves, strict=True):
+                    state.play(_board_color(color), move.point)
+            except IllegalMoveError as exc:
+                logger.warning(
+                    "game {}: server moves break our {} model: {}", self.game_id, attempt.name, exc
+                )
+                continue
+            return state
+        return None
+
+    def _on_move(self, data: Any) -> bool:
+        if self.gamedata is None:
+            self.resync()
+            return False
+        number = int(data["move_number"])
+        move = Move.from_json(data["move"])
+        have = len(self.gamedata.moves)
+        if number <= have:
+            logger.debug("game {}: duplicate move {} dropped", self.game_id, number)
+            return False
+        if number > have + 1:
+            logger.warning("game {}: move {} arrived after {}: resync", self.game_id, number, have)
+            self.resync()
+            return False
+        gamedata = self.gamedata.with_move(move)
+        color = gamedata.move_colors()[-1]
+        if self.state is not None:
+            try:
+                self.state.play(_board_color(color), move.point)
+            except IllegalMoveError as exc:
+                logger.warning(
+                    "game {}: move {} refused by our board ({}): resync", self.game_id, number, exc
+                )
+                self.gamedata = gamedata
+                self.state = self._replay(gamedata)
+                return True
+        self.gamedata = gamedata
+        self.undo_requested = None
+        return True
+
+    def _on_undo(self, move_number: int) -> None:
+        self.undo_requested = None
+        if self.gamedata is None or move_number != len(self.gamedata.moves):
+            return
+        self.gamedata = dataclasses.replace(self.gamedata, moves=self.gamedata.moves[:-1])
+        if self.state is not None and self.state.move_number:
+            self.state.undo()
+
+    # ----- actions -------------------------------------------------------------------------
+
+    def _size(self) -> tuple[int, int]:
+        if self.gamedata is None:
+            raise GameError(f"game {self.game_id}: no gamedata yet; await connect() first")
+        return self.gamedata.width, self.gamedata.height
+
+    def ogs_move(self, move: MoveInput) -> str:
+        """Any move form as OGS letters: "D4" (GTP), "dd" (OGS), (x, y), None/"pass"."""
+        width, height = self._size()
+        if move is None:
+            return ".."
+        if isinstance(move, tuple):
+            return xy_to_ogs(move, width, height)
+        text = move.strip()
+        if text in ("..", "") or text.lower() == "pass":
+            return ".."
+        if _OGS_MOVE.fullmatch(text):
+            return xy_to_ogs(unpack_ogs(text, width, height)[0], width, height)
+        parsed = parse_gtp_move(text, width, height)
+        if parsed is RESIGN:
+            raise GameError("resign is not a move: call resign()")
+        return xy_to_ogs(parsed, width, height)
+
+    def move(self, move: MoveInput) -> None:
+        """Play a stone (or pass); the server answers with a move event or an error event."""
+        self.realtime.send("game/move", {"game_id": self.game_id, "move": self.ogs_move(move)})
+
+    def pass_turn(self) -> None:
+        self.move(None)
+
+    def resign(self) -> None:
+        self.realtime.send("game/resign", {"game_id": self.game_id})
+
+    def claim_timeout(self) -> None:
+        """Tell the server the opponent's time has run out (it checks)."""
+        self.realtime.send("game/timed_out", {"game_id": self.game_id})
+
+    def undo_request(self) -> None:
+        self.realtime.send(
+            "game/undo/request", {"game_id": self.game_id, "move_number": self.move_number}
+        )
+
+    def undo_accept(self) -> None:
+        number = self.undo_requested or self.move_number
+        self.realtime.send("game/undo/accept", {"game_id": self.game_id, "move_number": number})
+
+    def undo_cancel(self) -> None:
+        self.realtime.send(
+            "game/undo/cancel", {"game_id": self.game_id, "move_number": self.move_number}
+        )
+
+    def pause(self) -> None:
+        self.realtime.send("game/pause", {"game_id": self.game_id})
+
+    def resume(self) -> None:
+        self.realtime.send("game/resume", {"game_id": self.game_id})
+
+    def chat(self, body: str | dict[str, Any], channel: str = "main") -> None:
+        """Say something in the game's chat: main, malkovich, personal or hidden."""
+        if channel not in CHAT_CHANNELS:
+            raise GameError(f"chat channel {channel!r} is not one of {', '.join(CHAT_CHANNELS)}")
+        self.realtime.send(
+            "game/chat",
+            {
+                "game_id": self.game_id,
+                "type": channel,
+                "move_number": self.move_number,
+                "body": body,
+            },
+        )
+
+    def set_removed(self, stones: str | list[Point], removed: bool = True) -> None:
+        """Mark stones dead (or alive again) during stone removal."""
+        packed = (
+            stones
+            if isinstance(stones, str)
+            else "".join(xy_to_ogs(p, *self._size()) for p in stones)
+        )
+        self.realtime.send(
+            "game/removed_stones/set",
+            {"game_id": self.game_id, "removed": removed, "stones": packed},
+        )
+
+    def accept_removed(self) -> None:
+        """Accept the stones marked dead now; the game ends when both players have."""
+        self.realtime.send(
+            "game/removed_stones/accept",
+            {"game_id": self.game_id, "stones": self.removed, "strict_seki_mode": False},
+        )
+
+    def reject_removed(self) -> None:
+        """Refuse the removal: the game goes back to play."""
+        self.realtime.send("game/removed_stones/reject", {"game_id": self.game_id})
+
+
+def _log_task_failure(task: asyncio.Future[Any]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        logger.opt(exception=task.exception()).error("game handler task failed")

@@ -1,0 +1,428 @@
+"""OGS's realtime API: one WebSocket of JSON array frames, kept alive for good.
+
+Out: `[command, data, id?]`. In: events `[name, data]` and replies `[id, data, error?]`.
+`request()` awaits the reply to its id; `send()` fires and forgets. Every (re)connect
+authenticates first, then runs the `on_connect` callbacks (live games re-join there), then
+flushes what was sent while offline. `net/ping` every 10 s measures latency and clock drift,
+and a connection whose pongs stop is dropped and replaced. A malformed frame is logged and
+skipped; a failing handler is logged and never stops the others.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import inspect
+import json
+import random
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import aiohttp
+from loguru import logger
+
+from ogsbot.ogs.errors import (
+    OGSAuthError,
+    OGSNotConnected,
+    OGSRealtimeError,
+    OGSRealtimeTimeout,
+    redact,
+)
+
+Handler = Callable[[str, Any], Any]  # (event name, data); may return an awaitable
+AuthSource = Callable[[], Awaitable[Mapping[str, Any]]]
+ConnectCallback = Callable[[], Any]
+
+
+def websocket_url(server: str) -> str:
+    """The socket URL for a server URL: http -> ws, https -> wss, at the host root."""
+    parts = urlsplit(server)
+    if parts.scheme not in ("http", "https", "ws", "wss") or not parts.netloc:
+        raise ValueError(f"server must be an http(s) URL like https://online-go.com: {server!r}")
+    scheme = {"http": "ws", "https": "wss"}.get(parts.scheme, parts.scheme)
+    return f"{scheme}://{parts.netloc}/"
+
+
+@dataclass(frozen=True)
+class ReconnectPolicy:
+    """Growing, jittered waits between attempts; reset once a connection has lived a while."""
+
+    first: float = 0.05
+    factor: float = 2.0
+    longest: float = 10.0
+    stable_after: float = 30.0
+
+    def delay(self, failures: int, rng: random.Random) -> float:
+        """The wait before attempt `failures` + 1."""
+        base: float = min(self.longest, self.first * self.factor ** max(0, failures - 1))
+        return base * rng.uniform(0.5, 1.5)
+
+
+@dataclass
+class _Pending:
+    command: str
+    future: asyncio.Future[Any]
+    sent: bool = False
+
+
+class Realtime:
+    """A self-healing connection to OGS's realtime server."""
+
+    def __init__(
+        self,
+        server: str,
+        auth: AuthSource,
+        *,
+        ping_interval: float = 10.0,
+        request_timeout: float = 30.0,
+        connect_timeout: float = 20.0,
+        reconnect: ReconnectPolicy | None = None,
+        secrets: Callable[[], list[str]] = list,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.url = websocket_url(server)
+        self.ping_interval = ping_interval
+        self.request_timeout = request_timeout
+        self.connect_timeout = connect_timeout
+        self.reconnect = reconnect or ReconnectPolicy()
+        self.latency = 0.0  # seconds, from the last pong
+        self.clock_drift = 0.0  # seconds the local clock is ahead of the server's
+        self.user: dict[str, Any] = {}  # what authenticate answered: id, username
+        self.connections = 0  # successful (authenticated) connections so far
+        self._auth = auth
+        self._secrets = secrets
+        self._rng = rng or random.Random()
+        self._handlers: dict[str, list[Handler]] = {}
+        self._prefix_handlers: list[tuple[str, Handler]] = []
+        self._on_connect: list[ConnectCallback] = []
+        self._pending: dict[int, _Pending] = {}
+        self._next_id = 1
+        self._outbox: deque[tuple[str, int | None]] = deque()
+        self._outbox_ready = asyncio.Event()
+        self._ws: aiohttp.ClientWebSocketResponse | None = None
+        self._session: aiohttp.ClientSession | None = None
+        self._runner: asyncio.Task[None] | None = None
+        self._connected = asyncio.Event()
+        self._first_result: asyncio.Future[None] | None = None
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._last_pong = 0.0
+        self._closing = False
+
+    # ----- public API ------------------------------------------------------------------
+
+    @property
+    def connected(self) -> bool:
+        """True while an authenticated connection is open."""
+        return self._connected.is_set()
+
+    def server_time(self) -> float:
+        """The server's clock now, in epoch seconds (local clock corrected by the drift)."""
+        return time.time() - self.clock_drift
+
+    async def connect(self) -> None:
+        """Connect and authenticate; returns once the first connection is ready.
+
+        A refused login raises `OGSAuthError`; any other failure of the first attempt is
+        retried like a dropped connection. Later drops are healed in the background.
+        """
+        if self._runner is not None:
+            return
+        self._closing = False
+        self._session = aiohttp.ClientSession()
+        self._first_result = asyncio.get_running_loop().create_future()
+        self._runner = asyncio.create_task(self._run(), name="ogs-realtime")
+        try:
+            await self._first_result
+        except BaseException:
+            await self.close()
+            raise
+
+    async def wait_connected(self, timeout: float | None = None) -> None:
+        """Wait until a connection is up (again)."""
+        async with asyncio.timeout(timeout):
+            await self._connected.wait()
+
+    async def close(self) -> None:
+        """Close the connection for good: no reconnect, pending requests fail."""
+        self._closing = True
+        runner, self._runner = self._runner, None
+        if self._ws is not None:
+            await self._ws.close()
+        if runner is not None:
+            runner.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await runner
+        for task in list(self._tasks):
+            task.cancel()
+        self._fail_pending("connection closed", unsent_too=True)
+        self._outbox.clear()
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    async def drop(self) -> None:
+        """Close the current connection as if the network had dropped it (it reconnects)."""
+        if self._ws is not None:
+            await self._ws.close()
+
+    def on(self, event: str, handler: Handler) -> Callable[[], None]:
+        """Call `handler(event, data)` for every event of exactly this name; returns an undo."""
+        self._handlers.setdefault(event, []).append(handler)
+        return lambda: self._handlers.get(event, []).remove(handler)
+
+    def on_prefix(self, prefix: str, handler: Handler) -> Callable[[], None]:
+        """Call `handler(event, data)` for every event whose name starts with `prefix`."""
+        entry = (prefix, handler)
+        self._prefix_handlers.append(entry)
+        return lambda: self._prefix_handlers.remove(entry)
+
+    def on_connect(self, callback: ConnectCallback) -> Callable[[], None]:
+        """Run `callback()` after every (re)authentication, before queued frames go out."""
+        self._on_connect.append(callback)
+        return lambda: self._on_connect.remove(callback)
+
+    def send(self, command: str, data: Any = None) -> None:
+        """Send a command with no reply; queued while offline, sent in order."""
+        self._enqueue(json.dumps([command, data] if data is not None else [command]), None)
+
+    async def request(self, command: str, data: Any = None, timeout: float | None = None) -> Any:
+        """Send a command and return the server's reply data; errors raise.
+
+        Sent at once when connected, else when the connection is back. A connection lost
+        before the reply raises `OGSNotConnected`, as the server may or may not have seen it.
+        """
+        if self._closing or self._runner is None:
+            raise OGSNotConnected(command, "the connection is closed")
+        ident = self._next_id
+        self._next_id += 1
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._pending[ident] = _Pending(command, future)
+        self._enqueue(json.dumps([command, data, ident]), ident)
+        limit = self.request_timeout if timeout is None else timeout
+        try:
+            async with asyncio.timeout(limit):
+                return await future
+        except TimeoutError:
+            raise OGSRealtimeTimeout(command, limit) from None
+        finally:
+            self._pending.pop(ident, None)
+
+    # ----- connection loop -----------------------------------------------------------
+
+    async def _run(self) -> None:
+        failures = 0
+        while not self._closing:
+            started = time.monotonic()
+            try:
+                await self._connection()
+            except asyncio.CancelledError:
+                raise
+            except OGSAuthError as exc:
+                if self._first_result is not None and not self._first_result.done():
+                    self._first_result.set_exception(exc)
+                    return
+                logger.error("realtime login refused: {}", exc)
+            except Exception as exc:
+                text = redact(f"{type(exc).__name__}: {exc}", self._secrets())
+                logger.warning("realtime connection to {} failed: {}", self.url, text)
+            finally:
+                self._connected.clear()
+                self._ws = None
+                self._fail_pending("connection lost")
+            if self._closing:
+                return
+            if time.monotonic() - started > self.reconnect.stable_after:
+                failures = 0
+            failures += 1
+            wait = self.reconnect.delay(failures, self._rng)
+            logger.info("reconnecting to {} in {:.2f} s", self.url, wait)
+            await asyncio.sleep(wait)
+
+    async def _connection(self) -> None:
+        assert self._session is not None
+        ws = await self._session.ws_connect(
+            self.url, timeout=aiohttp.ClientWSTimeout(ws_close=5.0), heartbeat=None
+        )
+        self._ws = ws
+        reader = asyncio.create_task(self._read(ws), name="ogs-realtime-read")
+        writer: asyncio.Task[None] | None = None
+        pinger: asyncio.Task[None] | None = None
+        try:
+            self.user = await self._authenticate(ws, reader)
+            self.connections += 1
+            self._last_pong = time.monotonic()
+            self._connected.set()
+            logger.info(
+                "realtime connected to {} as {} (connection {})",
+                self.url,
+                self.user.get("username", "?"),
+                self.connections,
+            )
+            if self._first_result is not None and not self._first_result.done():
+                self._first_result.set_result(None)
+            for callback in list(self._on_connect):
+                self._call(callback)
+            writer = asyncio.create_task(self._write(ws), name="ogs-realtime-write")
+            pinger = asyncio.create_task(self._ping(ws), name="ogs-realtime-ping")
+            await reader
+        finally:
+            for task in (reader, writer, pinger):
+                if task is not None:
+                    task.cancel()
+                    with contextlib.suppress(asyncio.CancelledError, Exception):
+                        await task
+            if not ws.closed:
+                await ws.close()
+            if self.connected and not self._closing:
+                logger.warning("realtime connection to {} lost", self.url)
+
+    async def _authenticate(
+        self, ws: aiohttp.ClientWebSocketResponse, reader: asyncio.Task[None]
+    ) -> dict[str, Any]:
+        payload = dict(await self._auth())
+        ident = self._next_id
+        self._next_id += 1
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._pending[ident] = _Pending("authenticate", future, sent=True)
+        await ws.send_str(json.dumps(["authenticate", payload, ident]))
+        try:
+            async with asyncio.timeout(self.connect_timeout):
+                done, _ = await asyncio.wait({future, reader}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            self._pending.pop(ident, None)
+        if future not in done:
+            raise ConnectionError("the server closed the connection during authenticate")
+        try:
+            reply = future.result()
+        except OGSRealtimeError as exc:
+            raise OGSAuthError(401, "WS", "authenticate", exc.message) from None
+        if not reply or not isinstance(reply, Mapping):
+            raise OGSAuthError(401, "WS", "authenticate", "the server refused the login")
+        return dict(reply)
+
+    async def _read(self, ws: aiohttp.ClientWebSocketResponse) -> None:
+        async for message in ws:
+            if message.type == aiohttp.WSMsgType.TEXT:
+                self._frame(message.data)
+            elif message.type == aiohttp.WSMsgType.ERROR:
+                logger.warning("realtime socket error: {}", ws.exception())
+                return
+
+    async def _write(self, ws: aiohttp.ClientWebSocketResponse) -> None:
+        while True:
+            while self._outbox:
+                frame, ident = self._outbox[0]
+                await ws.send_str(frame)
+                self._outbox.popleft()
+                pending = self._pending.get(ident) if ident is not None else None
+                if pending is not None:
+                    pending.sent = True
+            self._outbox_ready.clear()
+            await self._outbox_ready.wait()
+
+    async def _ping(self, ws: aiohttp.ClientWebSocketResponse) -> None:
+        while True:
+            if time.monotonic() - self._last_pong > 3 * self.ping_interval:
+                logger.warning(
+                    "no pong for {:.0f} s: dropping the connection", 3 * self.ping_interval
+                )
+                await ws.close()
+                return
+            data = {
+                "client": int(time.time() * 1000),
+                "drift": int(self.clock_drift * 1000),
+                "latency": int(self.latency * 1000),
+            }
+            await ws.send_str(json.dumps(["net/ping", data]))
+            await asyncio.sleep(self.ping_interval)
+
+    # ----- frames --------------------------------------------------------------------
+
+    def _frame(self, text: str) -> None:
+        try:
+            frame = json.loads(text)
+        except ValueError:
+            logger.warning("skipping a realtime frame that is not JSON: {!r}", text[:200])
+            return
+        if not isinstance(frame, list) or not frame:
+            logger.warning("skipping a realtime frame that is not an array: {!r}", text[:200])
+            return
+        head = frame[0]
+        if isinstance(head, int) and not isinstance(head, bool):
+            self._reply(
+                head, frame[1] if len(frame) > 1 else None, frame[2] if len(frame) > 2 else None
+            )
+        elif isinstance(head, str):
+            self._event(head, frame[1] if len(frame) > 1 else None)
+        else:
+            logger.warning("skipping a realtime frame of unknown form: {!r}", text[:200])
+
+    def _reply(self, ident: int, data: Any, error: Any) -> None:
+        pending = self._pending.pop(ident, None)
+        if pending is None or pending.future.done():
+            logger.debug("reply to unknown or expired request {}", ident)
+            return
+        if error:
+            code = str(error.get("code", "")) if isinstance(error, Mapping) else ""
+            message = str(error.get("message", error)) if isinstance(error, Mapping) else str(error)
+            pending.future.set_exception(OGSRealtimeError(pending.command, code, message))
+        else:
+            pending.future.set_result(data)
+
+    def _event(self, name: str, data: Any) -> None:
+        if name == "net/pong" and isinstance(data, Mapping):
+            self._pong(data)
+        elif name == "ERROR":
+            logger.error("realtime server error: {}", data)
+        handlers = list(self._handlers.get(name, ()))
+        handlers += [h for prefix, h in self._prefix_handlers if name.startswith(prefix)]
+        for handler in handlers:
+            self._call(handler, name, data)
+
+    def _pong(self, data: Mapping[str, Any]) -> None:
+        now = time.time() * 1000
+        try:
+            client, server = float(data["client"]), float(data["server"])
+        except (KeyError, TypeError, ValueError):
+            logger.warning("malformed net/pong: {!r}", data)
+            return
+        latency = max(0.0, now - client)
+        self.latency = latency / 1000
+        self.clock_drift = (now - latency / 2 - server) / 1000
+        self._last_pong = time.monotonic()
+
+    def _call(self, function: Callable[..., Any], *args: Any) -> None:
+        """Run a handler; a coroutine becomes a task. Failures are logged, never raised."""
+        try:
+            result = function(*args)
+        except Exception:
+            logger.exception("realtime handler {} failed on {}", function, args[:1])
+            return
+        if inspect.isawaitable(result):
+            task = asyncio.ensure_future(result)
+            self._tasks.add(task)
+            task.add_done_callback(self._task_done)
+
+    def _task_done(self, task: asyncio.Future[Any]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            logger.opt(exception=task.exception()).error("realtime handler task failed")
+
+    def _enqueue(self, frame: str, ident: int | None) -> None:
+        self._outbox.append((frame, ident))
+        self._outbox_ready.set()
+
+    def _fail_pending(self, reason: str, *, unsent_too: bool = False) -> None:
+        """Fail the requests whose frames went out on a connection that is gone.
+
+        Those still in the outbox wait for the next connection, unless `unsent_too`.
+        """
+        for ident, item in list(self._pending.items()):
+            if item.sent or unsent_too:
+                del self._pending[ident]
+                if not item.future.done():
+                    item.future.set_exception(OGSNotConnected(item.command, reason))

@@ -1,0 +1,529 @@
+"""OGS's REST API on one `requests.Session`: logins, every endpoint, retries and backoff.
+
+Two logins: a bot API key (sent as OGS's bot bridge sends it, `apikey` and `bot_id` in the
+request, no Authorization header) or an OAuth2 password grant whose token is renewed with the
+refresh token before it expires and again on a 401. Connection errors, 429 (honouring
+Retry-After) and 5xx are retried with exponential backoff and jitter, a bounded number of
+times; other 4xx are not. Every call has a timeout. Errors are typed (`ogsbot.ogs.errors`)
+and never carry a secret.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+from loguru import logger
+
+from ogsbot.ogs.errors import (
+    OGSAuthError,
+    OGSConnectionError,
+    OGSNotFound,
+    OGSRateLimited,
+    OGSRequestError,
+    OGSServerError,
+    redact,
+)
+from ogsbot.ogs.models import TimeControl
+
+PRODUCTION = "https://online-go.com"
+BETA = "https://beta.online-go.com"
+
+
+@dataclass(frozen=True)
+class APIKeyLogin:
+    """A bot account's API key (generated on the bot's OGS profile by its operator)."""
+
+    api_key: str = field(repr=False)
+
+
+@dataclass(frozen=True)
+class PasswordLogin:
+    """An OAuth2 application (client id and secret) and a user's name and password."""
+
+    client_id: str
+    client_secret: str = field(repr=False)
+    username: str
+    password: str = field(repr=False)
+
+
+Login = APIKeyLogin | PasswordLogin
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How often and how patiently a failed call is tried again."""
+
+    attempts: int = 5  # in all, the first one included
+    base_delay: float = 0.5
+    max_delay: float = 30.0
+    max_retry_after: float = 300.0  # a longer Retry-After is not waited for: it is an error
+
+    def delay(self, attempt: int, rng: random.Random) -> float:
+        """Exponential backoff with full jitter around it: attempt 1 waits about base_delay."""
+        ceiling: float = min(self.max_delay, self.base_delay * 2.0 ** (attempt - 1))
+        return ceiling * rng.uniform(0.5, 1.5)
+
+
+@dataclass(frozen=True)
+class ChallengeRequest:
+    """A challenge to create: to `opponent` (a username or player id), or open when None."""
+
+    time_control: TimeControl
+    opponent: str | int | None = None
+    name: str = "Friendly Match"
+    rules: str = "japanese"
+    ranked: bool = False
+    width: int = 19
+    height: int = 19
+    handicap: int = 0  # -1: automatic
+    komi: float | None = None  # None: automatic
+    color: str = "automatic"  # the challenger's colour: automatic, black, white
+    disable_analysis: bool = False
+    private: bool = False
+    min_ranking: int = -1000
+    max_ranking: int = 1000
+    aga_ranked: bool = False
+    invite_only: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        """The body OGS's site posts to create a challenge."""
+        tc = self.time_control.to_json()
+        return {
+            "initialized": False,
+            "min_ranking": self.min_ranking,
+            "max_ranking": self.max_ranking,
+            "challenger_color": self.color,
+            "rengo_auto_start": 0,
+            "aga_ranked": self.aga_ranked,
+            "invite_only": self.invite_only,
+            "game": {
+                "name": self.name,
+                "rules": self.rules,
+                "ranked": self.ranked,
+                "width": self.width,
+                "height": self.height,
+                "handicap": self.handicap,
+                "komi_auto": "automatic" if self.komi is None else "custom",
+                "komi": self.komi,
+                "disable_analysis": self.disable_analysis,
+                "initial_state": None,
+                "private": self.private,
+                "rengo": False,
+                "time_control": tc["system"],
+                "time_control_parameters": tc,
+                "pause_on_weekends": tc["pause_on_weekends"],
+            },
+        }
+
+
+def _server_message(response: requests.Response) -> str:
+    """The server's own explanation, from a JSON error body or the start of the text."""
+    try:
+        body = response.json()
+    except ValueError:
+        return response.text.strip()[:300]
+    if isinstance(body, Mapping):
+        for key in ("detail", "error", "message", "error_description"):
+            if key in body:
+                return str(body[key])[:300]
+    return json.dumps(body)[:300]
+
+
+def _retry_after(response: requests.Response) -> float | None:
+    value = response.headers.get("Retry-After")
+    if value is None:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        return None  # an HTTP date; rare, and the backoff covers it
+
+
+class OGSRest:
+    """The REST half of an OGS client. Synchronous; the daemon runs it in threads."""
+
+    def __init__(
+        self,
+        server: str = PRODUCTION,
+        login: Login | None = None,
+        *,
+        timeout: float = 20.0,
+        retry: RetryPolicy | None = None,
+        session: requests.Session | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        rng: random.Random | None = None,
+    ) -> None:
+        parts = urlsplit(server)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError(f"server must be an http(s) URL like {PRODUCTION}, not {server!r}")
+        self.server = f"{parts.scheme}://{parts.netloc}"
+        self.login = login
+        self.timeout = timeout
+        self.retry = retry or RetryPolicy()
+        self.session = session or requests.Session()
+        self.session.headers.setdefault("User-Agent", "ogsbot")
+        self._sleep = sleep
+        self._rng = rng or random.Random()
+        self.bot_id: int | None = None
+        self._access_token: str | None = None
+        self._refresh_token: str | None = None
+        self._token_expires = 0.0
+
+    # ----- secrets and auth -----------------------------------------------------------
+
+    def secrets(self) -> list[str]:
+        """Everything that must never be printed: used to clean messages and by tests."""
+        found: list[str] = []
+        if isinstance(self.login, APIKeyLogin):
+            found.append(self.login.api_key)
+        elif isinstance(self.login, PasswordLogin):
+            found += [self.login.client_secret, self.login.password]
+        found += [t for t in (self._access_token, self._refresh_token) if t]
+        return found
+
+    def close(self) -> None:
+        """Release the connection pool."""
+        self.session.close()
+
+    def _token_request(self, data: dict[str, str]) -> None:
+        response = self._send("POST", "/oauth2/token/", data=data, authenticate=False)
+        body = response.json()
+        self._access_token = str(body["access_token"])
+        self._refresh_token = str(body.get("refresh_token") or "") or None
+        self._token_expires = time.monotonic() + float(body.get("expires_in") or 36000)
+
+    def _password_login(self, login: PasswordLogin) -> None:
+        logger.debug("OAuth2 password login as {}", login.username)
+        self._token_request(
+            {
+                "grant_type": "password",
+                "client_id": login.client_id,
+                "client_secret": login.client_secret,
+                "username": login.username,
+                "password": login.password,
+            }
+        )
+
+    def _renew(self, login: PasswordLogin) -> None:
+        """A fresh access token: by the refresh token if there is one, else by password."""
+        if self._refresh_token:
+            try:
+                logger.debug("renewing the OAuth2 token")
+                self._token_request(
+                    {
+                        "grant_type": "refresh_token",
+                        "client_id": login.client_id,
+                        "client_secret": login.client_secret,
+                        "refresh_token": self._refresh_token,
+                    }
+                )
+                return
+            except OGSAuthError:
+                logger.info("refresh token refused; logging in with the password again")
+        self._password_login(login)
+
+    def _auth_headers(self) -> dict[str, str]:
+        login = self.login
+        if isinstance(login, PasswordLogin):
+            if self._access_token is None:
+                self._password_login(login)
+            elif time.monotonic() > self._token_expires - 60:
+                self._renew(login)
+            return {"Authorization": f"Bearer {self._access_token}"}
+        return {}
+
+    def _api_key_fields(self) -> dict[str, Any]:
+        if isinstance(self.login, APIKeyLogin):
+            fields: dict[str, Any] = {"apikey": self.login.api_key}
+            if self.bot_id is not None:
+                fields["bot_id"] = self.bot_id
+            return fields
+        return {}
+
+    # ----- the request loop ----------------------------------------------------------
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        body: Mapping[str, Any] | None = None,
+        raw: bool = False,
+    ) -> Any:
+        """Call an endpoint (path under the server, e.g. `/api/v1/me`); JSON back, or bytes.
+
+        The login is added here: a bearer token, or the API key in the body (in the query
+        for GET). A 401 under OAuth2 renews the token once and tries again.
+        """
+        method = method.upper()
+        params = dict(params or {})
+        payload = dict(body) if body is not None else None
+        key_fields = self._api_key_fields()
+        if key_fields:
+            if method == "GET":
+                params.update(key_fields)
+            else:
+                payload = {**(payload or {}), **key_fields}
+        try:
+            response = self._send(method, path, params=params, json_body=payload)
+        except OGSAuthError:
+            if not isinstance(self.login, PasswordLogin) or self._access_token is None:
+                raise
+            self._renew(self.login)
+            response = self._send(method, path, params=params, json_body=payload)
+        if raw:
+            return response.content
+        if not response.content:
+            return {}
+        try:
+            return response.json()
+        except ValueError:
+            return response.text
+
+    def _send(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json_body: Mapping[str, Any] | None = None,
+        data: Mapping[str, str] | None = None,
+        authenticate: bool = True,
+    ) -> requests.Response:
+        url = self.server + path
+        secrets = self.secrets()
+        last: OGSRequestError | None = None
+        for attempt in range(1, self.retry.attempts + 1):
+            headers = self._auth_headers() if authenticate else {}
+            started = time.monotonic()
+            try:
+                response = self.session.request(
+                    method,
+                    url,
+                    params=params or None,
+                    json=json_body,
+                    data=data,
+                    headers=headers,
+                    timeout=self.timeout,
+                )
+            except requests.RequestException as exc:
+                reason = type(exc).__name__
+                last = OGSConnectionError(0, method, path, redact(f"{reason}: {exc}", secrets))
+                wait = self.retry.delay(attempt, self._rng)
+            else:
+                status = response.status_code
+                logger.debug(
+                    "{} {} -> {} in {:.0f} ms",
+                    method,
+                    path,
+                    status,
+                    (time.monotonic() - started) * 1000,
+                )
+                if status < 400:
+                    return response
+                message = redact(_server_message(response), secrets)
+                if status in (401, 403):
+                    raise OGSAuthError(status, method, path, message)
+                if status == 404:
+                    raise OGSNotFound(status, method, path, message)
+                if status == 429:
+                    retry_after = _retry_after(response)
+                    last = OGSRateLimited(status, method, path, message, retry_after)
+                    wait = (
+                        retry_after
+                        if retry_after is not None
+                        else self.retry.delay(attempt, self._rng)
+                    )
+                    if wait > self.retry.max_retry_after:
+                        raise last
+                elif status >= 500:
+                    last = OGSServerError(status, method, path, message)
+                    wait = self.retry.delay(attempt, self._rng)
+                else:
+                    raise OGSRequestError(status, method, path, message)
+            if attempt < self.retry.attempts:
+                logger.warning(
+                    "{}; retrying in {:.1f} s ({}/{})", last, wait, attempt, self.retry.attempts - 1
+                )
+                self._sleep(wait)
+        assert last is not None
+        raise last
+
+    def _pages(self, path: str, params: Mapping[str, Any] | None = None) -> list[Any]:
+        """Every result of a paged list, following `next` links on this server only."""
+        results: list[Any] = []
+        page = 1
+        while True:
+            body = self.request("GET", path, params={**(params or {}), "page": page})
+            if isinstance(body, list):
+                return results + body
+            results += list(body.get("results") or [])
+            nxt = body.get("next")
+            if not nxt or urlsplit(str(nxt)).netloc not in ("", urlsplit(self.server).netloc):
+                return results
+            page += 1
+
+    # ----- endpoints -----------------------------------------------------------------
+
+    def me(self) -> dict[str, Any]:
+        """The logged-in account ("vitals"); also learns the bot id for API-key calls."""
+        body: dict[str, Any] = self.request("GET", "/api/v1/me")
+        if isinstance(self.login, APIKeyLogin) and "id" in body:
+            self.bot_id = int(body["id"])
+        return body
+
+    def settings(self) -> dict[str, Any]:
+        """The logged-in account's settings."""
+        result: dict[str, Any] = self.request("GET", "/api/v1/me/settings")
+        return result
+
+    def update_profile(self, player_id: int, **fields: Any) -> dict[str, Any]:
+        """Change profile fields (username, first_name, last_name, country, website, about)."""
+        body = {k: v for k, v in fields.items() if v is not None}
+        result: dict[str, Any] = self.request("PUT", f"/api/v1/players/{player_id}", body=body)
+        return result
+
+    def ui_config(self) -> dict[str, Any]:
+        """The site's config for this user: carries `user_jwt` for the realtime login."""
+        result: dict[str, Any] = self.request("GET", "/api/v1/ui/config")
+        return result
+
+    def player(self, name_or_id: str | int) -> dict[str, Any]:
+        """A player by id, or by exact username; `OGSNotFound` when there is none."""
+        if isinstance(name_or_id, int):
+            result: dict[str, Any] = self.request("GET", f"/api/v1/players/{name_or_id}")
+            return result
+        body = self.request("GET", "/api/v1/players", params={"username": name_or_id})
+        for entry in body.get("results") or []:
+            if entry.get("username") == name_or_id:
+                return dict(entry)
+        raise OGSNotFound(404, "GET", "/api/v1/players", f"no player named {name_or_id!r}")
+
+    def player_games(self, player_id: int, page: int = 1, page_size: int = 10) -> dict[str, Any]:
+        """One page of a player's games."""
+        params = {"page": page, "page_size": page_size}
+        result: dict[str, Any] = self.request(
+            "GET", f"/api/v1/players/{player_id}/games", params=params
+        )
+        return result
+
+    def my_games(self, page: int = 1, page_size: int = 10) -> dict[str, Any]:
+        """One page of the logged-in account's games."""
+        params = {"page": page, "page_size": page_size}
+        result: dict[str, Any] = self.request("GET", "/api/v1/me/games", params=params)
+        return result
+
+    def friends(self, username: str | None = None) -> list[Any]:
+        """All friends (all pages), optionally filtered by username."""
+        return self._pages("/api/v1/me/friends", {"username": username} if username else None)
+
+    def add_friend(self, player_id: int) -> dict[str, Any]:
+        """Send a friend request."""
+        result: dict[str, Any] = self.request(
+            "POST", "/api/v1/me/friends", body={"player_id": player_id}
+        )
+        return result
+
+    def remove_friend(self, player_id: int) -> dict[str, Any]:
+        """Remove a friend."""
+        body = {"delete": True, "player_id": player_id}
+        result: dict[str, Any] = self.request("POST", "/api/v1/me/friends", body=body)
+        return result
+
+    def accept_friend_request(self, from_user: int) -> dict[str, Any]:
+        """Accept a friend request (what gtp2ogs does for its bots)."""
+        body = {"from_user": from_user}
+        result: dict[str, Any] = self.request("POST", "/api/v1/me/friends/invitations", body=body)
+        return result
+
+    def active_games(self, player_id: int | None = None) -> list[dict[str, Any]]:
+        """Games in progress: the logged-in account's, or another player's."""
+        path = "/api/v1/ui/overview" if player_id is None else f"/api/v1/players/{player_id}/full"
+        return list(self.request("GET", path).get("active_games") or [])
+
+    def create_challenge(self, challenge: ChallengeRequest) -> tuple[int, int]:
+        """Create an open or direct challenge; returns (challenge id, game id)."""
+        if challenge.opponent is None:
+            path = "/api/v1/challenges"
+        else:
+            opponent = challenge.opponent
+            player_id = opponent if isinstance(opponent, int) else self.player(opponent)["id"]
+            path = f"/api/v1/players/{player_id}/challenge"
+        body = self.request("POST", path, body=challenge.to_json())
+        return int(body["challenge"]), int(body["game"])
+
+    def challenges(self) -> list[dict[str, Any]]:
+        """Every challenge the account sent or received (all pages)."""
+        return self._pages("/api/v1/me/challenges")
+
+    def received_challenges(self, my_id: int) -> list[dict[str, Any]]:
+        """Challenges from others to `my_id`."""
+        return [c for c in self.challenges() if (c.get("challenger") or {}).get("id") != my_id]
+
+    def sent_challenges(self, my_id: int) -> list[dict[str, Any]]:
+        """Challenges `my_id` sent."""
+        return [c for c in self.challenges() if (c.get("challenger") or {}).get("id") == my_id]
+
+    def challenge(self, challenge_id: int) -> dict[str, Any]:
+        """One challenge's details."""
+        result: dict[str, Any] = self.request("GET", f"/api/v1/me/challenges/{challenge_id}")
+        return result
+
+    def accept_challenge(self, challenge_id: int) -> dict[str, Any]:
+        """Accept a challenge; the game starts and arrives as an `active_game` push."""
+        result: dict[str, Any] = self.request(
+            "POST", f"/api/v1/me/challenges/{challenge_id}/accept", body={}
+        )
+        return result
+
+    def decline_challenge(
+        self,
+        challenge_id: int,
+        message: str = "",
+        rejection_code: str | None = None,
+        details: Mapping[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """Decline, telling the challenger why (OGS shows the message and the code)."""
+        body: dict[str, Any] = {"delete": True, "message": message}
+        if rejection_code is not None:
+            body["rejection_details"] = {
+                "message": message,
+                "rejection_code": rejection_code,
+                "details": dict(details or {}),
+            }
+        result: dict[str, Any] = self.request(
+            "POST", f"/api/v1/me/challenges/{challenge_id}", body=body
+        )
+        return result
+
+    def delete_challenge(self, challenge_id: int) -> dict[str, Any]:
+        """Withdraw a challenge this account sent (or decline one, as the site does)."""
+        result: dict[str, Any] = self.request("DELETE", f"/api/v1/me/challenges/{challenge_id}")
+        return result
+
+    def game(self, game_id: int) -> dict[str, Any]:
+        """A game's details; its `gamedata` member has the same shape as the realtime one."""
+        result: dict[str, Any] = self.request("GET", f"/api/v1/games/{game_id}")
+        return result
+
+    def game_reviews(self, game_id: int) -> list[Any]:
+        """The reviews of a game (all pages)."""
+        return self._pages(f"/api/v1/games/{game_id}/reviews")
+
+    def game_png(self, game_id: int) -> bytes:
+        """The game's board as a PNG image."""
+        data: bytes = self.request("GET", f"/api/v1/games/{game_id}/png", raw=True)
+        return data
+
+    def game_sgf(self, game_id: int) -> str:
+        """The game as SGF text."""
+        data: bytes = self.request("GET", f"/api/v1/games/{game_id}/sgf", raw=True)
+        return data.decode("utf-8", "replace")

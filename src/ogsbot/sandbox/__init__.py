@@ -1,0 +1,1 @@
+"""The local OGS emulator: server, referee, built-in players."""

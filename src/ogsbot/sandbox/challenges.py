@@ -1,0 +1,204 @@
+"""Challenges on the emulated server: what the challenger asked for, and the game it becomes.
+
+OGS turns "automatic" settings into numbers when a challenge is accepted: the weaker player
+takes black, the handicap follows the rank difference and the komi follows the rules. This
+module does the same, so a bot sees the same shapes it would see on OGS.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from ogsbot.ogs.board import ruleset
+from ogsbot.ogs.models import TIME_SYSTEMS, TimeControl
+from ogsbot.sandbox.accounts import Account
+
+RULES = ("japanese", "korean", "chinese", "aga", "ing", "nz")
+COLORS = ("automatic", "black", "white")
+
+
+class ChallengeError(ValueError):
+    """A challenge that OGS would refuse to create; the message says which field and why."""
+
+
+def automatic_komi(rules: str, handicap: int) -> float:
+    """OGS's automatic komi: the ruleset's komi, only its half point in a handicap game."""
+    komi = ruleset(rules).default_komi
+    return komi - math.floor(komi) if handicap > 0 else komi
+
+
+@dataclass
+class ChallengeRecord:
+    """A pending challenge, open (no opponent) or direct."""
+
+    id: int
+    game_id: int
+    challenger: Account
+    challenged: Account | None
+    name: str
+    rules: str
+    ranked: bool
+    width: int
+    height: int
+    handicap: int  # -1: automatic
+    komi: float | None  # None: automatic
+    time_control: TimeControl
+    challenger_color: str
+    disable_analysis: bool = False
+    private: bool = False
+    min_ranking: int = -1000
+    max_ranking: int = 1000
+    created: float = field(default_factory=time.time)
+    notification_id: str = ""
+
+    @classmethod
+    def from_request(
+        cls,
+        body: dict[str, Any],
+        *,
+        challenge_id: int,
+        game_id: int,
+        challenger: Account,
+        challenged: Account | None,
+    ) -> ChallengeRecord:
+        """Parse and check the body OGS's site posts; errors name the field."""
+        game = body.get("game")
+        if not isinstance(game, dict):
+            raise ChallengeError("'game' must be an object with the game's settings")
+        rules = str(game.get("rules", "japanese")).lower()
+        if rules not in RULES:
+            raise ChallengeError(f"game.rules {rules!r} is not one of {', '.join(RULES)}")
+        try:
+            width, height = int(game.get("width", 19)), int(game.get("height", 19))
+            handicap = int(game.get("handicap", 0))
+        except (TypeError, ValueError) as exc:
+            raise ChallengeError(
+                f"game.width, height and handicap must be numbers: {exc}"
+            ) from None
+        if not (1 <= width <= 25 and 1 <= height <= 25):
+            raise ChallengeError(f"board size {width}x{height} is not allowed: each side 1..25")
+        if not -1 <= handicap <= 25:
+            raise ChallengeError(f"game.handicap {handicap} is not allowed: -1 (automatic) to 25")
+        komi_raw = game.get("komi")
+        automatic = game.get("komi_auto", "automatic") == "automatic" or komi_raw in (None, "")
+        try:
+            komi = None if automatic or komi_raw is None else float(komi_raw)
+        except (TypeError, ValueError):
+            raise ChallengeError(f"game.komi {komi_raw!r} is not a number") from None
+        params = game.get("time_control_parameters") or {}
+        if isinstance(params, str):
+            params = json.loads(params)
+        if not isinstance(params, dict):
+            raise ChallengeError("game.time_control_parameters must be an object")
+        params = {"system": game.get("time_control"), **params}
+        tc = TimeControl.from_json(params)
+        if tc.system not in TIME_SYSTEMS:
+            raise ChallengeError(
+                f"time control {tc.system!r} is not one of {', '.join(TIME_SYSTEMS)}"
+            )
+        color = str(body.get("challenger_color", "automatic")).lower()
+        if color not in COLORS:
+            raise ChallengeError(f"challenger_color {color!r} is not one of {', '.join(COLORS)}")
+        return cls(
+            id=challenge_id,
+            game_id=game_id,
+            challenger=challenger,
+            challenged=challenged,
+            name=str(game.get("name") or "Friendly Match"),
+            rules=rules,
+            ranked=bool(game.get("ranked", False)),
+            width=width,
+            height=height,
+            handicap=handicap,
+            komi=komi,
+            time_control=tc,
+            challenger_color=color,
+            disable_analysis=bool(game.get("disable_analysis", False)),
+            private=bool(game.get("private", False)),
+            min_ranking=int(body.get("min_ranking", -1000)),
+            max_ranking=int(body.get("max_ranking", 1000)),
+        )
+
+    def notification(self) -> dict[str, Any]:
+        """The `challenge` notification the challenged player receives (OGS's shape)."""
+        assert self.challenged is not None
+        if not self.notification_id:
+            self.notification_id = f"{self.challenged.id}:{uuid.uuid4()}"
+        user = self.challenger.player_json()
+        user["rating"] = f"{user['ratings']['overall']['rating']:.3f}"
+        return {
+            "id": self.notification_id,
+            "type": "challenge",
+            "player_id": self.challenged.id,
+            "timestamp": int(self.created),
+            "read_timestamp": 0,
+            "read": 0,
+            "aux_delivered": 0,
+            "game_id": self.game_id,
+            "challenge_id": self.id,
+            "user": user,
+            "rules": self.rules,
+            "ranked": self.ranked,
+            "aga_rated": False,
+            "disable_analysis": self.disable_analysis,
+            "handicap": self.handicap,
+            "komi": self.komi,
+            "time_control": self.time_control.to_json(),
+            "challenger_color": self.challenger_color,
+            "width": self.width,
+            "height": self.height,
+            "min_ranking": self.min_ranking,
+            "max_ranking": self.max_ranking,
+        }
+
+    def listing(self) -> dict[str, Any]:
+        """The entry `GET /api/v1/me/challenges` lists (parameters as a JSON string, as OGS)."""
+        return {
+            "id": self.id,
+            "challenger": self.challenger.player_json(),
+            "challenged": self.challenged.player_json() if self.challenged else None,
+            "challenger_color": self.challenger_color,
+            "min_ranking": self.min_ranking,
+            "max_ranking": self.max_ranking,
+            "game": {
+                "id": self.game_id,
+                "name": self.name,
+                "width": self.width,
+                "height": self.height,
+                "rules": self.rules,
+                "ranked": self.ranked,
+                "handicap": self.handicap,
+                "komi": f"{self.komi:.2f}" if self.komi is not None else None,
+                "time_control": self.time_control.system,
+                "time_control_parameters": json.dumps(self.time_control.to_json()),
+                "disable_analysis": self.disable_analysis,
+                "private": self.private,
+                "pause_on_weekends": self.time_control.pause_on_weekends,
+            },
+        }
+
+    def resolve(self, acceptor: Account, rng: random.Random) -> tuple[Account, Account, int, float]:
+        """Black, white, handicap and komi once `acceptor` takes the challenge."""
+        challenger = self.challenger
+        handicap = self.handicap
+        if handicap < 0:
+            handicap = min(9, max(0, math.floor(abs(challenger.ranking - acceptor.ranking))))
+        if self.challenger_color == "black":
+            black, white = challenger, acceptor
+        elif self.challenger_color == "white":
+            black, white = acceptor, challenger
+        elif handicap > 0 or self.handicap < 0:
+            weaker_is_challenger = challenger.ranking <= acceptor.ranking
+            black, white = (
+                (challenger, acceptor) if weaker_is_challenger else (acceptor, challenger)
+            )
+        else:
+            black, white = (challenger, acceptor) if rng.random() < 0.5 else (acceptor, challenger)
+        komi = self.komi if self.komi is not None else automatic_komi(self.rules, handicap)
+        return black, white, handicap, komi

@@ -1,0 +1,196 @@
+"""The emulator's control API under `/_sandbox/`: the world around a bot, and faults.
+
+Only the emulator has it; tests, the sandbox command and other tools use it to create
+accounts, start challenges from built-in opponents, read a game's whole state, see what a bot
+sent, and inject faults. `GET /_sandbox/` lists every endpoint.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import web
+
+from ogsbot.sandbox.faults import EventFault, RestFault
+
+if TYPE_CHECKING:
+    from ogsbot.sandbox.server import Emulator
+
+ENDPOINTS = {
+    "GET /_sandbox/": "this list",
+    "GET /_sandbox/state": "accounts (no secrets), challenges and games in short",
+    "POST /_sandbox/accounts": "create an account: {username, bot?, api_key?, password?, ranking?}",
+    "POST /_sandbox/challenges": (
+        "a built-in opponent challenges a bot and plays the game: {bot, opponent?: "
+        "'gnugo'|'random'|GTP command, username?, ranking?, width?, height?, rules?, ranked?, "
+        "handicap?, komi?, color?, time_control?: {system, ...}}"
+    ),
+    "GET /_sandbox/games/<id>": "a game's full state: gamedata, clock, chat, removed stones",
+    "GET /_sandbox/bots/<username>": "what a bot sent: bot/config, bot/status, declines",
+    "POST /_sandbox/faults/drop": "close sockets as a network failure would: {username?}",
+    "POST /_sandbox/faults/malformed": "send a raw frame: {username?, text?}",
+    "POST /_sandbox/faults/events": (
+        "delay or duplicate events: {prefix, delay?, duplicate?, seconds?}"
+    ),
+    "POST /_sandbox/faults/rest": (
+        "answer REST calls with an error: {path_prefix, status, count?, retry_after?, method?}"
+    ),
+    "POST /_sandbox/faults/restart": "restart the server, keeping its games (needs --state)",
+    "POST /_sandbox/faults/clear": "remove every fault",
+    "POST /_sandbox/tokens/expire": "make every OAuth2 access token stale",
+}
+
+
+def _error(status: int, message: str) -> web.Response:
+    return web.json_response({"error": message}, status=status)
+
+
+async def handle_control(emulator: Emulator, request: web.Request) -> web.StreamResponse:
+    """Dispatch one control call."""
+    tail = request.match_info["tail"].strip("/")
+    method = request.method
+    body: dict[str, Any] = {}
+    if request.can_read_body:
+        try:
+            data = await request.json()
+        except ValueError:
+            return _error(400, "the body must be JSON")
+        if not isinstance(data, dict):
+            return _error(400, "the body must be a JSON object")
+        body = data
+    parts = tail.split("/") if tail else []
+    try:
+        if method == "GET" and not parts:
+            return web.json_response({"endpoints": ENDPOINTS, "url": emulator.url})
+        if method == "GET" and parts == ["state"]:
+            return web.json_response(_state(emulator))
+        if method == "POST" and parts == ["accounts"]:
+            return _create_account(emulator, body)
+        if method == "POST" and parts == ["challenges"]:
+            from ogsbot.sandbox.players import start_opponent
+
+            return web.json_response(await start_opponent(emulator, body))
+        if method == "GET" and len(parts) == 2 and parts[0] == "games":
+            return _game(emulator, int(parts[1]))
+        if method == "GET" and len(parts) == 2 and parts[0] == "bots":
+            return _bot(emulator, parts[1])
+        if method == "POST" and len(parts) == 2 and parts[0] == "faults":
+            return await _fault(emulator, parts[1], body)
+        if method == "POST" and parts == ["tokens", "expire"]:
+            emulator.accounts.expire_tokens()
+            return web.json_response({"expired": True})
+    except (KeyError, TypeError, ValueError) as exc:
+        return _error(400, f"bad request: {exc}")
+    return _error(404, f"no control endpoint {method} /_sandbox/{tail}; GET /_sandbox/ lists them")
+
+
+def _state(emulator: Emulator) -> dict[str, Any]:
+    return {
+        "url": emulator.url,
+        "accounts": [
+            {"id": a.id, "username": a.username, "bot": a.is_bot, "ranking": a.ranking}
+            for a in emulator.accounts.by_id.values()
+        ],
+        "challenges": [c.listing() for c in emulator.challenges.values()],
+        "games": [
+            {
+                "id": r.game_id,
+                "black": r.black.username,
+                "white": r.white.username,
+                "phase": r.phase,
+                "moves": r.state.move_number,
+                "outcome": r.outcome,
+            }
+            for r in emulator.games.values()
+        ],
+        "connections": len(emulator.clients),
+        "faults": emulator.faults.to_json(),
+    }
+
+
+def _create_account(emulator: Emulator, body: dict[str, Any]) -> web.Response:
+    username = str(body["username"])
+    account = emulator.accounts.add(
+        username,
+        is_bot=bool(body.get("bot", False)),
+        api_key=body.get("api_key"),
+        password=body.get("password"),
+        ranking=float(body.get("ranking", 15.0)),
+    )
+    result = {"id": account.id, "username": account.username, "bot": account.is_bot}
+    if account.is_bot:
+        result["api_key"] = account.api_key
+    return web.json_response(result)
+
+
+def _game(emulator: Emulator, game_id: int) -> web.Response:
+    referee = emulator.games.get(game_id)
+    if referee is None:
+        return _error(404, f"no game {game_id}")
+    now = time.time()
+    return web.json_response(
+        {
+            "gamedata": referee.gamedata(now),
+            "clock": referee.clock(now),
+            "chat": referee.chat,
+            "removed": sorted(referee.removed),
+            "accepted": referee.accepted,
+            "board": str(referee.state.board),
+        }
+    )
+
+
+def _bot(emulator: Emulator, username: str) -> web.Response:
+    account = emulator.accounts.by_name(username)
+    if account is None or not account.is_bot:
+        return _error(404, f"no bot {username!r}")
+    return web.json_response(
+        {
+            "id": account.id,
+            "config": emulator.bot_config.get(account.id),
+            "status": emulator.bot_status.get(account.id),
+            "declines": [d for d in emulator.declines if d["by"] == account.id],
+            "commands": [c for a, c, _ in emulator.received if a == account.id],
+            "connected": sum(
+                1 for c in emulator.clients if c.account is not None and c.account.id == account.id
+            ),
+        }
+    )
+
+
+async def _fault(emulator: Emulator, kind: str, body: dict[str, Any]) -> web.Response:
+    if kind == "drop":
+        return web.json_response({"dropped": emulator.drop_connections(body.get("username"))})
+    if kind == "malformed":
+        text = str(body.get("text", '["game/oops", {"unterminated'))
+        return web.json_response({"sent": emulator.send_raw(text, body.get("username"))})
+    if kind == "events":
+        fault = EventFault(
+            prefix=str(body["prefix"]),
+            delay=float(body.get("delay", 0.0)),
+            duplicate=int(body.get("duplicate", 0)),
+            until=time.monotonic() + float(body.get("seconds", 3600)),
+        )
+        emulator.add_event_fault(fault)
+        return web.json_response(fault.to_json())
+    if kind == "rest":
+        retry_after = body.get("retry_after")
+        rest = RestFault(
+            path_prefix=str(body["path_prefix"]),
+            status=int(body["status"]),
+            count=int(body.get("count", 1)),
+            retry_after=float(retry_after) if retry_after is not None else None,
+            method=str(body.get("method", "")).upper(),
+        )
+        emulator.add_rest_fault(rest)
+        return web.json_response(rest.to_json())
+    if kind == "restart":
+        if emulator.state_file is None:
+            return _error(409, "restart keeps games only with a state file (--state)")
+        emulator.restart_soon()
+        return web.json_response({"restarting": True})
+    if kind == "clear":
+        emulator.faults.clear()
+        return web.json_response({"cleared": True})
+    return _error(404, f"no fault {kind!r}")
