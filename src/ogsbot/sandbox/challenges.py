@@ -97,7 +97,7 @@ class ChallengeRecord:
         if not isinstance(params, dict):
             raise ChallengeError("game.time_control_parameters must be an object")
         params = {"system": game.get("time_control"), **params}
-        tc = TimeControl.from_json(params)
+        tc = TimeControl.from_json(params).with_speed(width, height)
         if tc.system not in TIME_SYSTEMS:
             raise ChallengeError(
                 f"time control {tc.system!r} is not one of {', '.join(TIME_SYSTEMS)}"

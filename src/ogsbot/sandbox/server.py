@@ -39,6 +39,7 @@ from ogsbot.sandbox.render import board_png, game_sgf
 from ogsbot.sandbox.spectator import page
 
 JSON = dict[str, Any]
+MATCH = web.RequestKey("match", dict)
 RestHandler = Callable[[web.Request, Account | None, JSON], Awaitable[web.StreamResponse]]
 
 
@@ -67,6 +68,7 @@ class Client:
     transport: asyncio.Transport | None = None
     account: Account | None = None
     games: set[int] = field(default_factory=set)
+    deferred: list[tuple[str, Any]] = field(default_factory=list)
     queue: asyncio.Queue[str | None] = field(default_factory=asyncio.Queue)
     writer: asyncio.Task[None] | None = None
 
@@ -324,7 +326,7 @@ class Emulator:
             account = self._rest_account(request, body)
             if needs_login and account is None:
                 return _json_error(401, "Authentication credentials were not provided.")
-            request["match"] = match.groupdict()
+            request[MATCH] = match.groupdict()
             try:
                 return await handler(request, account, body)
             except ChallengeError as exc:
@@ -373,7 +375,7 @@ class Emulator:
         )
 
     def _id(self, request: web.Request) -> int:
-        return int(request["match"]["id"])
+        return int(request[MATCH]["id"])
 
     async def _r_me(self, request: web.Request, me: Account | None, body: JSON) -> web.Response:
         assert me is not None
@@ -568,7 +570,7 @@ class Emulator:
     ) -> web.Response:
         assert me is not None
         challenged: Account | None = None
-        if "id" in request["match"]:
+        if "id" in request[MATCH]:
             challenged = self._player_or_404(request)
             if challenged is None:
                 return _json_error(404, "Player not found.")
@@ -881,6 +883,9 @@ class Emulator:
             result = handler(client, data if isinstance(data, dict) else {})
             if ident is not None:
                 client.queue.put_nowait(json.dumps([ident, result]))
+            deferred, client.deferred = client.deferred, []
+            for event, payload in deferred:  # what follows the reply (authenticate's pushes)
+                self._push(client, event, payload)
         except (ProtocolError, RefereeError) as exc:
             code = exc.code
             if ident is not None:
@@ -932,9 +937,9 @@ class Emulator:
         client.account = account
         now = _now()
         for referee in self._games_of(account.id, active=True):
-            self._push(client, "active_game", referee.active_game(now))
+            client.deferred.append(("active_game", referee.active_game(now)))
         for notification in list(self.notifications.get(account.id, {}).values()):
-            self._push(client, "notification", notification)
+            client.deferred.append(("notification", notification))
         return {"id": account.id, "username": account.username}
 
     def _c_ping(self, client: Client, data: JSON) -> None:
