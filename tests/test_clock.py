@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from ogsbot.gtp.clock import gtp_color, time_commands
+from ogsbot.gtp.clock import available_time, gtp_color, time_commands
 from ogsbot.ogs.models import PlayerClock, TimeControl
 
 SAMPLES = Path(__file__).parent / "data" / "ogs-samples"
@@ -381,3 +381,25 @@ def test_legacy_time_control_key_names_the_system() -> None:
     tc = TimeControl.from_json({"time_control": "absolute", "total_time": "90"})
     assert (tc.system, tc.total_time) == ("absolute", 90.0)
     assert TimeControl.from_json(None).system == "none"
+
+
+@pytest.mark.parametrize(
+    ("tc", "entry", "elapsed", "expected"),
+    [
+        (FISCHER, {"thinking_time": 100}, 5.5, 94.5),
+        (BYOYOMI, {"thinking_time": 100, "periods": 5, "period_time": 30}, 10, 240.0),
+        (BYOYOMI, {"thinking_time": 0, "periods": 3, "period_time": 30}, 40, 50.0),
+        (CANADIAN, {"thinking_time": 100, "moves_left": 25, "block_time": 300}, 10, 390.0),
+        (CANADIAN, {"thinking_time": 0, "moves_left": 10, "block_time": 120}, 20, 100.0),
+        ({"system": "simple", "per_move": 10}, 1593517569475, 3, 7.0),
+        ({"system": "absolute", "total_time": 600}, None, 10, 590.0),
+        ({"system": "none"}, None, 10, None),
+        (FISCHER, {"thinking_time": 3}, 5, 0.0),
+    ],
+)
+def test_available_time(
+    tc: dict[str, Any], entry: Any, elapsed: float, expected: float | None
+) -> None:
+    """What the server allows for this move: the ceiling of a genmove timeout."""
+    got = available_time(TimeControl.from_json(tc), PlayerClock.from_json(entry), elapsed)
+    assert got == (pytest.approx(expected) if expected is not None else None)

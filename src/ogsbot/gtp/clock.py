@@ -207,3 +207,31 @@ def time_commands(
         ]
 
     return []
+
+
+def available_time(
+    tc: TimeControl, entry: PlayerClock | None, elapsed: float = 0.0
+) -> float | None:
+    """Seconds the player to move may still think before losing on time; None: no limit.
+
+    What the server will allow for this move: main time plus what overtime still gives
+    (all byo-yomi periods, the current canadian block, the simple per-move time).
+    """
+    elapsed = max(0.0, elapsed)
+    system = tc.system
+    if system == "none":
+        return None
+    if system == "simple":
+        return max(0.0, tc.per_move - elapsed)
+    if system in ("fischer", "absolute"):
+        start = tc.initial_time if system == "fischer" else tc.total_time
+        left = entry.thinking_time if entry is not None else start
+        return max(0.0, left - elapsed)
+    if system == "byoyomi":
+        state = _byoyomi_state(tc, entry, elapsed)
+        current = tc.period_time if state.main > 0 else state.period
+        return max(0.0, state.main + current + (state.count - 1) * tc.period_time)
+    if system == "canadian":
+        state = _canadian_state(tc, entry, elapsed)
+        return max(0.0, state.main + (tc.period_time if state.main > 0 else state.period))
+    return None

@@ -1,8 +1,6 @@
 """A game as SGF and as a PNG picture, for `/api/v1/games/<id>/sgf` and `/png`.
 
-SGF is written by hand rather than through sgfmill because OGS boards may be non-square
-(`SZ[7:9]`), which sgfmill cannot write; tests read square games back with sgfmill. The PNG
-encoder is a few lines of zlib: no imaging library is needed for a board.
+The PNG encoder is a few lines of zlib: no imaging library is needed for a board.
 """
 
 from __future__ import annotations
@@ -12,58 +10,17 @@ import time
 import zlib
 from typing import TYPE_CHECKING
 
-from ogsbot.ogs.coords import xy_to_ogs
+from ogsbot.ogs import sgf
+from ogsbot.ogs.models import GameData
 
 if TYPE_CHECKING:
     from ogsbot.sandbox.referee import Referee
 
-_RESULT_WORDS = {"Resignation": "R", "Timeout": "T", "Cancellation": "Void"}
-
-
-def sgf_text(value: str) -> str:
-    """An SGF text value with `]` and `\\` escaped."""
-    return value.replace("\\", "\\\\").replace("]", "\\]")
-
-
-def sgf_result(winner_color: str | None, outcome: str) -> str:
-    """OGS's outcome as SGF's RE: B+R, W+T, B+3.5, 0 (jigo), Void."""
-    if winner_color is None:
-        return "0" if outcome.endswith("points") else "Void"
-    if outcome.endswith(" points"):
-        return f"{winner_color}+{outcome.split()[0]}"
-    return f"{winner_color}+{_RESULT_WORDS.get(outcome, outcome[:1] or '?')}"
-
 
 def game_sgf(referee: Referee) -> bytes:
-    """The game so far as SGF (FF[4]), result included once it is over."""
-    s = referee.settings
-    w, h = s.width, s.height
-    size = f"{w}" if w == h else f"{w}:{h}"
-    props = [
-        "FF[4]",
-        "GM[1]",
-        "CA[UTF-8]",
-        "AP[ogsbot sandbox]",
-        f"SZ[{size}]",
-        f"KM[{s.komi:g}]",
-        f"HA[{s.handicap}]",
-        f"RU[{sgf_text(s.rules.capitalize())}]",
-        f"PB[{sgf_text(referee.black.username)}]",
-        f"PW[{sgf_text(referee.white.username)}]",
-        f"GN[{sgf_text(s.name)}]",
-        f"DT[{time.strftime('%Y-%m-%d', time.gmtime(referee.start_time))}]",
-        f"GC[game {referee.game_id}]",
-    ]
-    if referee.initial_black:
-        props.append("AB" + "".join(f"[{xy_to_ogs(p, w, h)}]" for p in referee.initial_black))
-    if referee.finished:
-        winner = referee.color_of(referee.winner) if referee.winner is not None else None
-        props.append(f"RE[{sgf_result(winner.upper() if winner else None, referee.outcome)}]")
-    nodes = []
-    for color, point in referee.state.moves:
-        vertex = xy_to_ogs(point, w, h) if point is not None else ""
-        nodes.append(f";{color.upper()}[{vertex}]")
-    return ("(;" + "".join(props) + "".join(nodes) + ")\n").encode()
+    """The game so far as SGF, through the same writer the bot uses for its records."""
+    gamedata = GameData.from_json(referee.gamedata(time.time()))
+    return sgf.game_sgf(gamedata, application="ogsbot sandbox").encode()
 
 
 def _png(width: int, height: int, rows: list[bytes]) -> bytes:

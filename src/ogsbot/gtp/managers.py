@@ -1,0 +1,216 @@
+"""Which engine process plays which game: one per game, or a shared pool.
+
+A session leases an engine for one turn (`async with manager.lease(game_id, spec)`). The
+lease carries what the engine's board holds now (`position`), so a session replays only
+what is missing: nothing when the same process played the last move, a full pipelined replay
+after a switch, a restart or a respawn. Per-game engines are killed after an idle timeout and
+respawned on demand; a pool shares N processes among all games, preferring the process that
+last played the same game.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import time
+from collections.abc import AsyncIterator, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from loguru import logger
+
+from ogsbot.gtp.engine import GTPEngine
+
+StderrListener = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class EngineSpec:
+    """How to start an engine; equal specs can share processes."""
+
+    command: tuple[str, ...]
+    cwd: str | None = None
+    env: tuple[tuple[str, str], ...] = ()
+    start_timeout: float = 60.0
+    command_timeout: float = 30.0
+    quit_grace: float = 5.0
+    idle_timeout: float = 600.0
+    pool_size: int = 0  # 0: one process per game; N: a pool of N processes
+    label: str = "engine"
+
+    def make(self, on_stderr: StderrListener) -> GTPEngine:
+        env = {**os.environ, **dict(self.env)} if self.env else None
+        return GTPEngine(
+            self.command,
+            cwd=self.cwd,
+            env=env,
+            timeout=self.command_timeout,
+            start_timeout=self.start_timeout,
+            quit_grace=self.quit_grace,
+            on_stderr=on_stderr,
+            label=self.label,
+        )
+
+
+@dataclass(eq=False)
+class EngineHandle:
+    """One process and what its board holds; `listener` gets its stderr lines."""
+
+    engine: GTPEngine
+    spec: EngineSpec
+    position: Any = None  # set by the session that last synced the board
+    game_id: int | None = None
+    last_used: float = field(default_factory=time.monotonic)
+    listener: StderrListener | None = None
+    busy: bool = False
+
+    def on_stderr(self, line: str) -> None:
+        if self.listener is not None:
+            self.listener(line)
+
+    async def restart(self) -> None:
+        """A fresh process: its board is empty, so the position is forgotten."""
+        self.position = None
+        await self.engine.restart()
+
+
+class EngineManager:
+    """Leases engines to games, one process per game or from a pool, by spec."""
+
+    def __init__(self) -> None:
+        self._per_game: dict[tuple[EngineSpec, int], EngineHandle] = {}
+        self._pools: dict[EngineSpec, list[EngineHandle]] = {}
+        self._free: dict[EngineSpec, asyncio.Condition] = {}
+        self._idle_task: asyncio.Task[None] | None = None
+        self._closed = False
+
+    @property
+    def processes(self) -> int:
+        """Engine processes alive now."""
+        handles = list(self._per_game.values()) + [h for p in self._pools.values() for h in p]
+        return sum(1 for h in handles if h.engine.running)
+
+    def _new_handle(self, spec: EngineSpec) -> EngineHandle:
+        holder: list[EngineHandle] = []
+        engine = spec.make(lambda line: holder[0].on_stderr(line))
+        handle = EngineHandle(engine, spec)
+        holder.append(handle)
+        return handle
+
+    @contextlib.asynccontextmanager
+    async def lease(
+        self, game_id: int, spec: EngineSpec, listener: StderrListener | None = None
+    ) -> AsyncIterator[EngineHandle]:
+        """An engine for one turn of `game_id`, started if needed; released afterwards."""
+        if self._closed:
+            raise RuntimeError("the engine manager is closed")
+        self._ensure_idle_reaper()
+        handle = await (
+            self._acquire_pooled(game_id, spec)
+            if spec.pool_size
+            else self._acquire_own(game_id, spec)
+        )
+        handle.listener = listener
+        try:
+            if not handle.engine.running:
+                handle.position = None
+                if handle.engine.pid is not None:
+                    await handle.engine.stop()
+                await handle.engine.start()
+            yield handle
+        finally:
+            handle.listener = None
+            handle.last_used = time.monotonic()
+            handle.game_id = game_id
+            await self._release(handle)
+
+    async def _acquire_own(self, game_id: int, spec: EngineSpec) -> EngineHandle:
+        key = (spec, game_id)
+        handle = self._per_game.get(key)
+        if handle is None:
+            handle = self._new_handle(spec)
+            self._per_game[key] = handle
+        condition = self._free.setdefault(spec, asyncio.Condition())
+        async with condition:  # a game's turns never overlap, but a removal check might
+            await condition.wait_for(lambda: not handle.busy)
+            handle.busy = True
+        return handle
+
+    async def _acquire_pooled(self, game_id: int, spec: EngineSpec) -> EngineHandle:
+        pool = self._pools.setdefault(spec, [])
+        condition = self._free.setdefault(spec, asyncio.Condition())
+        async with condition:
+            while True:
+                free = [h for h in pool if not h.busy]
+                chosen = next((h for h in free if h.game_id == game_id), None)
+                if chosen is None and len(pool) < spec.pool_size:
+                    chosen = self._new_handle(spec)
+                    pool.append(chosen)
+                if chosen is None and free:
+                    chosen = min(free, key=lambda h: h.last_used)  # least recently used
+                if chosen is not None:
+                    chosen.busy = True
+                    return chosen
+                await condition.wait()
+
+    async def _release(self, handle: EngineHandle) -> None:
+        handle.busy = False
+        condition = self._free.get(handle.spec)
+        if condition is not None:
+            async with condition:
+                condition.notify_all()
+
+    async def finish(self, game_id: int) -> None:
+        """The game is over: its own engine stops now; pooled engines stay for others."""
+        for key in [k for k in self._per_game if k[1] == game_id]:
+            handle = self._per_game.pop(key)
+            await handle.engine.stop()
+        for pool in self._pools.values():
+            for handle in pool:
+                if handle.game_id == game_id and not handle.busy:
+                    handle.game_id = None
+                    handle.position = None
+
+    def _ensure_idle_reaper(self) -> None:
+        if self._idle_task is None or self._idle_task.done():
+            self._idle_task = asyncio.create_task(self._reap_idle(), name="engine-idle-reaper")
+
+    async def _reap_idle(self) -> None:
+        """Stop per-game engines idle longer than their spec allows (respawned on demand)."""
+        while not self._closed:
+            await asyncio.sleep(1.0)
+            now = time.monotonic()
+            for key, handle in list(self._per_game.items()):
+                idle = now - handle.last_used
+                if not handle.busy and handle.engine.running and idle > handle.spec.idle_timeout:
+                    logger.info(
+                        "game {}: engine idle for {:.0f} s, stopping it (respawned when needed)",
+                        key[1],
+                        idle,
+                    )
+                    handle.position = None
+                    await handle.engine.stop()
+
+    async def close(self) -> None:
+        """Stop every process."""
+        self._closed = True
+        if self._idle_task is not None:
+            self._idle_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._idle_task
+        handles = list(self._per_game.values()) + [h for p in self._pools.values() for h in p]
+        await asyncio.gather(*(h.engine.stop() for h in handles), return_exceptions=True)
+        self._per_game.clear()
+        self._pools.clear()
+
+
+def spec_from(
+    command: tuple[str, ...],
+    *,
+    cwd: str | None = None,
+    env: Mapping[str, str] | None = None,
+    **options: Any,
+) -> EngineSpec:
+    """An EngineSpec from plain values (environment as a sorted tuple, so specs compare)."""
+    return EngineSpec(tuple(command), cwd, tuple(sorted((env or {}).items())), **options)

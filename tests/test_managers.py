@@ -1,0 +1,116 @@
+"""Engine managers: one process per game (idle timeout, respawn) and a shared pool."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+
+from ogsbot.gtp.errors import EngineDied
+from ogsbot.gtp.managers import EngineManager, EngineSpec, spec_from
+
+from support import randomgo_argv
+
+
+def spec(**options: object) -> EngineSpec:
+    return spec_from(tuple(randomgo_argv(1)), **options)  # type: ignore[arg-type]
+
+
+async def test_per_game_engines_are_kept_and_separate() -> None:
+    manager = EngineManager()
+    s = spec()
+    try:
+        async with manager.lease(1, s) as first:
+            first.position = "game 1 after move 10"
+            pid1 = first.engine.pid
+        async with manager.lease(1, s) as again:
+            assert again.engine.pid == pid1 and again.position == "game 1 after move 10"
+        async with manager.lease(2, s) as other:
+            assert other.engine.pid != pid1 and other.position is None
+        assert manager.processes == 2
+        await manager.finish(1)
+        assert manager.processes == 1
+        async with manager.lease(1, s) as fresh:
+            assert fresh.engine.pid != pid1 and fresh.position is None
+    finally:
+        await manager.close()
+    assert manager.processes == 0
+
+
+async def test_idle_engine_is_stopped_and_respawned_with_a_blank_position() -> None:
+    manager = EngineManager()
+    s = spec(idle_timeout=0.2)
+    try:
+        async with manager.lease(7, s) as handle:
+            handle.position = "synced"
+            pid = handle.engine.pid
+        for _ in range(60):
+            if manager.processes == 0:
+                break
+            await asyncio.sleep(0.1)
+        assert manager.processes == 0
+        async with manager.lease(7, s) as handle:
+            assert handle.engine.running and handle.engine.pid != pid
+            assert handle.position is None  # the new process knows nothing: full replay
+    finally:
+        await manager.close()
+
+
+async def test_a_dead_engine_is_restarted_on_the_next_lease() -> None:
+    manager = EngineManager()
+    s = spec()
+    try:
+        async with manager.lease(3, s) as handle:
+            handle.position = "synced"
+            handle.engine._break(EngineDied(-9, []))  # as a crash would leave it
+        async with manager.lease(3, s) as handle:
+            assert handle.engine.running and handle.position is None
+            assert await handle.engine.send("name") == "randomgo"
+    finally:
+        await manager.close()
+
+
+async def test_pool_shares_processes_and_prefers_the_same_game() -> None:
+    manager = EngineManager()
+    s = spec(pool_size=2)
+    try:
+        async with manager.lease(1, s) as a:
+            pid_a = a.engine.pid
+            async with manager.lease(2, s) as b:
+                pid_b = b.engine.pid
+        assert pid_a != pid_b and manager.processes == 2
+        async with manager.lease(2, s) as again:
+            assert again.engine.pid == pid_b  # the process that last played game 2
+        async with manager.lease(3, s) as third:
+            assert third.engine.pid in (pid_a, pid_b)  # no third process
+        assert manager.processes == 2
+    finally:
+        await manager.close()
+
+
+async def test_pool_queues_when_every_process_is_busy() -> None:
+    manager = EngineManager()
+    s = spec(pool_size=1)
+    order: list[str] = []
+    try:
+
+        async def turn(game: int, hold: float) -> None:
+            async with manager.lease(game, s):
+                order.append(f"start {game}")
+                await asyncio.sleep(hold)
+                order.append(f"end {game}")
+
+        await asyncio.gather(turn(1, 0.3), turn(2, 0.0))
+        assert order == ["start 1", "end 1", "start 2", "end 2"]
+        assert manager.processes == 1
+    finally:
+        await manager.close()
+
+
+async def test_specs_differ_by_command_and_share_by_equality() -> None:
+    a = spec()
+    b = spec()
+    c = dataclasses.replace(spec(), command=(*spec().command, "--delay", "0"))
+    assert a == b and hash(a) == hash(b) and a != c
+    assert spec_from(("x",), env={"B": "2", "A": "1"}) == spec_from(
+        ("x",), env={"A": "1", "B": "2"}
+    )
