@@ -7,14 +7,24 @@ the query string or body, where credentials travel) and the server's own message
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
+from urllib.parse import quote, quote_plus
+
+
+def _forms(secret: str) -> list[str]:
+    """A secret as it may appear in text: as is, URL-encoded (a query string, a form body,
+    which `requests` puts in its exception messages) and JSON-escaped. Longest first."""
+    forms = {secret, quote(secret, safe=""), quote_plus(secret), json.dumps(secret)[1:-1]}
+    return sorted(forms, key=len, reverse=True)
 
 
 def redact(text: str, secrets: Iterable[str]) -> str:
     """`text` with every known secret (of four characters or more) replaced by ***."""
     for secret in secrets:
         if secret and len(secret) >= 4:
-            text = text.replace(secret, "***")
+            for form in _forms(secret):
+                text = text.replace(form, "***")
     return text
 
 
@@ -28,7 +38,9 @@ class OGSRequestError(OGSError):
     def __init__(self, status: int, method: str, path: str, message: str) -> None:
         where = f"{method} {path}"
         what = f"HTTP {status}" if status else "no response"
-        super().__init__(f"{where} failed: {what}: {message}" if message else f"{where}: {what}")
+        super().__init__(
+            f"{where} failed: {what}: {message}" if message else f"{where} failed: {what}"
+        )
         self.status = status
         self.method = method
         self.path = path

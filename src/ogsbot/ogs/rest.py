@@ -4,14 +4,18 @@ Two logins: a bot API key (sent as OGS's bot bridge sends it, `apikey` and `bot_
 request, no Authorization header) or an OAuth2 password grant whose token is renewed with the
 refresh token before it expires and again on a 401. Connection errors, 429 (honouring
 Retry-After) and 5xx are retried with exponential backoff and jitter, a bounded number of
-times; other 4xx are not. Every call has a timeout. Errors are typed (`ogsbot.ogs.errors`)
-and never carry a secret.
+times; other 4xx are not, nor is a POST whose answer timed out (the server may have acted on
+it). Every call has a timeout. Errors are typed (`ogsbot.ogs.errors`) and never carry a
+secret. One `OGSRest` may be shared by threads: the token is renewed once for all of them.
 """
 
 from __future__ import annotations
 
+import email.utils
 import json
 import random
+import re
+import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -21,6 +25,7 @@ from urllib.parse import urlsplit
 import requests
 from loguru import logger
 
+from ogsbot import __version__
 from ogsbot.ogs.errors import (
     OGSAuthError,
     OGSConnectionError,
@@ -34,6 +39,11 @@ from ogsbot.ogs.models import TimeControl
 
 PRODUCTION = "https://online-go.com"
 BETA = "https://beta.online-go.com"
+
+TOKEN_PATH = "/oauth2/token/"
+RENEW_MARGIN = 60.0  # seconds before expiry a token is renewed (at most half its lifetime)
+MAX_PAGES = 1000  # a paged list longer than this is cut short (a server looping on `next`)
+_IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 
 
 @dataclass(frozen=True)
@@ -66,9 +76,10 @@ class RetryPolicy:
     max_retry_after: float = 300.0  # a longer Retry-After is not waited for: it is an error
 
     def delay(self, attempt: int, rng: random.Random) -> float:
-        """Exponential backoff with full jitter around it: attempt 1 waits about base_delay."""
+        """Exponential backoff with jitter around it (0.5 to 1.5 times): attempt 1 waits
+        about base_delay, each next one twice as long, never more than max_delay."""
         ceiling: float = min(self.max_delay, self.base_delay * 2.0 ** (attempt - 1))
-        return ceiling * rng.uniform(0.5, 1.5)
+        return min(self.max_delay, ceiling * rng.uniform(0.5, 1.5))
 
 
 @dataclass(frozen=True)
@@ -130,6 +141,8 @@ def _server_message(response: requests.Response) -> str:
     except ValueError:
         return response.text.strip()[:300]
     if isinstance(body, Mapping):
+        if "error" in body and "error_description" in body:  # OAuth2 (RFC 6749 5.2)
+            return f"{body['error']}: {body['error_description']}"[:300]
         for key in ("detail", "error", "message", "error_description"):
             if key in body:
                 return str(body[key])[:300]
@@ -137,13 +150,25 @@ def _server_message(response: requests.Response) -> str:
 
 
 def _retry_after(response: requests.Response) -> float | None:
+    """Retry-After in seconds: a number of seconds, or an HTTP date."""
     value = response.headers.get("Retry-After")
     if value is None:
         return None
     try:
         return max(0.0, float(value))
     except ValueError:
-        return None  # an HTTP date; rare, and the backoff covers it
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None  # unreadable: the backoff covers it
+    return max(0.0, when.timestamp() - time.time())
+
+
+def _without_query(text: str) -> str:
+    """An exception text from `requests` without the query strings of the URLs it quotes
+    (credentials travel there)."""
+    return re.sub(r"(url: [^\s?]*)\?[^\s)]*", r"\1", text)
 
 
 class OGSRest:
@@ -168,13 +193,17 @@ class OGSRest:
         self.timeout = timeout
         self.retry = retry or RetryPolicy()
         self.session = session or requests.Session()
-        self.session.headers.setdefault("User-Agent", "ogsbot")
+        agent = str(self.session.headers.get("User-Agent") or "")
+        if not agent or agent.startswith("python-requests"):  # requests' own default
+            self.session.headers["User-Agent"] = f"ogsbot/{__version__}"
         self._sleep = sleep
         self._rng = rng or random.Random()
         self.bot_id: int | None = None
         self._access_token: str | None = None
         self._refresh_token: str | None = None
-        self._token_expires = 0.0
+        self._renew_at = 0.0  # time.monotonic() from which the access token is renewed
+        self._auth_lock = threading.RLock()  # one login or renewal at a time
+        self._used = threading.local()  # the access token this thread last sent
 
     # ----- secrets and auth -----------------------------------------------------------
 
@@ -193,11 +222,26 @@ class OGSRest:
         self.session.close()
 
     def _token_request(self, data: dict[str, str]) -> None:
-        response = self._send("POST", "/oauth2/token/", data=data, authenticate=False)
-        body = response.json()
-        self._access_token = str(body["access_token"])
+        """Ask the token endpoint for tokens; a refusal (RFC 6749 answers a bad password or
+        refresh token with 400 invalid_grant) is an `OGSAuthError`."""
+        started = time.monotonic()
+        try:
+            response = self._send("POST", TOKEN_PATH, data=data, authenticate=False)
+        except OGSRequestError as exc:
+            if type(exc) is OGSRequestError and 400 <= exc.status < 500:
+                raise OGSAuthError(exc.status, exc.method, exc.path, exc.message) from None
+            raise
+        try:
+            body = response.json()
+            access = str(body["access_token"])
+            lifetime = float(body.get("expires_in") or 36000)
+        except (ValueError, TypeError, KeyError, AttributeError):
+            raise OGSRequestError(
+                response.status_code, "POST", TOKEN_PATH, "the answer has no access_token"
+            ) from None
+        self._access_token = access
         self._refresh_token = str(body.get("refresh_token") or "") or None
-        self._token_expires = time.monotonic() + float(body.get("expires_in") or 36000)
+        self._renew_at = started + lifetime - min(RENEW_MARGIN, lifetime / 2)
 
     def _password_login(self, login: PasswordLogin) -> None:
         logger.debug("OAuth2 password login as {}", login.username)
@@ -231,13 +275,24 @@ class OGSRest:
 
     def _auth_headers(self) -> dict[str, str]:
         login = self.login
-        if isinstance(login, PasswordLogin):
+        if not isinstance(login, PasswordLogin):
+            return {}
+        with self._auth_lock:
             if self._access_token is None:
                 self._password_login(login)
-            elif time.monotonic() > self._token_expires - 60:
+            elif time.monotonic() >= self._renew_at:
                 self._renew(login)
-            return {"Authorization": f"Bearer {self._access_token}"}
-        return {}
+            token = self._access_token
+        self._used.token = token
+        return {"Authorization": f"Bearer {token}"}
+
+    def _renew_refused(self, login: PasswordLogin) -> None:
+        """The server refused the token this thread sent: renew it, unless another thread
+        already has (then the retry uses the new one)."""
+        refused = getattr(self._used, "token", None)
+        with self._auth_lock:
+            if self._access_token is None or self._access_token == refused:
+                self._renew(login)
 
     def _api_key_fields(self) -> dict[str, Any]:
         if isinstance(self.login, APIKeyLogin):
@@ -261,7 +316,8 @@ class OGSRest:
         """Call an endpoint (path under the server, e.g. `/api/v1/me`); JSON back, or bytes.
 
         The login is added here: a bearer token, or the API key in the body (in the query
-        for GET). A 401 under OAuth2 renews the token once and tries again.
+        for GET). A 401 under OAuth2 renews the token once and tries again; a 403 (not
+        allowed) does not.
         """
         method = method.upper()
         params = dict(params or {})
@@ -274,10 +330,11 @@ class OGSRest:
                 payload = {**(payload or {}), **key_fields}
         try:
             response = self._send(method, path, params=params, json_body=payload)
-        except OGSAuthError:
-            if not isinstance(self.login, PasswordLogin) or self._access_token is None:
+        except OGSAuthError as exc:
+            login = self.login
+            if exc.status != 401 or exc.path == TOKEN_PATH or not isinstance(login, PasswordLogin):
                 raise
-            self._renew(self.login)
+            self._renew_refused(login)
             response = self._send(method, path, params=params, json_body=payload)
         if raw:
             return response.content
@@ -299,7 +356,6 @@ class OGSRest:
         authenticate: bool = True,
     ) -> requests.Response:
         url = self.server + path
-        secrets = self.secrets()
         last: OGSRequestError | None = None
         for attempt in range(1, self.retry.attempts + 1):
             headers = self._auth_headers() if authenticate else {}
@@ -315,8 +371,13 @@ class OGSRest:
                     timeout=self.timeout,
                 )
             except requests.RequestException as exc:
-                reason = type(exc).__name__
-                last = OGSConnectionError(0, method, path, redact(f"{reason}: {exc}", secrets))
+                text = _without_query(f"{type(exc).__name__}: {exc}")
+                last = OGSConnectionError(0, method, path, redact(text, self.secrets()))
+                # Sent, but no answer: a POST may have been acted on (a challenge created or
+                # accepted), so it is not sent again blind. Token requests are safe to repeat.
+                resend = method in _IDEMPOTENT or not authenticate
+                if isinstance(exc, requests.ReadTimeout) and not resend:
+                    break
                 wait = self.retry.delay(attempt, self._rng)
             else:
                 status = response.status_code
@@ -329,7 +390,7 @@ class OGSRest:
                 )
                 if status < 400:
                     return response
-                message = redact(_server_message(response), secrets)
+                message = redact(_server_message(response), self.secrets())
                 if status in (401, 403):
                     raise OGSAuthError(status, method, path, message)
                 if status == 404:
@@ -360,8 +421,7 @@ class OGSRest:
     def _pages(self, path: str, params: Mapping[str, Any] | None = None) -> list[Any]:
         """Every result of a paged list, following `next` links on this server only."""
         results: list[Any] = []
-        page = 1
-        while True:
+        for page in range(1, MAX_PAGES + 1):
             body = self.request("GET", path, params={**(params or {}), "page": page})
             if isinstance(body, list):
                 return results + body
@@ -369,7 +429,8 @@ class OGSRest:
             nxt = body.get("next")
             if not nxt or urlsplit(str(nxt)).netloc not in ("", urlsplit(self.server).netloc):
                 return results
-            page += 1
+        logger.warning("{}: more than {} pages; the rest is left out", path, MAX_PAGES)
+        return results
 
     # ----- endpoints -----------------------------------------------------------------
 

@@ -97,6 +97,8 @@ class Emulator:
         self.bot_config: dict[int, JSON] = {}
         self.bot_status: dict[int, JSON] = {}
         self.declines: list[JSON] = []
+        self.friends: dict[int, set[int]] = {}
+        self.friend_requests: dict[int, set[int]] = {}  # to -> from
         self.received: list[tuple[int, str, Any]] = []  # (account id, command, data) from bots
         self.faults = Faults()
         self.clients: set[Client] = set()
@@ -262,9 +264,13 @@ class Emulator:
     async def _token(self, request: web.Request) -> web.Response:
         form = dict(await request.post())
         grant = str(form.get("grant_type", ""))
-        client_ok = form.get("client_id") == self.accounts.client_id
+        client_ok = (
+            form.get("client_id") == self.accounts.client_id
+            and form.get("client_secret") == self.accounts.client_secret
+        )
         if not client_ok:
             return web.json_response({"error": "invalid_client"}, status=401)
+        # As django-oauth-toolkit (OGS) and RFC 6749 do: a refused grant is a 400.
         if grant == "password":
             account = self.accounts.check_password(
                 str(form.get("username", "")), str(form.get("password", ""))
@@ -272,13 +278,13 @@ class Emulator:
             if account is None:
                 return web.json_response(
                     {"error": "invalid_grant", "error_description": "Invalid credentials given."},
-                    status=401,
+                    status=400,
                 )
             return web.json_response(self.accounts.issue_tokens(account))
         if grant == "refresh_token":
             tokens = self.accounts.refresh(str(form.get("refresh_token", "")))
             if tokens is None:
-                return web.json_response({"error": "invalid_grant"}, status=401)
+                return web.json_response({"error": "invalid_grant"}, status=400)
             return web.json_response(tokens)
         return web.json_response({"error": "unsupported_grant_type"}, status=400)
 
@@ -416,11 +422,35 @@ class Emulator:
     async def _r_friends(
         self, request: web.Request, me: Account | None, body: JSON
     ) -> web.Response:
-        return self._paged(request, [])
+        assert me is not None
+        name = request.query.get("username")
+        friends = [self.accounts.by_id[i] for i in sorted(self.friends.get(me.id, set()))]
+        listed = [a.player_json() for a in friends if name is None or a.username == name]
+        return self._paged(request, listed)
 
     async def _r_friends_change(
         self, request: web.Request, me: Account | None, body: JSON
     ) -> web.Response:
+        """Friend requests (`player_id`), removals (`delete`) and acceptances (`from_user`)."""
+        assert me is not None
+        try:
+            other_id = int(body.get("from_user") or body.get("player_id") or 0)
+        except (TypeError, ValueError):
+            return _json_error(400, "player_id / from_user must be a player id")
+        if other_id not in self.accounts.by_id or other_id == me.id:
+            return _json_error(404, "Player not found.")
+        if request.path.rstrip("/").endswith("invitations"):
+            if other_id not in self.friend_requests.get(me.id, set()):
+                return _json_error(404, "No such friend request.")
+            self.friend_requests[me.id].discard(other_id)
+            if not body.get("delete"):
+                self.friends.setdefault(me.id, set()).add(other_id)
+                self.friends.setdefault(other_id, set()).add(me.id)
+        elif body.get("delete"):
+            self.friends.get(me.id, set()).discard(other_id)
+            self.friends.get(other_id, set()).discard(me.id)
+        else:
+            self.friend_requests.setdefault(other_id, set()).add(me.id)
         return web.json_response({"success": True})
 
     async def _r_challenges(
