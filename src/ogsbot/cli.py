@@ -5,13 +5,19 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import json
 import signal
 import sys
 from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from loguru import logger
 
 from ogsbot import __version__
+
+if TYPE_CHECKING:
+    from ogsbot.bot.config import Config
 
 
 def _pair(text: str) -> tuple[str, str]:
@@ -61,6 +67,32 @@ def build_parser() -> argparse.ArgumentParser:
         "--state", metavar="FILE", help="keep accounts and games in this JSON file"
     )
     emulator.add_argument("-v", "--verbose", action="store_true", help="log every game event")
+
+    run = commands.add_parser(
+        "run",
+        help="run the bot daemon",
+        description="Log in to OGS with the bot's API key and play by the rules in the config.",
+    )
+    run.add_argument("-c", "--config", required=True, metavar="FILE", help="the bot's YAML config")
+    where = run.add_mutually_exclusive_group()
+    where.add_argument("--server", metavar="URL", help="OGS server URL (overrides the config)")
+    where.add_argument(
+        "--beta", action="store_true", help="use https://beta.online-go.com (needs a beta bot)"
+    )
+    run.add_argument("-v", "--verbose", action="store_true", help="log at DEBUG level")
+
+    check = commands.add_parser(
+        "check-config",
+        help="validate a config (and explain the decision for a challenge)",
+        description=(
+            "Check a config file and report every problem at once. With --challenge, show "
+            "rule by rule what the bot would answer to that challenge notification (JSON)."
+        ),
+    )
+    check.add_argument("-c", "--config", required=True, metavar="FILE")
+    check.add_argument("--challenge", metavar="JSON", help="a challenge notification as JSON")
+
+    commands.add_parser("schema", help="print the JSON Schema of the config file (for editors)")
     return parser
 
 
@@ -110,12 +142,101 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     logger.remove()
     level = "DEBUG" if getattr(args, "verbose", False) else "INFO"
-    logger.add(sys.stderr, level=level, format="{time:HH:mm:ss.SSS} {level: <7} {message}")
+    # diagnose=False: tracebacks must not print local variables, where secrets live.
+    logger.add(
+        sys.stderr,
+        level=level,
+        format="{time:HH:mm:ss.SSS} {level: <7} {message}",
+        diagnose=False,
+    )
     logger.enable("ogsbot")
     if args.command == "emulator":
         return asyncio.run(_run_emulator(args))
+    if args.command == "schema":
+        from ogsbot.bot.config import config_schema
+
+        print(json.dumps(config_schema(), indent=2))
+        return 0
+    if args.command == "check-config":
+        return _check_config(args)
+    if args.command == "run":
+        return _run_bot(args)
     parser.error(f"unknown command {args.command!r}")
     return 2
+
+
+def _load(path: str) -> Config | None:
+    from ogsbot.bot.config import ConfigError, load_config
+
+    try:
+        return load_config(path)
+    except ConfigError as exc:
+        print(f"{path}: the config has problems:\n{exc}", file=sys.stderr)
+    except OSError as exc:
+        print(f"{path}: cannot read the config: {exc}", file=sys.stderr)
+    return None
+
+
+def _check_config(args: argparse.Namespace) -> int:
+    from ogsbot.bot.rules import Load, decide, explain
+    from ogsbot.ogs.models import Challenge
+
+    config = _load(args.config)
+    if config is None:
+        return 2
+    engine = config.engine
+    print(f"{args.config}: OK. Server {config.server}, engine: {' '.join(engine.command)}")
+    if args.challenge:
+        try:
+            challenge = Challenge.from_json(json.loads(Path(args.challenge).read_text()))
+        except (OSError, ValueError) as exc:
+            print(f"{args.challenge}: not a challenge notification: {exc}", file=sys.stderr)
+            return 2
+        decision = decide(challenge, config.challenges, Load())
+        print(explain(decision))
+        return 0 if decision.accept else 1
+    return 0
+
+
+def _setup_file_log(config: Config, verbose: bool) -> None:
+    level = "DEBUG" if verbose else config.log.level
+    logger.remove()
+    logger.add(
+        sys.stderr,
+        level=level,
+        format="{time:YYYY-MM-DD HH:mm:ss.SSS} {level: <7} {message}",
+        diagnose=False,
+    )
+    if config.log.file:
+        logger.add(
+            config.log.file,
+            level=level,
+            rotation=config.log.rotation,
+            retention=config.log.retention,
+            format="{time:YYYY-MM-DD HH:mm:ss.SSS} {level: <7} {message}",
+            diagnose=False,
+            enqueue=False,
+        )
+
+
+def _run_bot(args: argparse.Namespace) -> int:
+    from ogsbot.bot.daemon import Daemon
+    from ogsbot.ogs.errors import OGSAuthError, OGSError
+
+    config = _load(args.config)
+    if config is None:
+        return 2
+    _setup_file_log(config, args.verbose)
+    server = "https://beta.online-go.com" if args.beta else args.server
+    daemon = Daemon(config, server=server)
+    try:
+        return asyncio.run(daemon.run())
+    except OGSAuthError as exc:
+        logger.error("login refused: {} (check the API key)", exc)
+        return 1
+    except OGSError as exc:
+        logger.error("cannot reach OGS: {}", exc)
+        return 1
 
 
 if __name__ == "__main__":

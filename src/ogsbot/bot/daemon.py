@@ -1,0 +1,316 @@
+"""The bot daemon: login, challenges, one session per game, status, reload and shutdown.
+
+It logs in with the API key, tells OGS its rules (`bot/config`) and load (`bot/status`),
+answers each challenge by the rules (a vanished challenge is logged once and dropped), and
+runs a `GameSession` for every active game the server lists, after every reconnect too.
+SIGHUP reloads the rules (a bad file is refused and the old rules kept); the first SIGINT or
+SIGTERM stops accepting and lets games finish for up to `shutdown_wait` seconds, a second
+one quits at once (unfinished games resume on the next start).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+import time
+from collections import Counter
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from loguru import logger
+
+from ogsbot.bot.config import Config, ConfigError, load_config
+from ogsbot.bot.rules import Load, decide
+from ogsbot.bot.session import GameSession
+from ogsbot.gtp.managers import EngineManager
+from ogsbot.ogs.client import AsyncOGSClient
+from ogsbot.ogs.errors import OGSError, OGSNotFound
+from ogsbot.ogs.models import ActiveGame, Challenge
+
+SPEEDS = ("blitz", "rapid", "live", "correspondence")
+
+
+@dataclass
+class Running:
+    """A game the daemon plays, and its task."""
+
+    task: asyncio.Task[None]
+    session: GameSession | None = None
+    speed: str = ""
+    opponent: int = 0
+    started: float = field(default_factory=time.monotonic)
+
+
+class Daemon:
+    """Keeps a bot playing on one OGS server."""
+
+    def __init__(self, config: Config, *, server: str | None = None) -> None:
+        self.config = config
+        self.server = server or config.server
+        self.client = AsyncOGSClient(self.server, api_key=config.api_key)
+        self.manager = EngineManager()
+        self.games: dict[int, Running] = {}
+        self.finished: list[int] = []
+        self.declined: list[tuple[int, str | None]] = []
+        self.stopping = False
+        self._stop = asyncio.Event()
+        self._quit_now = asyncio.Event()
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._seen_challenges: set[int] = set()
+        self._last_status: dict[str, int] | None = None
+        self.ready = asyncio.Event()
+
+    # ----- lifecycle --------------------------------------------------------------------
+
+    async def run(self, *, handle_signals: bool = True) -> int:
+        """Run until stopped; returns the exit code."""
+        if handle_signals:
+            self._install_signals()
+        realtime = await self.client.connect()
+        user = realtime.user
+        logger.info(
+            "logged in to {} as {} (id {})", self.server, user.get("username"), user.get("id")
+        )
+        realtime.on("notification", self._on_notification)
+        realtime.on("active_game", self._on_active_game)
+        realtime.on_connect(self._on_connect)
+        self._on_connect()
+        self.ready.set()
+        status = asyncio.create_task(self._status_loop(), name="bot-status")
+        try:
+            await self._stop.wait()
+            await self._shutdown()
+        finally:
+            status.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await status
+            await self._close()
+        return 0
+
+    def stop(self) -> None:
+        """Begin a graceful shutdown; a second call quits at once."""
+        if self.stopping:
+            logger.warning("second stop request: quitting now (games resume on the next start)")
+            self._quit_now.set()
+        self.stopping = True
+        self._stop.set()
+
+    def _install_signals(self) -> None:
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError):
+                loop.add_signal_handler(sig, self.stop)
+        with contextlib.suppress(NotImplementedError, AttributeError):
+            loop.add_signal_handler(signal.SIGHUP, self.reload)
+
+    async def _shutdown(self) -> None:
+        logger.info("shutting down: no new challenges; {} game(s) running", len(self.games))
+        self._send_config()
+        waiting = [r.task for r in self.games.values()]
+        if waiting:
+            wait = asyncio.ensure_future(asyncio.wait(waiting, timeout=self.config.shutdown_wait))
+            quit_now = asyncio.ensure_future(self._quit_now.wait())
+            await asyncio.wait({wait, quit_now}, return_when=asyncio.FIRST_COMPLETED)
+            wait.cancel()
+            quit_now.cancel()
+        for running in list(self.games.values()):
+            running.task.cancel()
+        await asyncio.gather(*(r.task for r in self.games.values()), return_exceptions=True)
+
+    async def _close(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self.manager.close()
+        await self.client.close()
+        logger.info("stopped")
+
+    def reload(self, path: Path | None = None) -> bool:
+        """Load the config file again; a bad one is refused with its errors and the old kept."""
+        source = path or self.config.source
+        if source is None:
+            logger.warning("reload asked, but the config did not come from a file")
+            return False
+        try:
+            new = load_config(source)
+        except ConfigError as exc:
+            logger.error("the new config is refused; keeping the old one:\n{}", exc)
+            return False
+        except OSError as exc:
+            logger.error("cannot read {}: {}; keeping the old config", source, exc)
+            return False
+        self.config = replace(new, api_key=self.config.api_key)
+        logger.info("config reloaded from {}", source)
+        self._send_config()
+        return True
+
+    def _spawn(self, coroutine: Any, name: str) -> None:
+        task = asyncio.create_task(coroutine, name=name)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    # ----- what OGS is told ------------------------------------------------------------
+
+    def _on_connect(self) -> None:
+        self._send_config()
+        self._last_status = None
+
+    def _send_config(self) -> None:
+        realtime = self.client.realtime
+        if realtime is None:
+            return
+        payload = self.config.bot_config_payload()
+        if self.stopping:
+            payload = {**payload, "decline_new_challenges": True}
+        realtime.send("bot/config", payload)
+
+    def load(self) -> Load:
+        """The games running now, per speed and per opponent (paused ones included)."""
+        by_speed = Counter(r.speed for r in self.games.values())
+        by_player = Counter(r.opponent for r in self.games.values())
+        return Load(total=len(self.games), by_speed=dict(by_speed), by_player=dict(by_player))
+
+    async def _status_loop(self) -> None:
+        last_line = time.monotonic()
+        while True:
+            await asyncio.sleep(0.5)
+            load = self.load()
+            status = {f"ongoing_{s}_count": load.by_speed.get(s, 0) for s in SPEEDS}
+            realtime = self.client.realtime
+            if status != self._last_status and realtime is not None and realtime.connected:
+                realtime.send("bot/status", status)
+                self._last_status = status
+            interval = self.config.log.status_interval
+            if interval and time.monotonic() - last_line >= interval:
+                last_line = time.monotonic()
+                speeds = ", ".join(f"{s} {n}" for s, n in sorted(load.by_speed.items())) or "none"
+                logger.info(
+                    "status: {} game(s) ({}), {} engine process(es), {} finished, {} declined",
+                    load.total,
+                    speeds,
+                    self.manager.processes,
+                    len(self.finished),
+                    len(self.declined),
+                )
+
+    # ----- challenges ------------------------------------------------------------------
+
+    def _on_notification(self, event: str, data: Any) -> None:
+        if not isinstance(data, dict):
+            return
+        kind = data.get("type")
+        if kind == "challenge":
+            self._spawn(self._answer(data), f"challenge-{data.get('challenge_id')}")
+        elif kind not in ("delete", None):
+            realtime = self.client.realtime
+            if realtime is not None and data.get("id"):
+                realtime.send("notification/delete", {"notification_id": data["id"]})
+
+    async def _answer(self, data: dict[str, Any]) -> None:
+        try:
+            challenge = Challenge.from_json(data)
+        except ValueError as exc:
+            logger.warning("a challenge notification could not be read: {}", exc)
+            return
+        cid = challenge.challenge_id
+        if cid in self._seen_challenges:
+            return
+        self._seen_challenges.add(cid)
+        rules = self.config.challenges
+        if self.stopping:
+            rules = replace(rules, accept_new=False)
+        decision = decide(challenge, rules, self.load())
+        who = f"{challenge.challenger.username} ({challenge.challenger.rank_text})"
+        rest = self.client.rest
+        try:
+            if decision.accept:
+                logger.info(
+                    "accepting challenge {} from {}: {}x{} {} {}",
+                    cid,
+                    who,
+                    challenge.width,
+                    challenge.height,
+                    challenge.rules,
+                    challenge.time_control.system,
+                )
+                await self.client.call(rest.accept_challenge, cid)
+            else:
+                logger.info(
+                    "declining challenge {} from {}: {} ({})",
+                    cid,
+                    who,
+                    decision.message,
+                    decision.code,
+                )
+                self.declined.append((cid, decision.code))
+                await self.client.call(
+                    rest.decline_challenge, cid, decision.message, decision.code, decision.details
+                )
+        except OGSNotFound:
+            logger.info("challenge {} is gone (withdrawn or taken): dropped", cid)
+        except OGSError as exc:
+            logger.error("answering challenge {} failed: {}", cid, exc)
+
+    # ----- games -----------------------------------------------------------------------
+
+    def _on_active_game(self, event: str, data: Any) -> None:
+        try:
+            entry = ActiveGame.from_json(data)
+        except ValueError as exc:
+            logger.warning("an active_game push could not be read: {}", exc)
+            return
+        if entry.finished or entry.id in self.games or entry.id <= 0:
+            return
+        self._start_session(entry)
+
+    def _start_session(self, entry: ActiveGame) -> None:
+        my_id = int(self.client.realtime.user.get("id", 0)) if self.client.realtime else 0
+        opponent = entry.white.id if entry.black.id == my_id else entry.black.id
+
+        async def play() -> None:
+            game = await self.client.join(entry.id)
+            session = GameSession(game, self.config, self.manager, sgf_dir=self._sgf_dir())
+            self.games[entry.id].session = session
+            gd = game.gamedata
+            if gd is not None:
+                self.games[entry.id].speed = gd.speed
+                logger.info(
+                    "game {}: {} vs {}, {}x{} {} komi {:g}, {} {}",
+                    entry.id,
+                    gd.black.username,
+                    gd.white.username,
+                    gd.width,
+                    gd.height,
+                    gd.rules,
+                    gd.komi,
+                    gd.speed,
+                    gd.time_control.system,
+                )
+            await session.run()
+
+        task = asyncio.create_task(self._guard(entry.id, play()), name=f"game-{entry.id}")
+        self.games[entry.id] = Running(task, speed=entry.speed, opponent=opponent)
+
+    async def _guard(self, game_id: int, coroutine: Any) -> None:
+        """Run a game's session; whatever happens, the game leaves the table and logs why."""
+        try:
+            await coroutine
+            self.finished.append(game_id)
+        except asyncio.CancelledError:
+            logger.info("game {}: session stopped (it resumes when the bot comes back)", game_id)
+            raise
+        except Exception:
+            logger.exception(
+                "game {}: the session failed; it is retried on the next active_game", game_id
+            )
+        finally:
+            self.games.pop(game_id, None)
+            self.client.leave(game_id)
+
+    def _sgf_dir(self) -> Path:
+        path = Path(self.config.game.sgf_dir)
+        if not path.is_absolute() and self.config.source is not None:
+            path = self.config.source.parent / path
+        return path

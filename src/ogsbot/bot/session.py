@@ -1,0 +1,598 @@
+"""One game from connect to SGF: replay, clock, genmove, upload, stone removal, chat.
+
+The path of a move: the server's events keep `Game` current; on the bot's turn the session
+leases an engine, brings its board up to date (only the missing moves when it can), sends
+the time commands, asks `genmove` with a timeout from the bot's own clock, checks the move
+is legal, waits out `min_move_time`, and uploads it. Engine failures restart the engine and
+try again; after too many in a row the bot resigns and says why.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import re
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from loguru import logger
+
+from ogsbot.bot.analysis import ChatMessage, parse_line
+from ogsbot.bot.config import Config, EngineConfig
+from ogsbot.gtp.clock import available_time, time_commands
+from ogsbot.gtp.errors import EngineError, GTPError
+from ogsbot.gtp.managers import EngineHandle, EngineManager, EngineSpec, spec_from
+from ogsbot.ogs.board import Color, GameState
+from ogsbot.ogs.coords import RESIGN, GtpMove, Point, parse_gtp_move, unpack_ogs, xy_to_gtp
+from ogsbot.ogs.errors import OGSError
+from ogsbot.ogs.game import Game
+from ogsbot.ogs.models import GameData
+from ogsbot.ogs.sgf import game_sgf, sgf_result
+
+KATAGO_RULES = {
+    "japanese": "japanese",
+    "korean": "korean",
+    "chinese": "chinese-ogs",
+    "aga": "aga",
+    "nz": "new-zealand",
+    "ing": "chinese",
+}
+MAX_GENMOVE_WAIT = 86400.0  # a correspondence move is still answered within a day
+ACK_TIMEOUT = 30.0
+
+
+class EngineGaveUp(Exception):
+    """The engine failed too many times in a row in this game."""
+
+
+@dataclass(frozen=True)
+class Position:
+    """What an engine's board holds: the game's setup and its moves, as GTP colour/vertex."""
+
+    game_id: int
+    setup: tuple[Any, ...]
+    moves: tuple[tuple[str, str], ...]
+
+
+def engine_spec(engine: EngineConfig, label: str) -> EngineSpec:
+    return spec_from(
+        engine.command,
+        cwd=engine.cwd,
+        env=dict(engine.env),
+        start_timeout=engine.start_timeout,
+        command_timeout=engine.command_timeout,
+        quit_grace=engine.quit_grace,
+        idle_timeout=engine.idle_timeout,
+        pool_size=engine.pool_size if engine.manager == "pool" else 0,
+        label=label,
+    )
+
+
+def sgf_filename(gamedata: GameData) -> str:
+    """`<game id>-<black>-vs-<white>.sgf`, with names made safe for any file system."""
+
+    def safe(name: str) -> str:
+        return re.sub(r"[^A-Za-z0-9_.-]+", "_", name)[:40] or "unknown"
+
+    return (
+        f"{gamedata.game_id}-{safe(gamedata.black.username)}-vs-{safe(gamedata.white.username)}.sgf"
+    )
+
+
+class GameSession:
+    """Plays one game for the bot until it is over."""
+
+    def __init__(
+        self,
+        game: Game,
+        config: Config,
+        manager: EngineManager,
+        *,
+        sgf_dir: Path,
+    ) -> None:
+        self.game = game
+        self.config = config
+        self.manager = manager
+        self.sgf_dir = sgf_dir
+        self.failures = 0
+        self.undos_granted = 0
+        self.greeted = False
+        self.sgf_path: Path | None = None
+        self.removal_answered: str | None = None
+        self.removal_proposed = False
+        self.turn_started = 0.0
+        self.last_analysis: ChatMessage | None = None
+        self.engine_name = ""
+        self._log = logger.bind(game=game.game_id)
+
+    # ----- the loop ---------------------------------------------------------------------
+
+    @property
+    def game_id(self) -> int:
+        return self.game.game_id
+
+    async def run(self) -> None:
+        """Play until the game is finished; always save what there is."""
+        ended_badly = True
+        try:
+            await self._loop()
+            ended_badly = False
+        except asyncio.CancelledError:
+            ended_badly = not self.game.finished
+            raise
+        finally:
+            self._save_sgf(incomplete=ended_badly and not self.game.finished)
+            await self.manager.finish(self.game_id)
+
+    async def _loop(self) -> None:
+        game = self.game
+        realtime = game.realtime
+        self._greet()
+        while not game.finished:
+            if not realtime.connected:
+                await realtime.wait_connected()
+                continue
+            acted = await self._step()
+            if not acted:
+                with contextlib.suppress(TimeoutError):
+                    await game.next_event(5.0)
+        self._farewell()
+        self._log.info("game {} over: {} ({})", self.game_id, self._result_text(), game.outcome)
+
+    async def _step(self) -> bool:
+        """Do the one thing the game needs now; False when there is nothing to do."""
+        game = self.game
+        gd = game.gamedata
+        if gd is None or game.state is None:
+            game.resync()
+            return False
+        if game.phase == "stone removal":
+            return await self._stone_removal()
+        if game.phase != "play":
+            return False
+        if self._resume_if_paused_too_long():
+            return True
+        if self._answer_undo():
+            return True
+        if self._my_turn():
+            await self._turn()
+            return True
+        return False
+
+    def _my_color(self) -> str | None:
+        gd = self.game.gamedata
+        return gd.color_of(self.game.my_id) if gd is not None else None
+
+    def _my_turn(self) -> bool:
+        """From the moves themselves (a clock event can lag a move event)."""
+        gd = self.game.gamedata
+        return gd is not None and self._my_color() == gd.to_move() and not self._paused()
+
+    def _paused(self) -> bool:
+        gd = self.game.gamedata
+        clock = self.game.clock
+        if clock is not None and clock.pause is not None and clock.pause.paused:
+            return True
+        return bool(gd is not None and gd.pause_control and "paused" in gd.pause_control)
+
+    # ----- a turn ----------------------------------------------------------------------
+
+    def _engine_config(self) -> EngineConfig:
+        gd = self.game.gamedata
+        assert gd is not None
+        return self.config.engine_for(gd.width, gd.height, gd.speed, gd.time_control.system)
+
+    async def _turn(self) -> None:
+        game = self.game
+        gd = game.gamedata
+        assert gd is not None
+        self.turn_started = time.monotonic()
+        number = game.move_number
+        engine_config = self._engine_config()
+        while True:
+            try:
+                moves = await self._think(engine_config)
+                break
+            except (EngineError, GTPError) as exc:
+                self.failures += 1
+                self._log.error(
+                    "engine failure {}/{}: {}", self.failures, engine_config.max_failures, exc
+                )
+                if self.failures >= engine_config.max_failures:
+                    self._give_up(exc)
+                    return
+                if game.gamedata is None or game.move_number != number or game.finished:
+                    return  # the game moved on while the engine was failing
+        self.failures = 0
+        await self._upload(moves, number)
+
+    async def _think(self, engine_config: EngineConfig) -> list[GtpMove]:
+        """The engine's move (or handicap stones), checked legal; raises on engine failure."""
+        game = self.game
+        gd = game.gamedata
+        state = game.state
+        assert gd is not None and state is not None
+        color: Color = "b" if self._my_color() == "black" else "w"
+        spec = engine_spec(engine_config, f"engine-{self.game_id}")
+        async with self.manager.lease(self.game_id, spec, self._on_stderr) as handle:
+            if not self.engine_name:
+                self.engine_name = engine_config.name or (
+                    f"{handle.engine.name} {handle.engine.version}".strip()
+                )
+            await self._sync(handle, gd, engine_config)
+            timeout = self._genmove_timeout(engine_config)
+            if engine_config.send_time:
+                await self._send_time(handle, gd, color, engine_config)
+            left = gd.handicap_moves_left()
+            if color == "b" and left >= 2 and left == gd.handicap:
+                return await self._place_handicap(handle, gd, state, timeout)
+            self.last_analysis = None
+            move = await handle.engine.genmove(
+                color.upper(),
+                width=gd.width,
+                height=gd.height,
+                legal=lambda p: state.is_legal(color, p),
+                timeout=timeout,
+            )
+            if move is not RESIGN:
+                handle.position = self._extend(handle.position, color, move, gd)
+            return [move]
+
+    async def _place_handicap(
+        self, handle: EngineHandle, gd: GameData, state: GameState, timeout: float
+    ) -> list[GtpMove]:
+        """Free handicap as black: `place_free_handicap N`, checked, as N moves to upload."""
+        count = gd.handicap
+        reply = await handle.engine.send(f"place_free_handicap {count}", timeout=timeout)
+        points: list[Point] = []
+        trial = state.copy()
+        for vertex in reply.split():
+            point = parse_gtp_move(vertex, gd.width, gd.height)
+            if not isinstance(point, tuple) or not trial.is_legal("b", point):
+                raise GTPError(f"place_free_handicap {count}", f"bad stone {vertex!r} in {reply!r}")
+            trial.play("b", point)
+            points.append(point)
+        if len(points) != count:
+            raise GTPError(f"place_free_handicap {count}", f"{len(points)} stones in {reply!r}")
+        position = handle.position
+        for point in points:
+            position = self._extend(position, "b", point, gd)
+        handle.position = position
+        return list(points)
+
+    def _genmove_timeout(self, engine_config: EngineConfig) -> float:
+        """The bot's remaining time on the server's clock, less the margin."""
+        gd = self.game.gamedata
+        assert gd is not None
+        clock = self.game.clock
+        entry = None
+        elapsed = 0.0
+        if clock is not None:
+            color = self._my_color() or "black"
+            with contextlib.suppress(ValueError):
+                entry = clock.entry(color)
+            if clock.last_move:
+                elapsed = self.game.realtime.server_time() - clock.last_move / 1000
+        left = available_time(gd.time_control, entry, elapsed)
+        if left is None:
+            return MAX_GENMOVE_WAIT
+        return max(1.0, min(MAX_GENMOVE_WAIT, left - engine_config.time_margin))
+
+    async def _send_time(
+        self, handle: EngineHandle, gd: GameData, color: Color, engine_config: EngineConfig
+    ) -> None:
+        clock = self.game.clock
+        entry = None
+        elapsed = 0.0
+        if clock is not None:
+            with contextlib.suppress(ValueError):
+                entry = clock.entry("black" if color == "b" else "white")
+            if clock.last_move and not self._paused():
+                elapsed = self.game.realtime.server_time() - clock.last_move / 1000
+        groups = time_commands(
+            gd.time_control,
+            entry,
+            color,
+            elapsed=elapsed,
+            margin=engine_config.time_margin,
+            kata_systems=handle.engine.kata_time_systems,
+        )
+        if not groups:
+            return
+        try:
+            await handle.engine.first_accepted(groups)
+        except GTPError as exc:
+            self._log.debug("the engine takes no time commands: {}", exc)
+
+    # ----- keeping the engine's board right -----------------------------------------------
+
+    def _setup(self, gd: GameData) -> tuple[Any, ...]:
+        return (
+            gd.width,
+            gd.height,
+            gd.komi,
+            gd.rules,
+            gd.initial_state_black,
+            gd.initial_state_white,
+        )
+
+    def _target(self, gd: GameData) -> Position:
+        moves = tuple(
+            (
+                "B" if color == "black" else "W",
+                "pass" if move.is_pass else xy_to_gtp((move.x, move.y), gd.width, gd.height),
+            )
+            for color, move in zip(gd.move_colors(), gd.moves, strict=True)
+        )
+        return Position(gd.game_id, self._setup(gd), moves)
+
+    def _extend(self, position: Any, color: Color, move: Point | None, gd: GameData) -> Position:
+        base = position if isinstance(position, Position) else self._target(gd)
+        vertex = "pass" if move is None else xy_to_gtp(move, gd.width, gd.height)
+        return Position(base.game_id, base.setup, (*base.moves, (color.upper(), vertex)))
+
+    async def _sync(self, handle: EngineHandle, gd: GameData, engine_config: EngineConfig) -> None:
+        """Bring the engine's board to the game's: a few plays or undos, else a full replay."""
+        target = self._target(gd)
+        engine = handle.engine
+        have = handle.position
+        commands: list[str]
+        if (
+            isinstance(have, Position)
+            and have.game_id == target.game_id
+            and have.setup == target.setup
+        ):
+            n = len(have.moves)
+            if target.moves[:n] == have.moves:
+                commands = [f"play {c} {v}" for c, v in target.moves[n:]]
+            elif (
+                have.moves[: len(target.moves)] == target.moves
+                and n - len(target.moves) <= 2
+                and engine.knows("undo")
+            ):
+                commands = ["undo"] * (n - len(target.moves))
+            else:
+                commands = self._replay_commands(handle, gd, target)
+        else:
+            commands = self._replay_commands(handle, gd, target)
+        if commands:
+            timeout = engine_config.command_timeout + len(commands) * 0.05
+            await engine.batch(commands, timeout=timeout)
+        handle.position = target
+
+    def _replay_commands(self, handle: EngineHandle, gd: GameData, target: Position) -> list[str]:
+        engine = handle.engine
+        w, h = gd.width, gd.height
+        size = f"boardsize {w}" if w == h else f"rectangular_boardsize {w} {h}"
+        commands = [size, "clear_board", f"komi {gd.komi:g}"]
+        if self._engine_config().send_rules and engine.knows("kata-set-rules") and gd.rules:
+            commands.append(f"kata-set-rules {KATAGO_RULES.get(gd.rules, 'japanese')}")
+        black = [xy_to_gtp(p, w, h) for p in unpack_ogs(gd.initial_state_black, w, h)]
+        white = [xy_to_gtp(p, w, h) for p in unpack_ogs(gd.initial_state_white, w, h)]
+        moves = list(target.moves)
+        # Free handicap stones open the game as black moves; they are handicap, not moves.
+        placed = 0
+        if gd.free_handicap_placement and gd.handicap >= 2:
+            while placed < min(gd.handicap, len(moves)) and moves[placed][0] == "B":
+                placed += 1
+        stones = black + [v for _, v in moves[:placed]]
+        moves = moves[placed:]
+        if len(stones) >= 2 and not white and engine.knows("set_free_handicap"):
+            commands.append("set_free_handicap " + " ".join(stones))
+        else:
+            commands += [f"play B {v}" for v in stones] + [f"play W {v}" for v in white]
+        commands += [f"play {c} {v}" for c, v in moves]
+        self._log.debug("replaying {} moves into the engine", len(target.moves))
+        return commands
+
+    # ----- uploading ------------------------------------------------------------------------
+
+    async def _upload(self, moves: list[GtpMove], number: int) -> None:
+        game = self.game
+        gd = game.gamedata
+        assert gd is not None
+        delay = self.config.game.min_move_time - (time.monotonic() - self.turn_started)
+        if delay > 0 and gd.speed != "blitz":
+            await asyncio.sleep(delay)
+        for move in moves:
+            if game.finished or game.phase != "play":
+                return
+            if move is RESIGN:
+                self._log.info("the engine resigns")
+                game.resign()
+                return
+            before = game.move_number
+            game.move(move)
+            self._post_analysis()
+
+            def answered(g: Game, n: int = before) -> bool:
+                return g.move_number > n or g.finished or bool(g.last_error)
+
+            try:
+                await game.wait_for(answered, ACK_TIMEOUT)
+            except TimeoutError:
+                self._log.warning(
+                    "no answer to move {} in {:.0f} s: resync", before + 1, ACK_TIMEOUT
+                )
+                game.resync()
+                return
+            if game.last_error:
+                self._log.error("the server refused move {}: {}", before + 1, game.last_error)
+                game.last_error = ""
+                game.resync()
+                return
+        self._log.debug("move {} played", number + 1)
+
+    def _give_up(self, error: Exception) -> None:
+        game = self.game
+        message = (
+            f"Sorry, my engine failed {self.failures} times in a row ({error}); I resign this game."
+        )
+        self._log.error("resigning: {}", message)
+        with contextlib.suppress(OGSError):
+            game.chat(message[:500])
+        game.resign()
+        self.failures = 0
+
+    # ----- stone removal, undo, pause ----------------------------------------------------
+
+    async def _stone_removal(self) -> bool:
+        game = self.game
+        gd = game.gamedata
+        if gd is None or self.removal_answered == game.removed:
+            return False
+        server = set(unpack_ogs(game.removed, gd.width, gd.height))
+        if self.config.game.stone_removal == "server" or self.removal_proposed:
+            self._accept_removal()
+            return True
+        dead = await self._engine_dead_stones(gd)
+        if dead is None or dead == server:
+            self._accept_removal()
+            return True
+        self.removal_proposed = True
+        self._log.info("proposing {} dead stones (server marked {})", len(dead), len(server))
+        if dead - server:
+            game.set_removed(sorted(dead - server), removed=True)
+        if server - dead:
+            game.set_removed(sorted(server - dead), removed=False)
+        return True
+
+    def _accept_removal(self) -> None:
+        self.removal_answered = self.game.removed
+        self.game.accept_removed()
+
+    async def _engine_dead_stones(self, gd: GameData) -> set[Point] | None:
+        engine_config = self._engine_config()
+        spec = engine_spec(engine_config, f"engine-{self.game_id}")
+        try:
+            async with self.manager.lease(self.game_id, spec) as handle:
+                if not handle.engine.knows("final_status_list"):
+                    return None
+                await self._sync(handle, gd, engine_config)
+                reply = await handle.engine.send("final_status_list dead")
+        except (EngineError, GTPError) as exc:
+            self._log.warning("the engine cannot list dead stones: {}", exc)
+            return None
+        dead: set[Point] = set()
+        for vertex in reply.split():
+            with contextlib.suppress(ValueError):
+                point = parse_gtp_move(vertex, gd.width, gd.height)
+                if isinstance(point, tuple):
+                    dead.add(point)
+        return dead
+
+    def _answer_undo(self) -> bool:
+        game = self.game
+        requested = game.undo_requested
+        gd = game.gamedata
+        if requested is None or gd is None or requested != game.move_number or not gd.moves:
+            return False
+        last_color = gd.move_colors()[-1]
+        if last_color == self._my_color():
+            return False  # our own request, or a stale one
+        policy = self.config.game.undo
+        allowed = policy == "always" or (isinstance(policy, int) and self.undos_granted < policy)
+        game.undo_requested = None
+        if allowed:
+            self.undos_granted += 1
+            self._log.info("granting an undo of move {}", requested)
+            game.undo_accept()
+        else:
+            self._log.info("not granting the undo of move {} (policy: {})", requested, policy)
+        return True
+
+    def _resume_if_paused_too_long(self) -> bool:
+        gd = self.game.gamedata
+        if gd is None or not gd.pause_control:
+            return False
+        paused = gd.pause_control.get("paused")
+        if not isinstance(paused, dict) or paused.get("pausing_player_id") == self.game.my_id:
+            return False
+        since = gd.paused_since
+        if since is None and self.game.clock is not None:
+            since = self.game.clock.paused_since
+        if since is None:
+            return False
+        if self.game.realtime.server_time() - since / 1000 < self.config.game.max_pause:
+            return False
+        self._log.info(
+            "the opponent paused for over {:.0f} s: resuming", self.config.game.max_pause
+        )
+        self.game.resume()
+        return True
+
+    # ----- chat and records ----------------------------------------------------------------
+
+    def _placeholders(self) -> dict[str, str]:
+        gd = self.game.gamedata
+        opponent = ""
+        if gd is not None:
+            mine = self._my_color()
+            opponent = (gd.white if mine == "black" else gd.black).username
+        return {
+            "opponent": opponent,
+            "engine": self.engine_name or self._engine_config().name or "my engine",
+            "result": self._result_text(),
+        }
+
+    def _say(self, template: str) -> None:
+        if not template:
+            return
+        try:
+            text = template.format(**self._placeholders())
+        except (KeyError, IndexError, ValueError) as exc:
+            self._log.warning("chat template {!r} is broken: {}", template, exc)
+            return
+        self.game.chat(text)
+
+    def _greet(self) -> None:
+        gd = self.game.gamedata
+        if self.greeted or gd is None:
+            return
+        self.greeted = True
+        if self.game.move_number < 2 + max(0, gd.handicap):
+            self._say(self.config.game.greeting)
+
+    def _farewell(self) -> None:
+        self._say(self.config.game.farewell)
+
+    def _result_text(self) -> str:
+        gd = self.game.gamedata
+        if gd is None:
+            return ""
+        return sgf_result(gd) or gd.outcome
+
+    def _on_stderr(self, line: str) -> None:
+        gd = self.game.gamedata
+        if gd is None or not self.config.game.analysis_chat or gd.disable_analysis:
+            return
+        message = parse_line(line, gd.width, gd.height, self.game.move_number)
+        if message is None:
+            return
+        if isinstance(message.body, dict):
+            self.last_analysis = message  # posted once, with the move
+        else:
+            self.game.chat(message.body, message.channel)
+
+    def _post_analysis(self) -> None:
+        if self.last_analysis is not None:
+            self.game.chat(self.last_analysis.body, self.last_analysis.channel)
+            self.last_analysis = None
+
+    def _save_sgf(self, *, incomplete: bool) -> None:
+        gd = self.game.gamedata
+        if gd is None or (not gd.finished and not incomplete):
+            return
+        try:
+            self.sgf_dir.mkdir(parents=True, exist_ok=True)
+            name = sgf_filename(gd)
+            if incomplete:
+                name = name.replace(".sgf", "-incomplete.sgf")
+            path = self.sgf_dir / name
+            path.write_text(game_sgf(gd))
+            self.sgf_path = path
+            self._log.info("saved {}", path)
+        except OSError as exc:
+            self._log.error("could not save the SGF: {}", exc)
