@@ -93,6 +93,48 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--challenge", metavar="JSON", help="a challenge notification as JSON")
 
     commands.add_parser("schema", help="print the JSON Schema of the config file (for editors)")
+
+    sandbox = commands.add_parser(
+        "sandbox",
+        help="play the bot against an opponent on a local OGS emulator",
+        description=(
+            "Start a local OGS emulator, the bot daemon and an opponent, play full games on "
+            "this machine (no account, no network), save the SGFs and print the results."
+        ),
+    )
+    sandbox.add_argument(
+        "-c", "--config", metavar="FILE", help="your bot's config (default: a built-in one)"
+    )
+    sandbox.add_argument("--games", type=int, default=1, help="games to play at once (default 1)")
+    sandbox.add_argument("--size", type=int, default=9, help="board size (default 9)")
+    sandbox.add_argument(
+        "--time",
+        default="fischer:300+10",
+        help=(
+            "time control (default fischer:300+10): fischer:INITIAL+INC[maxMAX], "
+            "byoyomi:MAIN+PERIODSxPERIOD, canadian:MAIN+STONES/PERIOD, simple:SECONDS, "
+            "absolute:SECONDS or none"
+        ),
+    )
+    sandbox.add_argument(
+        "--opponent",
+        default="gnugo",
+        help="gnugo (default), random, human (you, at this terminal) or a GTP command line",
+    )
+    sandbox.add_argument(
+        "--challenges",
+        action="store_true",
+        help="send a spread of challenges and print what the bot's rules answer",
+    )
+    sandbox.add_argument(
+        "--sgf-dir", default="sandbox-sgf", help="where the SGFs go (default ./sandbox-sgf)"
+    )
+    sandbox.add_argument(
+        "--keep-open",
+        action="store_true",
+        help="keep the emulator (and its spectator page) running after the games",
+    )
+    sandbox.add_argument("-v", "--verbose", action="store_true", help="log every game event")
     return parser
 
 
@@ -161,6 +203,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _check_config(args)
     if args.command == "run":
         return _run_bot(args)
+    if args.command == "sandbox":
+        return _run_sandbox(args)
     parser.error(f"unknown command {args.command!r}")
     return 2
 
@@ -175,6 +219,35 @@ def _load(path: str) -> Config | None:
     except OSError as exc:
         print(f"{path}: cannot read the config: {exc}", file=sys.stderr)
     return None
+
+
+def _run_sandbox(args: argparse.Namespace) -> int:
+    from ogsbot.bot.config import ConfigError
+    from ogsbot.sandbox.demo import Options, run
+
+    if not args.verbose:
+        logger.remove()
+        logger.add(sys.stderr, level="WARNING", format="{level: <7} {message}", diagnose=False)
+    options = Options(
+        config=args.config,
+        games=args.games,
+        size=args.size,
+        time=args.time,
+        opponent=args.opponent,
+        challenges=args.challenges,
+        sgf_dir=args.sgf_dir,
+        keep_open=args.keep_open,
+    )
+    try:
+        return asyncio.run(run(options))
+    except ConfigError as exc:
+        print(f"{args.config}: the config has problems:\n{exc}", file=sys.stderr)
+        return 2
+    except ValueError as exc:
+        print(f"ogsbot sandbox: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
 
 
 def _check_config(args: argparse.Namespace) -> int:

@@ -53,6 +53,7 @@ class Daemon:
         self.manager = EngineManager()
         self.games: dict[int, Running] = {}
         self.finished: list[int] = []
+        self.records: dict[int, Path] = {}  # game id -> its SGF
         self.declined: list[tuple[int, str | None]] = []
         self.stopping = False
         self._stop = asyncio.Event()
@@ -288,7 +289,11 @@ class Daemon:
                     gd.speed,
                     gd.time_control.system,
                 )
-            await session.run()
+            try:
+                await session.run()
+            finally:
+                if session.sgf_path is not None:
+                    self.records[entry.id] = session.sgf_path
 
         task = asyncio.create_task(self._guard(entry.id, play()), name=f"game-{entry.id}")
         self.games[entry.id] = Running(task, speed=entry.speed, opponent=opponent)
@@ -309,7 +314,10 @@ class Daemon:
             self.games.pop(game_id, None)
             self.client.leave(game_id)
 
-    def _sgf_dir(self) -> Path:
+    def _sgf_dir(self) -> Path | None:
+        """Where records go; None when the operator turned them off (`sgf_dir: ""`)."""
+        if not self.config.game.sgf_dir:
+            return None
         path = Path(self.config.game.sgf_dir)
         if not path.is_absolute() and self.config.source is not None:
             path = self.config.source.parent / path

@@ -90,7 +90,7 @@ class GameSession:
         config: Config,
         manager: EngineManager,
         *,
-        sgf_dir: Path,
+        sgf_dir: Path | None,
     ) -> None:
         self.game = game
         self.config = config
@@ -583,7 +583,7 @@ class GameSession:
 
     def _save_sgf(self, *, incomplete: bool) -> None:
         gd = self.game.gamedata
-        if gd is None or (not gd.finished and not incomplete):
+        if self.sgf_dir is None or gd is None or (not gd.finished and not incomplete):
             return
         try:
             self.sgf_dir.mkdir(parents=True, exist_ok=True)

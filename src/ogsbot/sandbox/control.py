@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from ogsbot.sandbox.faults import EventFault, RestFault
+from ogsbot.sandbox.spectator import live
 
 if TYPE_CHECKING:
     from ogsbot.sandbox.server import Emulator
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
 ENDPOINTS = {
     "GET /_sandbox/": "this list",
     "GET /_sandbox/state": "accounts (no secrets), challenges and games in short",
+    "GET /_sandbox/live": "the newest games as the spectator page draws them (stones, clocks)",
     "POST /_sandbox/accounts": "create an account: {username, bot?, api_key?, password?, ranking?}",
     "POST /_sandbox/challenges": (
         "a built-in opponent challenges a bot and plays the game: {bot, opponent?: "
@@ -65,6 +67,8 @@ async def handle_control(emulator: Emulator, request: web.Request) -> web.Stream
             return web.json_response({"endpoints": ENDPOINTS, "url": emulator.url})
         if method == "GET" and parts == ["state"]:
             return web.json_response(_state(emulator))
+        if method == "GET" and parts == ["live"]:
+            return web.json_response(live(emulator))
         if method == "POST" and parts == ["accounts"]:
             return _create_account(emulator, body)
         if method == "POST" and parts == ["challenges"]:

@@ -57,8 +57,8 @@ def random_move(state: GameState, color: Color, rng: random.Random) -> Point | N
 
 
 def engine_argv(engine: str) -> list[str] | None:
-    """The command line for an opponent engine name; None means the built-in random player."""
-    if engine == "random":
+    """The command line for an opponent engine name; None means a built-in player."""
+    if engine in ("random", "resign"):
         return None
     if engine == "gnugo":
         found = shutil.which("gnugo") or shutil.which("gnugo", path="/usr/games")
@@ -127,10 +127,14 @@ class Opponent:
         request = dataclasses.replace(request, opponent=bot)
         return await self.client.call(self.client.rest.create_challenge, request)
 
+    async def wait_started(self, game_id: int, timeout: float) -> bool:
+        """Wait for the bot's answer: True when the game started, False when it declined."""
+        await asyncio.wait_for(self._event(game_id).wait(), timeout)
+        return game_id not in self.declined
+
     async def play(self, game_id: int, start_timeout: float = 600.0) -> Game | None:
         """Wait for the game to start, then play it to the end; None if the bot declined."""
-        await asyncio.wait_for(self._event(game_id).wait(), start_timeout)
-        if game_id in self.declined:
+        if not await self.wait_started(game_id, start_timeout):
             details = self.declined[game_id].get("rejection_details") or {}
             logger.info(
                 "{}: the bot declined game {}: {}",
@@ -181,6 +185,8 @@ class Opponent:
         state = game.state
         assert state is not None and game.gamedata is not None
         color: Color = "b" if game.my_color == "black" else "w"
+        if self.engine == "resign":
+            return RESIGN  # a challenger that only wants to see the bot accept
         opponent_passed = bool(game.moves) and game.moves[-1].is_pass
         if engine is None or state.width != state.height:
             move = random_move(state, color, self.rng)
@@ -217,22 +223,7 @@ async def start_opponent(emulator: Emulator, body: dict[str, Any]) -> dict[str, 
         password = account.password
     else:
         raise ValueError(f"{username!r} is a bot account and cannot be a built-in opponent")
-    tc = TimeControl.from_json(
-        body.get("time_control")
-        or {"system": "fischer", "initial_time": 600, "time_increment": 10, "max_time": 1200}
-    )
-    komi = body.get("komi")
-    request = ChallengeRequest(
-        time_control=tc,
-        name=str(body.get("name", "Sandbox game")),
-        rules=str(body.get("rules", "japanese")),
-        ranked=bool(body.get("ranked", False)),
-        width=int(body.get("width", body.get("size", 9))),
-        height=int(body.get("height", body.get("size", 9))),
-        handicap=int(body.get("handicap", 0)),
-        komi=float(komi) if komi is not None else None,
-        color=str(body.get("color", "automatic")),
-    )
+    request = challenge_request(body)
     opponent = Opponent(emulator.url, username, password, str(body.get("opponent", "random")))
     challenge_id, game_id = await opponent.challenge(bot, request)
 
@@ -246,3 +237,23 @@ async def start_opponent(emulator: Emulator, body: dict[str, Any]) -> dict[str, 
 
     emulator.spawn(play())
     return {"challenge_id": challenge_id, "game_id": game_id, "opponent": username}
+
+
+def challenge_request(body: dict[str, Any]) -> ChallengeRequest:
+    """The challenge a control-API body describes (defaults: 9x9, fischer 600+10)."""
+    tc = TimeControl.from_json(
+        body.get("time_control")
+        or {"system": "fischer", "initial_time": 600, "time_increment": 10, "max_time": 1200}
+    )
+    komi = body.get("komi")
+    return ChallengeRequest(
+        time_control=tc,
+        name=str(body.get("name", "Sandbox game")),
+        rules=str(body.get("rules", "japanese")),
+        ranked=bool(body.get("ranked", False)),
+        width=int(body.get("width", body.get("size", 9))),
+        height=int(body.get("height", body.get("size", 9))),
+        handicap=int(body.get("handicap", 0)),
+        komi=float(komi) if komi is not None else None,
+        color=str(body.get("color", "automatic")),
+    )

@@ -103,8 +103,9 @@ class Emulator:
         self.faults = Faults()
         self.clients: set[Client] = set()
         self._ids = itertools.count(1)
-        self._next_challenge = 5000
-        self._next_game = 70000
+        # Ids differ from run to run (as on OGS), so records of earlier runs are not overwritten.
+        self._next_challenge = 5000 + int(time.time()) % 100_000 * 10
+        self._next_game = 70000 + int(time.time()) % 1_000_000 * 10
         self._timers: dict[int, asyncio.TimerHandle] = {}
         self._runner: web.AppRunner | None = None
         self._opponents: dict[int, Any] = {}  # game id -> built-in opponent (players.py)

@@ -1,0 +1,63 @@
+"""`ogsbot sandbox` end to end, as a newcomer runs it."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from sgfmill import sgf
+
+
+def sandbox(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "ogsbot.cli", "sandbox", *args],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def test_sandbox_plays_a_whole_game_and_saves_the_sgf(tmp_path: Path) -> None:
+    out = sandbox(tmp_path)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "engine: GNU Go" in out.stdout
+    lines = out.stdout.splitlines()
+    sgf_lines = [line for line in lines if line.startswith("SGF: ")]
+    assert len(sgf_lines) == 1
+    path = Path(sgf_lines[0][5:])
+    assert path.parent == tmp_path / "sandbox-sgf"
+    game = sgf.Sgf_game.from_string(path.read_text())
+    root = game.get_root()
+    assert game.get_size() == 9
+    result = root.get("RE")
+    assert result[0] in "BW0" and ("+" in result or result == "0")
+    moves = [node.get_move() for node in game.get_main_sequence()[1:]]
+    assert len(moves) > 10
+    two_passes = moves[-1][1] is None and moves[-2][1] is None
+    assert two_passes or result.endswith("+R")
+    table = [line for line in lines if line.strip().split(" ")[0].isdigit()]
+    assert table and result.split("+")[0] in table[-1]
+
+
+def test_sandbox_challenge_table(tmp_path: Path) -> None:
+    config = tmp_path / "bot.yaml"
+    config.write_text(
+        "api_key: not-used-in-the-sandbox\n"
+        "engine:\n  command: [/usr/games/gnugo, --mode, gtp, --level, '1']\n"
+        "challenges:\n  board_sizes: [9, 13]\n  ranked: false\n"
+    )
+    out = sandbox(tmp_path, "--challenges", "-c", str(config))
+    assert out.returncode == 0, out.stdout + out.stderr
+    rows = {line[:26].strip(): line[26:].split() for line in out.stdout.splitlines()[1:]}
+    assert rows["9x9 live fischer"][0] == "accept"
+    assert rows["19x19 ranked"][:2] == ["decline", "board_size_not_allowed"]
+    assert rows["7x9 board"][:2] == ["decline", "board_size_not_square"]
+    assert rows["13x13 japanese byoyomi"][0] == "accept"
+
+
+def test_sandbox_rejects_a_bad_time_control(tmp_path: Path) -> None:
+    out = sandbox(tmp_path, "--time", "hourglass:3")
+    assert out.returncode == 2
+    assert "time control 'hourglass:3'" in out.stderr and "fischer:" in out.stderr
