@@ -231,14 +231,14 @@ def _has_gnugo() -> bool:
 
 def _results(emulator: Emulator, daemon: Daemon, started: list[int], out: TextIO) -> int:
     print("", file=out)
-    print(f"{'game':>6}  {'black':12} {'white':12} {'moves':>5}  result", file=out)
+    print(f"{'game':>8}  {'black':12} {'white':12} {'moves':>5}  result", file=out)
     for game_id in started:
         referee = emulator.games[game_id]
         winner = referee.color_of(referee.winner) if referee.winner is not None else None
         result = f"{winner.upper()}+" if winner else ""
         result += referee.outcome
         print(
-            f"{game_id:>6}  {referee.black.username:12} {referee.white.username:12}"
+            f"{game_id:>8}  {referee.black.username:12} {referee.white.username:12}"
             f" {referee.state.move_number:>5}  {result}",
             file=out,
         )

@@ -1,0 +1,53 @@
+"""The README stays true: every config option and every sandbox option is explained in it."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from ogsbot.bot.config import config_schema
+from ogsbot.cli import build_parser
+
+README = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+
+
+def option_names(node: dict[str, Any]) -> set[str]:
+    names: set[str] = set()
+    for key, value in (node.get("properties") or {}).items():
+        names.add(key)
+        names |= option_names(value)
+        items = value.get("items")
+        if isinstance(items, dict):
+            names |= option_names(items)
+    return names
+
+
+def test_every_config_option_is_in_the_readme() -> None:
+    names = option_names(config_schema())
+    assert {"server", "engine", "time_increment", "stones_per_period", "undo"} <= names
+    missing = sorted(n for n in names if not re.search(rf"\b{re.escape(n)}\b", README))
+    assert missing == []
+
+
+def test_every_command_option_is_in_the_readme() -> None:
+    parser = build_parser()
+    subcommands = next(a for a in parser._actions if a.dest == "command")
+    for name, sub in subcommands.choices.items():  # type: ignore[union-attr]
+        assert f"ogsbot {name}" in README, name
+        for action in sub._actions:
+            flags = [f for f in action.option_strings if f not in ("-h", "--help")]
+            if flags:
+                assert any(f in README for f in flags), f"ogsbot {name} {flags}"
+
+
+def test_the_two_quick_start_commands_exist() -> None:
+    root = Path(__file__).resolve().parent.parent
+    section = README.split("## Quick start", 1)[1].split("\n## ", 1)[0]
+    first_block = re.search(r"((?:^    \S.*\n)+)", section, re.M)
+    assert first_block is not None
+    commands = [line.split()[0] for line in first_block.group(1).splitlines()]
+    assert commands == ["scripts/sandbox", "scripts/test"]
+    for command in commands:
+        assert (root / command).stat().st_mode & 0o111
+    assert "scripts/test" in (root / ".ci" / "run").read_text()
