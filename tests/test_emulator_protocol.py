@@ -315,7 +315,7 @@ async def test_game_flow_frames(emu: Emulator, http: aiohttp.ClientSession) -> N
     assert set(sample("active_game-1")) <= set(active)
     assert active["id"] == game_id and active["phase"] == "play" and active["move_number"] == 0
 
-    await raw.send("game/connect", {"game_id": game_id, "chat": False})
+    await raw.send("game/connect", {"game_id": game_id, "chat": True})
     gamedata = (await raw.until(f"game/{game_id}/gamedata"))[1]
     clock = await raw.recv()
     assert clock[0] == f"game/{game_id}/clock"

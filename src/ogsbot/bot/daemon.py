@@ -69,15 +69,16 @@ class Daemon:
         """Run until stopped; returns the exit code."""
         if handle_signals:
             self._install_signals()
+        # Subscribed before the login: the server pushes active games and pending
+        # challenges right after it.
+        self.client.on("notification", self._on_notification)
+        self.client.on("active_game", self._on_active_game)
+        self.client.on_connect(self._on_connect)
         realtime = await self.client.connect()
         user = realtime.user
         logger.info(
             "logged in to {} as {} (id {})", self.server, user.get("username"), user.get("id")
         )
-        realtime.on("notification", self._on_notification)
-        realtime.on("active_game", self._on_active_game)
-        realtime.on_connect(self._on_connect)
-        self._on_connect()
         self.ready.set()
         status = asyncio.create_task(self._status_loop(), name="bot-status")
         try:

@@ -228,6 +228,11 @@ class GTPEngine:
                 self._log.warning("engine did not exit in {:g} s", self.quit_grace)
         await self._finish_tasks()
         self._fail_pending(EngineNotRunning(f"engine {self.label} was stopped"))
+        # asyncio has no public way to close a reaped process's transport; left open, it is
+        # closed by the garbage collector, possibly after its event loop is gone.
+        transport = getattr(proc, "_transport", None)
+        if transport is not None:
+            transport.close()
         self._proc = None
         self._log.debug("stopped (exit code {})", proc.returncode)
 

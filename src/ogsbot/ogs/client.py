@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import contextlib
+import sys
 import threading
 import time
 from collections.abc import Callable, Coroutine
@@ -20,7 +22,7 @@ from loguru import logger
 
 from ogsbot.ogs.game import Game, GameHandler
 from ogsbot.ogs.models import TimeControl
-from ogsbot.ogs.realtime import Realtime
+from ogsbot.ogs.realtime import ConnectCallback, Handler, Realtime
 from ogsbot.ogs.rest import (
     PRODUCTION,
     APIKeyLogin,
@@ -32,6 +34,32 @@ from ogsbot.ogs.rest import (
 
 T = TypeVar("T")
 Callback = Callable[[str, Any], Any]
+
+# The seed library's create_challenge keywords (and its docs' spellings), as ours.
+SEED_CHALLENGE_KEYWORDS = {
+    "ruleset": "rules",
+    "game_rules": "rules",
+    "game_name": "name",
+    "game_ranked": "ranked",
+    "game_width": "width",
+    "game_height": "height",
+    "game_handicap": "handicap",
+    "game_komi": "komi",
+    "game_private": "private",
+    "game_disable_analysis": "disable_analysis",
+    "challenger_color": "color",
+    "min_rank": "min_ranking",
+    "max_rank": "max_ranking",
+    "fischer_initial_time": "initial_time",
+    "fischer_time_initial_time": "initial_time",
+    "fisher_time_initial_time": "initial_time",
+    "fischer_time_increment": "time_increment",
+    "fischer_max_time": "max_time",
+    "fischer_time_max_time": "max_time",
+    "byoyomi_main_time": "main_time",
+    "byoyomi_period_time": "period_time",
+    "byoyomi_periods": "periods",
+}
 
 
 def enable_logging() -> None:
@@ -63,8 +91,20 @@ def make_login(
     return None
 
 
+class _Subscription:
+    """A handler kept by the client and attached to each realtime connection it opens."""
+
+    def __init__(self, attach: Callable[[Realtime], Callable[[], None]]) -> None:
+        self.attach = attach
+        self.detach: Callable[[], None] | None = None
+
+
 class AsyncOGSClient:
-    """REST (run in threads) and realtime (on this loop) for one account."""
+    """REST (run in threads) and realtime (on this loop) for one account.
+
+    Subscribe with `on` / `on_prefix` / `on_connect` before `connect()`: the server pushes
+    `active_game` and `notification` events with the login, before `connect()` returns.
+    """
 
     def __init__(
         self,
@@ -83,6 +123,13 @@ class AsyncOGSClient:
         self.realtime_options = realtime_options
         self.realtime: Realtime | None = None
         self.games: dict[int, Game] = {}
+        self._jwt = ""  # the realtime login of a password account: a secret like the rest
+        self._subscriptions: list[_Subscription] = []
+        self._connecting = asyncio.Lock()
+
+    def secrets(self) -> list[str]:
+        """Everything that must never be printed: the REST ones and the realtime JWT."""
+        return [*self.rest.secrets(), *([self._jwt] if self._jwt else [])]
 
     async def call(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run a blocking REST call in a thread."""
@@ -93,19 +140,55 @@ class AsyncOGSClient:
             return {"jwt": "", "bot_apikey": self.login.api_key}
         if isinstance(self.login, PasswordLogin):
             config = await self.call(self.rest.ui_config)
-            return {"jwt": str(config.get("user_jwt", ""))}
+            self._jwt = str(config.get("user_jwt", ""))
+            return {"jwt": self._jwt}
         raise ValueError("the realtime API needs a login: an API key, or a password login")
+
+    def on(self, event: str, handler: Handler) -> Callable[[], None]:
+        """Call `handler(event, data)` for this event, on every connection; returns an undo."""
+        return self._subscribe(lambda realtime: realtime.on(event, handler))
+
+    def on_prefix(self, prefix: str, handler: Handler) -> Callable[[], None]:
+        """Call `handler(event, data)` for events whose names start with `prefix`."""
+        return self._subscribe(lambda realtime: realtime.on_prefix(prefix, handler))
+
+    def on_connect(self, callback: ConnectCallback) -> Callable[[], None]:
+        """Call `callback()` after every (re)authentication, the first one included."""
+        return self._subscribe(lambda realtime: realtime.on_connect(callback))
+
+    def _subscribe(self, attach: Callable[[Realtime], Callable[[], None]]) -> Callable[[], None]:
+        subscription = _Subscription(attach)
+        self._subscriptions.append(subscription)
+        if self.realtime is not None:
+            subscription.detach = attach(self.realtime)
+
+        def undo() -> None:
+            if subscription in self._subscriptions:
+                self._subscriptions.remove(subscription)
+            if subscription.detach is not None:
+                with contextlib.suppress(ValueError):
+                    subscription.detach()
+                subscription.detach = None
+
+        return undo
 
     async def connect(self) -> Realtime:
         """Open (once) the realtime connection and authenticate."""
-        if self.realtime is None:
-            realtime = Realtime(
-                self.server, self._auth_payload, secrets=self.rest.secrets, **self.realtime_options
-            )
-            await realtime.connect()
-            self.realtime = realtime
-            if isinstance(self.login, APIKeyLogin):
-                self.rest.bot_id = int(realtime.user.get("id", 0)) or None
+        async with self._connecting:  # two callers at once get one connection
+            if self.realtime is None:
+                realtime = Realtime(
+                    self.server, self._auth_payload, secrets=self.secrets, **self.realtime_options
+                )
+                for subscription in self._subscriptions:
+                    subscription.detach = subscription.attach(realtime)
+                self.realtime = realtime  # on_connect callbacks of the first login may use it
+                try:
+                    await realtime.connect()
+                except BaseException:
+                    self.realtime = None
+                    raise
+                if isinstance(self.login, APIKeyLogin):
+                    self.rest.bot_id = int(realtime.user.get("id", 0)) or None
         return self.realtime
 
     async def join(
@@ -126,12 +209,16 @@ class AsyncOGSClient:
         if game is not None:
             game.disconnect()
 
-    async def close(self) -> None:
+    async def disconnect(self) -> None:
+        """Leave every game and close the realtime connection; REST calls still work."""
         for game_id in list(self.games):
             self.leave(game_id)
         if self.realtime is not None:
-            await self.realtime.close()
-            self.realtime = None
+            realtime, self.realtime = self.realtime, None
+            await realtime.close()
+
+    async def close(self) -> None:
+        await self.disconnect()
         self.rest.close()
 
     async def __aenter__(self) -> AsyncOGSClient:
@@ -151,11 +238,28 @@ class _LoopThread:
         )
         self.thread.start()
 
+    def on_loop(self) -> bool:
+        """True in the loop's own thread: where callbacks run."""
+        return threading.current_thread() is self.thread
+
     def run(self, coroutine: Coroutine[Any, Any, T], timeout: float | None = None) -> T:
+        if not self.thread.is_alive() or self.loop.is_closed():
+            coroutine.close()
+            raise RuntimeError("the OGS client is closed")
+        if self.on_loop():
+            coroutine.close()
+            raise RuntimeError(
+                "this call waits for the network and cannot run inside an event callback "
+                "(the callback would wait for itself); call it from your own thread"
+            )
         future: Future[T] = asyncio.run_coroutine_threadsafe(coroutine, self.loop)
         return future.result(timeout)
 
     def call(self, function: Callable[[], T]) -> T:
+        """Run `function` on the loop; at once when already there (from a callback)."""
+        if self.on_loop():
+            return function()
+
         async def wrapper() -> T:
             return function()
 
@@ -164,7 +268,11 @@ class _LoopThread:
     def stop(self) -> None:
         if self.loop.is_running():
             self.loop.call_soon_threadsafe(self.loop.stop)
+            if self.on_loop():
+                return  # closed from a callback: the loop stops once the callback returns
             self.thread.join(timeout=5)
+        if not self.thread.is_alive() and not self.loop.is_closed():
+            self.loop.close()
 
 
 class SyncGame:
@@ -232,6 +340,7 @@ class OGSSocket:
         self._client = client
         self.callback_handler = callback
         self.games: dict[int, SyncGame] = {}
+        self._undo: list[Callable[[], None]] = []
 
     @property
     def clock_drift(self) -> float:
@@ -250,12 +359,24 @@ class OGSSocket:
             logger.exception("socket callback failed on {}", event)
 
     def connect(self) -> None:
-        async def go() -> None:
-            realtime = await self._client._async.connect()
-            for event in ("active_game", "notification", "ERROR", "net/pong"):
-                realtime.on(event, self._forward)
+        client = self._client._async
 
-        self._client._loop.run(go(), timeout=60)
+        async def go() -> None:
+            # Before connecting: the login brings active_game and notification events.
+            for event in ("active_game", "notification", "ERROR", "net/pong"):
+                self._undo.append(client.on(event, self._forward))
+            await client.connect()
+
+        try:
+            self._client._loop.run(go(), timeout=60)
+        except BaseException:
+            self._unsubscribe()
+            raise
+
+    def _unsubscribe(self) -> None:
+        undo, self._undo = self._undo, []
+        if undo:
+            self._client._loop.call(lambda: [u() for u in undo])
 
     def game_connect(self, game_id: int, callback_handler: Callback | None = None) -> SyncGame:
         """Join a game; its events go to `callback_handler(event, data)` (or the socket's)."""
@@ -295,7 +416,15 @@ class OGSSocket:
         self._client._loop.call(lambda: self._client._async.realtime.send("net/ping", data))  # type: ignore[union-attr]
 
     def disconnect(self) -> None:
-        self._client._loop.run(self._client._async.close(), timeout=30)
+        self.games.clear()
+        self._unsubscribe()
+        self._client._loop.run(self._client._async.disconnect(), timeout=30)
+
+    def enable_logging(self) -> None:
+        enable_logging()
+
+    def disable_logging(self) -> None:
+        disable_logging()
 
 
 class OGSClient:
@@ -311,9 +440,14 @@ class OGSClient:
         api_key: str | None = None,
         server: str = PRODUCTION,
         dev: bool = False,
+        log_level: str | None = None,
     ) -> None:
         if dev and server == PRODUCTION:
             server = "https://beta.online-go.com"
+        self._log_sink: int | None = None
+        if log_level:  # the seed's shortcut: our log lines on stderr from this level up
+            self._log_sink = logger.add(sys.stderr, level=log_level.upper(), filter="ogsbot")
+            enable_logging()
         self._loop = _LoopThread()
         self._async = AsyncOGSClient(
             server,
@@ -369,8 +503,16 @@ class OGSClient:
         `time_control` is a `TimeControl`, an OGS time-control dict, or a system name with
         its parameters as keywords (`main_time=600, period_time=30, periods=5`). Other
         keywords are `ChallengeRequest` fields: rules, ranked, width, height, handicap, komi,
-        color, name, private, disable_analysis, min_ranking, max_ranking.
+        color, name, private, disable_analysis, min_ranking, max_ranking. The seed library's
+        names work too (`ruleset`, `game_width`, `fischer_time_increment`, ...: see
+        `SEED_CHALLENGE_KEYWORDS`).
         """
+        for seed_name, name in SEED_CHALLENGE_KEYWORDS.items():
+            if seed_name in settings:
+                value = settings.pop(seed_name)
+                settings.setdefault(name, value)
+        if settings.pop("game_komi_auto", False) is True:
+            settings["komi"] = None
         tc_keys = {
             "initial_time", "time_increment", "max_time", "main_time", "period_time",
             "periods", "stones_per_period", "per_move", "total_time", "speed",
@@ -391,6 +533,8 @@ class OGSClient:
 
     def received_challenges(self) -> list[dict[str, Any]]:
         return self.api.received_challenges(int(self.credentials["user_id"] or 0))
+
+    receive_challenges = received_challenges  # as the seed's docs spell it
 
     def sent_challenges(self) -> list[dict[str, Any]]:
         return self.api.sent_challenges(int(self.credentials["user_id"] or 0))
@@ -419,6 +563,8 @@ class OGSClient:
     # seed names, realtime
     def socket_connect(self, callback_handler: Callback) -> None:
         """Open the realtime connection; socket-level events go to `callback_handler`."""
+        if self.sock is not None:  # a new callback replaces the old one
+            self.sock._unsubscribe()
         sock = OGSSocket(self, callback_handler)
         sock.connect()
         self.sock = sock
@@ -446,7 +592,11 @@ class OGSClient:
             logger.exception("closing the OGS client failed")
         finally:
             self._loop.stop()
+            self.sock = None
             atexit.unregister(self.close)
+            if self._log_sink is not None:
+                logger.remove(self._log_sink)
+                self._log_sink = None
 
     def __enter__(self) -> OGSClient:
         return self

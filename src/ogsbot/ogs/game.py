@@ -61,6 +61,8 @@ class Game:
         self.undo_requested: int | None = None
         self.last_error = ""
         self.gamedata_count = 0  # how many gamedata objects arrived (resyncs included)
+        self._resyncing = False  # a resync was asked for and its gamedata is not in yet
+        self._clock_moves = -1  # how many moves the game had when `clock` came
         self._handlers: list[GameHandler] = [on_event] if on_event is not None else []
         self._unsubscribe: list[Callable[[], None]] = []
         self._changed = asyncio.Event()  # replaced after each event: waiters wake up
@@ -88,7 +90,13 @@ class Game:
     def resync(self) -> None:
         """Ask the server for fresh gamedata (what a gap in the moves calls for)."""
         logger.info("game {}: asking for fresh gamedata", self.game_id)
+        self._resyncing = True
         self._send_connect()
+
+    def _resync_once(self) -> None:
+        """Resync, unless one is already on its way (a burst of gaps needs only one)."""
+        if not self._resyncing:
+            self.resync()
 
     def disconnect(self) -> None:
         """Leave the game: no more events, no re-join."""
@@ -138,10 +146,15 @@ class Game:
 
     @property
     def to_move(self) -> str | None:
-        """ "black" or "white": whose turn it is (free handicap placement included)."""
+        """ "black" or "white": whose turn it is (free handicap placement included).
+
+        The clock says it best (rengo teams too), but only while no move has come since: a
+        move event arrives before its clock, and in between the clock names the mover.
+        """
         if self.gamedata is None:
             return None
-        if self.clock is not None and self.clock.current_player:
+        clock_current = self._clock_moves == len(self.gamedata.moves)
+        if self.clock is not None and self.clock.current_player and clock_current:
             color = self.gamedata.color_of(self.clock.current_player)
             if color is not None:
                 return color
@@ -153,6 +166,7 @@ class Game:
 
     @property
     def finished(self) -> bool:
+        """The phase says the game is over; `outcome` comes with the gamedata that follows."""
         return self.phase == "finished"
 
     @property
@@ -190,13 +204,18 @@ class Game:
         changed.set()
 
     def _apply(self, suffix: str, data: Any) -> bool:
-        """Update the state from one event; False for a duplicate that changes nothing."""
+        """Update the state from one event; False when it is dropped (duplicate, stale, gap)."""
         if suffix == "gamedata":
             self._set_gamedata(GameData.from_json(data))
         elif suffix == "move":
             return self._on_move(data)
         elif suffix == "clock":
-            self.clock = Clock.from_json(data)
+            clock = Clock.from_json(data)
+            if self.clock is not None and 0 < clock.last_move < self.clock.last_move:
+                logger.debug("game {}: stale clock dropped", self.game_id)
+                return False  # overtaken by a newer one: it would say the wrong player moves
+            self.clock = clock
+            self._clock_moves = self.move_number
         elif suffix == "phase":
             self.phase = str(data)
         elif suffix == "removed_stones":
@@ -218,10 +237,12 @@ class Game:
     def _set_gamedata(self, gamedata: GameData) -> None:
         self.gamedata = gamedata
         self.gamedata_count += 1
+        self._resyncing = False
         self.phase = gamedata.phase
         self.removed = gamedata.removed
         if gamedata.clock is not None:
             self.clock = gamedata.clock
+            self._clock_moves = len(gamedata.moves)
         self.state = self._replay(gamedata)
 
     def _replay(self, gamedata: GameData) -> GameState | None:
@@ -253,7 +274,7 @@ class Game:
 
     def _on_move(self, data: Any) -> bool:
         if self.gamedata is None:
-            self.resync()
+            self._resync_once()
             return False
         number = int(data["move_number"])
         move = Move.from_json(data["move"])
@@ -263,7 +284,7 @@ class Game:
             return False
         if number > have + 1:
             logger.warning("game {}: move {} arrived after {}: resync", self.game_id, number, have)
-            self.resync()
+            self._resync_once()
             return False
         gamedata = self.gamedata.with_move(move)
         color = gamedata.move_colors()[-1]

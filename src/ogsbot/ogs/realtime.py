@@ -80,6 +80,7 @@ class Realtime:
         ping_interval: float = 10.0,
         request_timeout: float = 30.0,
         connect_timeout: float = 20.0,
+        close_timeout: float = 1.0,
         reconnect: ReconnectPolicy | None = None,
         secrets: Callable[[], list[str]] = list,
         rng: random.Random | None = None,
@@ -88,6 +89,7 @@ class Realtime:
         self.ping_interval = ping_interval
         self.request_timeout = request_timeout
         self.connect_timeout = connect_timeout
+        self.close_timeout = close_timeout  # how long a closing handshake may take
         self.reconnect = reconnect or ReconnectPolicy()
         self.latency = 0.0  # seconds, from the last pong
         self.clock_drift = 0.0  # seconds the local clock is ahead of the server's
@@ -181,12 +183,21 @@ class Realtime:
         return lambda: self._prefix_handlers.remove(entry)
 
     def on_connect(self, callback: ConnectCallback) -> Callable[[], None]:
-        """Run `callback()` after every (re)authentication, before queued frames go out."""
+        """Run `callback()` after every (re)authentication.
+
+        What a callback sends at once goes out before the frames queued while offline.
+        """
         self._on_connect.append(callback)
         return lambda: self._on_connect.remove(callback)
 
     def send(self, command: str, data: Any = None) -> None:
-        """Send a command with no reply; queued while offline, sent in order."""
+        """Send a command with no reply; queued while offline, sent in order.
+
+        After `close()` nothing is queued: a later `connect()` must not send stale frames.
+        """
+        if self._closing:
+            logger.debug("realtime is closed: {} not sent", command)
+            return
         self._enqueue(json.dumps([command, data] if data is not None else [command]), None)
 
     async def request(self, command: str, data: Any = None, timeout: float | None = None) -> Any:
@@ -244,9 +255,12 @@ class Realtime:
 
     async def _connection(self) -> None:
         assert self._session is not None
-        ws = await self._session.ws_connect(
-            self.url, timeout=aiohttp.ClientWSTimeout(ws_close=5.0), heartbeat=None
-        )
+        async with asyncio.timeout(self.connect_timeout):  # a silent server fails the attempt
+            ws = await self._session.ws_connect(
+                self.url,
+                timeout=aiohttp.ClientWSTimeout(ws_close=self.close_timeout),
+                heartbeat=None,
+            )
         self._ws = ws
         reader = asyncio.create_task(self._read(ws), name="ogs-realtime-read")
         writer: asyncio.Task[None] | None = None
@@ -264,8 +278,12 @@ class Realtime:
             )
             if self._first_result is not None and not self._first_result.done():
                 self._first_result.set_result(None)
+            # What the callbacks send (re-joins) goes out before what was queued offline.
+            queued = list(self._outbox)
+            self._outbox.clear()
             for callback in list(self._on_connect):
                 self._call(callback)
+            self._outbox.extend(queued)
             writer = asyncio.create_task(self._write(ws), name="ogs-realtime-write")
             pinger = asyncio.create_task(self._ping(ws), name="ogs-realtime-ping")
             await reader

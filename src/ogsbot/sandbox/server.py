@@ -68,6 +68,7 @@ class Client:
     transport: asyncio.Transport | None = None
     account: Account | None = None
     games: set[int] = field(default_factory=set)
+    chat_games: set[int] = field(default_factory=set)  # joined with chat: true
     deferred: list[tuple[str, Any]] = field(default_factory=list)
     queue: asyncio.Queue[str | None] = field(default_factory=asyncio.Queue)
     writer: asyncio.Task[None] | None = None
@@ -146,8 +147,12 @@ class Emulator:
         them, and they reconnect like any client.
         """
         if not keep_jobs:
-            for task in list(self._background):
+            jobs = list(self._background)
+            for task in jobs:
                 task.cancel()
+            # Let them clean up (an opponent stops its engine) before the loop goes away.
+            if jobs:
+                await asyncio.wait(jobs, timeout=10)
         for handle in self._timers.values():
             handle.cancel()
         self._timers.clear()
@@ -817,8 +822,10 @@ class Emulator:
         now = _now()
         prefix = f"game/{referee.game_id}/"
         for suffix, data in events:
+            # As OGS: chat goes only to those who joined the game with chat: true.
+            room = "chat_games" if suffix == "chat" else "games"
             for client in list(self.clients):
-                if referee.game_id in client.games:
+                if referee.game_id in getattr(client, room):
                     self._push(client, prefix + suffix, data)
         if events:
             self._push_active_game(referee, now)
@@ -1012,12 +1019,16 @@ class Emulator:
         self._push(client, prefix + "gamedata", referee.gamedata(now))
         self._push(client, prefix + "clock", referee.clock(now))
         if data.get("chat"):
+            client.chat_games.add(referee.game_id)
             for line in referee.chat:
                 self._push(client, prefix + "chat", line)
+        else:
+            client.chat_games.discard(referee.game_id)
 
     def _c_game_disconnect(self, client: Client, data: JSON) -> None:
         with contextlib.suppress(ProtocolError, KeyError, TypeError, ValueError):
             client.games.discard(int(data["game_id"]))
+            client.chat_games.discard(int(data["game_id"]))
 
     def _act(
         self, client: Client, data: JSON, action: Callable[[Referee, int, float], list[Event]]

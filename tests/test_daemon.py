@@ -1,0 +1,356 @@
+"""The bot daemon end to end: the emulator, the daemon and real GNU Go over real sockets."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+from sgfmill import sgf
+
+from ogsbot.bot.config import Config, parse_config
+from ogsbot.bot.daemon import Daemon
+from ogsbot.sandbox.referee import Referee
+from ogsbot.sandbox.server import Emulator
+
+from support import gnugo_argv, randomgo_argv
+
+API_KEY = "daemon-test-key-0123456789"
+FISCHER = {"system": "fischer", "initial_time": 300, "time_increment": 10, "max_time": 600}
+
+
+@pytest.fixture
+async def emu(tmp_path: Path) -> AsyncIterator[Emulator]:
+    server = Emulator(seed=11, stone_removal_timeout=10, state_file=tmp_path / "emulator.json")
+    server.add_bot("gnubot", api_key=API_KEY, ranking=20)
+    await server.start()
+    yield server
+    await server.stop()
+
+
+def bot_config(emu: Emulator, tmp_path: Path, **overrides: Any) -> Config:
+    engine = overrides.pop("engine", {"command": gnugo_argv(seed=1)})
+    data: dict[str, Any] = {
+        "server": emu.url,
+        "api_key": API_KEY,
+        "engine": engine,
+        "challenges": {
+            "board_sizes": [9, 13, 19],
+            "max_games": 5,
+            "max_games_per_player": 3,
+        },
+        "game": {"min_move_time": 0, "sgf_dir": str(tmp_path / "sgf")},
+        "log": {"status_interval": 0},
+        "shutdown_wait": 5,
+    }
+    for key, value in overrides.items():
+        if isinstance(value, dict) and isinstance(data.get(key), dict):
+            data[key] = {**data[key], **value}
+        else:
+            data[key] = value
+    return parse_config(data, env={}, base_dir=tmp_path)
+
+
+@contextlib.asynccontextmanager
+async def running(daemon: Daemon) -> AsyncIterator[asyncio.Task[int]]:
+    task = asyncio.create_task(daemon.run(handle_signals=False))
+    await asyncio.wait_for(daemon.ready.wait(), 10)
+    try:
+        yield task
+    finally:
+        if not task.done():
+            daemon.stop()
+            daemon.stop()  # the second stop quits at once
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.wait_for(task, 20)
+
+
+async def control(emu: Emulator, path: str, body: dict[str, Any]) -> dict[str, Any]:
+    async with (
+        aiohttp.ClientSession() as http,
+        http.post(f"{emu.url}/_sandbox/{path}", json=body) as r,
+    ):
+        assert r.status == 200, await r.text()
+        result: dict[str, Any] = await r.json()
+        return result
+
+
+async def challenge(emu: Emulator, **body: Any) -> int:
+    settings = {"bot": "gnubot", "opponent": "gnugo", "size": 9, "time_control": FISCHER, **body}
+    return int((await control(emu, "challenges", settings))["game_id"])
+
+
+async def until(check: Callable[[], bool], timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await asyncio.sleep(0.05)
+
+
+def finished(emu: Emulator, game_id: int) -> Callable[[], bool]:
+    return lambda: game_id in emu.games and emu.games[game_id].finished
+
+
+def sgf_moves(text: str) -> list[tuple[str | None, Any]]:
+    game = sgf.Sgf_game.from_string(text)
+    return [node.get_move() for node in game.get_main_sequence()[1:]]
+
+
+async def wait_for_sgf(path: Path, timeout: float = 10) -> str:
+    await until(lambda: any(path.glob("*.sgf")), timeout, f"an SGF in {path}")
+    return next(path.glob("*.sgf")).read_text()
+
+
+def assert_same_record(saved: str, referee: Referee) -> None:
+    from ogsbot.sandbox.render import game_sgf
+
+    server = game_sgf(referee).decode()
+    assert sgf_moves(saved) == sgf_moves(server)
+    ours = sgf.Sgf_game.from_string(saved).get_root()
+    theirs = sgf.Sgf_game.from_string(server).get_root()
+    for prop in ("RE", "KM", "HA", "PB", "PW", "SZ", "RU"):
+        assert ours.get(prop) == theirs.get(prop), prop
+
+
+# ----- whole games --------------------------------------------------------------------------
+
+
+async def test_full_game_gnugo_to_the_finished_phase(emu: Emulator, tmp_path: Path) -> None:
+    daemon = Daemon(bot_config(emu, tmp_path))
+    async with running(daemon):
+        game_id = await challenge(emu, rules="chinese")
+        await until(finished(emu, game_id), 120, "the game to finish")
+        referee = emu.games[game_id]
+        assert referee.outcome.endswith("points") or referee.outcome == "Resignation"
+        assert referee.state.move_number > 20
+        saved = await wait_for_sgf(tmp_path / "sgf")
+        bot = emu.accounts.by_name("gnubot")
+        assert bot is not None
+        chat = [
+            line["line"]["body"] for line in referee.chat if line["line"]["player_id"] == bot.id
+        ]
+        assert any("Hi" in body or "Hello" in body or "game" in body for body in chat[:1])
+        seen = emu.bot_config.get(bot.id)
+        assert seen is not None and seen["_config_version"] == 2 and "apikey" not in seen
+        assert emu.bot_status.get(bot.id) is not None
+    assert_same_record(saved, referee)
+
+
+@pytest.mark.parametrize(
+    ("rules", "free"),
+    [("japanese", False), ("chinese", True)],
+    ids=["fixed handicap", "free handicap"],
+)
+async def test_handicap_games(emu: Emulator, tmp_path: Path, rules: str, free: bool) -> None:
+    """The bot is black (the weaker player) with 3 stones, which it chooses under free placement."""
+    bot = emu.accounts.by_name("gnubot")
+    assert bot is not None
+    bot.ranking = 10  # 20k: the opponent is much stronger, so the bot takes black
+    daemon = Daemon(bot_config(emu, tmp_path))
+    async with running(daemon):
+        game_id = await challenge(emu, rules=rules, handicap=3, ranking=25, color="white")
+        await until(finished(emu, game_id), 120, "the handicap game to finish")
+        referee = emu.games[game_id]
+        assert referee.black.id == bot.id
+        assert referee.settings.free_handicap_placement is free
+        if free:
+            first = referee.state.moves[:3]
+            assert [c for c, _ in first] == ["b", "b", "b"]
+            assert all(p is not None for _, p in first)
+        else:
+            assert len(referee.initial_black) == 3
+            assert referee.state.moves[0][0] == "w"
+        saved = await wait_for_sgf(tmp_path / "sgf")
+    assert_same_record(saved, referee)
+
+
+async def test_reconnect_mid_game(emu: Emulator, tmp_path: Path) -> None:
+    daemon = Daemon(bot_config(emu, tmp_path))
+    async with running(daemon):
+        game_id = await challenge(emu)
+        await until(
+            lambda: game_id in emu.games and emu.games[game_id].state.move_number >= 6,
+            60,
+            "some moves",
+        )
+        assert emu.drop_connections("gnubot") >= 1
+        await until(finished(emu, game_id), 120, "the game to finish after the drop")
+        assert daemon.client.realtime is not None and daemon.client.realtime.connections >= 2
+        await wait_for_sgf(tmp_path / "sgf")
+
+
+async def test_server_restart_mid_game(emu: Emulator, tmp_path: Path) -> None:
+    daemon = Daemon(bot_config(emu, tmp_path))
+    async with running(daemon):
+        game_id = await challenge(emu)
+        await until(
+            lambda: game_id in emu.games and emu.games[game_id].state.move_number >= 4,
+            60,
+            "some moves",
+        )
+        await emu.restart()
+        await until(finished(emu, game_id), 120, "the game to finish after the restart")
+
+
+@pytest.mark.parametrize(
+    ("fault", "timeout", "to_the_end"),
+    [
+        ("crash-at=4", 300, True),
+        ("illegal-at=4", 300, True),
+        ("garbage-at=4", 300, True),
+        ("hang-at=4", 12, False),
+    ],
+)
+async def test_engine_failures_are_recovered(
+    emu: Emulator, tmp_path: Path, fault: str, timeout: float, to_the_end: bool
+) -> None:
+    """randomgo misbehaves at its 4th move, and again in every new process it is restarted as.
+
+    Each fault costs one retry on a fresh engine; the game goes on. A hang costs the time
+    the bot had, so that game is only followed past its first hang.
+    """
+    engine = {
+        "command": randomgo_argv(5, "--misbehave", fault),
+        "max_failures": 3,
+        "time_margin": 2,
+    }
+    tc = {"system": "fischer", "initial_time": timeout, "time_increment": 1, "max_time": timeout}
+    daemon = Daemon(bot_config(emu, tmp_path, engine=engine, challenges={"speeds": _all_speeds()}))
+    bot = emu.accounts.by_name("gnubot")
+    assert bot is not None
+    async with running(daemon):
+        game_id = await challenge(emu, opponent="random", time_control=tc)
+        if to_the_end:
+            await until(finished(emu, game_id), 120, "the game to finish despite the faults")
+        else:
+            await until(
+                lambda: game_id in emu.games and emu.games[game_id].state.move_number >= 12,
+                90,
+                "the game to go on past the fault",
+            )
+        referee = emu.games[game_id]
+        assert referee.outcome != "Timeout"
+        lost_by_resigning = referee.outcome == "Resignation" and referee.winner != bot.id
+        assert not lost_by_resigning  # single faults are recovered, not given up on
+        bot_moves = sum(1 for c, _ in referee.state.moves if c == referee.color_of(bot.id))
+        assert bot_moves > 4  # past the first fault
+
+
+def _all_speeds() -> dict[str, Any]:
+    wide = {
+        "fischer": {
+            "initial_time": [1, 100000],
+            "time_increment": [0, 10000],
+            "max_time": [1, 1000000],
+        }
+    }
+    return {s: {"allowed": True, "max_games": 5, **wide} for s in ("blitz", "rapid", "live")}
+
+
+async def test_engine_that_keeps_failing_makes_the_bot_resign(
+    emu: Emulator, tmp_path: Path
+) -> None:
+    engine = {"command": randomgo_argv(5, "--misbehave", "crash-at=1"), "max_failures": 2}
+    daemon = Daemon(bot_config(emu, tmp_path, engine=engine))
+    bot = emu.accounts.by_name("gnubot")
+    assert bot is not None
+    async with running(daemon):
+        game_id = await challenge(emu, opponent="random", color="white")  # the bot moves first
+        await until(finished(emu, game_id), 60, "the resignation")
+        referee = emu.games[game_id]
+        assert referee.outcome == "Resignation" and referee.winner != bot.id
+        said = [c["line"]["body"] for c in referee.chat if c["line"]["player_id"] == bot.id]
+        assert any("engine failed 2 times" in str(body) for body in said)
+        await wait_for_sgf(tmp_path / "sgf")
+
+
+# ----- challenges -----------------------------------------------------------------------------
+
+
+async def test_challenges_accepted_and_declined_by_the_rules(emu: Emulator, tmp_path: Path) -> None:
+    config = bot_config(emu, tmp_path, challenges={"board_sizes": [9], "max_games_per_player": 1})
+    daemon = Daemon(config)
+    async with running(daemon):
+        declined_19 = await challenge(emu, size=19, username="wide")
+        await until(lambda: any(d["game_id"] == declined_19 for d in emu.declines), 10, "a decline")
+        decline = next(d for d in emu.declines if d["game_id"] == declined_19)
+        assert decline["rejection_details"]["rejection_code"] == "board_size_not_allowed"
+        assert "9x9" in decline["message"]
+        accepted = await challenge(emu, username="fan")
+        await until(lambda: accepted in emu.games, 10, "the 9x9 game to start")
+        second = await challenge(emu, username="fan")
+        await until(
+            lambda: any(d["game_id"] == second for d in emu.declines), 10, "a second decline"
+        )
+        decline = next(d for d in emu.declines if d["game_id"] == second)
+        assert decline["rejection_details"]["rejection_code"] == "too_many_games_for_player"
+
+
+async def test_a_vanished_challenge_is_dropped_once(emu: Emulator, tmp_path: Path) -> None:
+    """A 404 on accept is logged once and dropped: never retried, not even on a reconnect."""
+    await control(
+        emu,
+        "faults/rest",
+        {"path_prefix": "/api/v1/me/challenges", "status": 404, "count": 1, "method": "POST"},
+    )
+    await control(  # a tripwire: any further accept attempt would use one of these up
+        emu,
+        "faults/rest",
+        {"path_prefix": "/api/v1/me/challenges", "status": 500, "count": 50, "method": "POST"},
+    )
+    daemon = Daemon(bot_config(emu, tmp_path))
+    async with running(daemon):
+        game_id = await challenge(emu, username="ghost")
+        await until(lambda: len(emu.faults.rest) == 1, 10, "the 404 to be used")
+        emu.drop_connections("gnubot")  # the notification comes again after the reconnect
+        await until(
+            lambda: daemon.client.realtime is not None and daemon.client.realtime.connections >= 2,
+            10,
+            "the reconnect",
+        )
+        await asyncio.sleep(1.0)
+        assert emu.faults.rest[0].count == 50  # no second attempt
+        assert game_id not in emu.games
+
+
+# ----- shutdown -------------------------------------------------------------------------------
+
+
+async def test_shutdown_while_a_game_runs_and_resume(emu: Emulator, tmp_path: Path) -> None:
+    config = bot_config(emu, tmp_path, shutdown_wait=0.5, game={"min_move_time": 0.3})
+    daemon = Daemon(config)
+    task = asyncio.create_task(daemon.run(handle_signals=False))
+    await asyncio.wait_for(daemon.ready.wait(), 10)
+    game_id = await challenge(
+        emu,
+        time_control={
+            "system": "fischer",
+            "initial_time": 600,
+            "time_increment": 10,
+            "max_time": 900,
+        },
+    )
+    await until(
+        lambda: game_id in emu.games and emu.games[game_id].state.move_number >= 4, 60, "some moves"
+    )
+    daemon.stop()
+    assert await asyncio.wait_for(task, 20) == 0
+    assert not emu.games[game_id].finished
+    bot = emu.accounts.by_name("gnubot")
+    assert bot is not None and emu.bot_config[bot.id]["decline_new_challenges"] is True
+    # Nothing is lost: the game so far is on disk, marked incomplete.
+    partial = list((tmp_path / "sgf").glob("*-incomplete.sgf"))
+    assert len(partial) == 1 and "RE[" not in partial[0].read_text()
+    # A new daemon picks the game up from active_game and finishes it.
+    again = Daemon(bot_config(emu, tmp_path))
+    async with running(again):
+        await until(finished(emu, game_id), 120, "the resumed game to finish")
+        done = tmp_path / "sgf" / partial[0].name.replace("-incomplete", "")
+        await until(done.exists, 10, "the final SGF")
+    assert_same_record(done.read_text(), emu.games[game_id])
