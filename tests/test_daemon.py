@@ -354,3 +354,78 @@ async def test_shutdown_while_a_game_runs_and_resume(emu: Emulator, tmp_path: Pa
         done = tmp_path / "sgf" / partial[0].name.replace("-incomplete", "")
         await until(done.exists, 10, "the final SGF")
     assert_same_record(done.read_text(), emu.games[game_id])
+
+
+# ----- undo and pause ---------------------------------------------------------------------
+
+
+async def human_game(emu: Emulator, daemon: Daemon) -> tuple[Referee, int]:
+    """A 9x9 game between a human (driven from the referee here) and the daemon's bot."""
+    human = emu.accounts.by_name("human") or emu.add_human("human", "pw", ranking=20)
+    bot = emu.accounts.by_name("gnubot")
+    assert bot is not None
+    body = {
+        "challenger_color": "black",
+        "game": {
+            "name": "undo test",
+            "rules": "japanese",
+            "width": 9,
+            "height": 9,
+            "komi_auto": "custom",
+            "komi": 6.5,
+            "time_control": "fischer",
+            "time_control_parameters": FISCHER,
+        },
+    }
+    emu.create_challenge(human, bot, body)
+    await until(lambda: bool(emu.games), 10, "the bot to accept")
+    referee = next(iter(emu.games.values()))
+    await until(lambda: referee.game_id in daemon.games, 10, "the session to start")
+    return referee, human.id
+
+
+async def human_move(emu: Emulator, referee: Referee, human: int, point: tuple[int, int]) -> None:
+    before = referee.state.move_number
+    emu.broadcast_game(referee, referee.move(human, point, time.time()))
+    await until(lambda: referee.state.move_number >= before + 2, 30, "the bot's answer")
+
+
+async def undo_asked(emu: Emulator, referee: Referee, human: int, point: tuple[int, int]) -> int:
+    """The human plays and at once asks to take the move back; returns its move number."""
+    emu.broadcast_game(referee, referee.move(human, point, time.time()))
+    number = referee.state.move_number
+    emu.broadcast_game(referee, referee.request_undo(human, number, time.time()))
+    return number
+
+
+@pytest.mark.parametrize(
+    ("policy", "answers"), [("always", [True, True]), ("never", [False, False]), (1, [True, False])]
+)
+async def test_undo_policy(emu: Emulator, tmp_path: Path, policy: Any, answers: list[bool]) -> None:
+    """The request arrives while the bot thinks (min_move_time 1 s): granted, the bot's move
+    is never sent; refused, the bot plays on and the request lapses."""
+    daemon = Daemon(bot_config(emu, tmp_path, game={"undo": policy, "min_move_time": 1.0}))
+    async with running(daemon):
+        referee, human = await human_game(emu, daemon)
+        await human_move(emu, referee, human, (4, 4))
+        for point, granted in zip([(6, 6), (2, 6)], answers, strict=True):
+            number = await undo_asked(emu, referee, human, point)
+            if granted:
+                await until(lambda n=number: referee.state.move_number == n - 1, 10, "the undo")
+                await asyncio.sleep(1.5)  # and the bot does not move in the human's turn
+                assert referee.state.move_number == number - 1
+                assert referee.state.board.get(point) is None
+                await human_move(emu, referee, human, (8, 8) if point == (6, 6) else (0, 8))
+            else:
+                await until(lambda n=number: referee.state.move_number == n + 1, 10, "a move")
+                assert referee.state.moves[number - 1][1] == point
+
+
+async def test_an_opponent_pause_is_ended(emu: Emulator, tmp_path: Path) -> None:
+    daemon = Daemon(bot_config(emu, tmp_path, game={"max_pause": 0.5}))
+    async with running(daemon):
+        referee, human = await human_game(emu, daemon)
+        await human_move(emu, referee, human, (4, 4))
+        emu.broadcast_game(referee, referee.pause(human, time.time()))
+        assert referee.paused_since is not None
+        await until(lambda: referee.paused_since is None, 15, "the bot to resume the game")

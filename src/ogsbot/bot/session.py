@@ -98,6 +98,7 @@ class GameSession:
         self.sgf_dir = sgf_dir
         self.failures = 0
         self.undos_granted = 0
+        self.resumed_pause: float | None = None
         self.greeted = False
         self.sgf_path: Path | None = None
         self.removal_answered: str | None = None
@@ -135,6 +136,7 @@ class GameSession:
                 await realtime.wait_connected()
                 continue
             acted = await self._step()
+            await asyncio.sleep(0)  # an action never starves the loop, whatever it awaited
             if not acted:
                 with contextlib.suppress(TimeoutError):
                     await game.next_event(5.0)
@@ -154,7 +156,7 @@ class GameSession:
             return False
         if self._resume_if_paused_too_long():
             return True
-        if self._answer_undo():
+        if self._answer_undo() is not None:
             return True
         if self._my_turn():
             await self._turn()
@@ -399,6 +401,8 @@ class GameSession:
         for move in moves:
             if game.finished or game.phase != "play":
                 return
+            if self._answer_undo():
+                return  # the opponent takes the move back: ours answered a position now gone
             if move is RESIGN:
                 self._log.info("the engine resigns")
                 game.resign()
@@ -483,15 +487,17 @@ class GameSession:
                     dead.add(point)
         return dead
 
-    def _answer_undo(self) -> bool:
+    def _answer_undo(self) -> bool | None:
+        """Answer the opponent's pending undo request by the policy: True granted, False
+        refused, None when there is none (or it is stale, or ours)."""
         game = self.game
         requested = game.undo_requested
         gd = game.gamedata
         if requested is None or gd is None or requested != game.move_number or not gd.moves:
-            return False
+            return None
         last_color = gd.move_colors()[-1]
         if last_color == self._my_color():
-            return False  # our own request, or a stale one
+            return None  # our own request, or a stale one
         policy = self.config.game.undo
         allowed = policy == "always" or (isinstance(policy, int) and self.undos_granted < policy)
         game.undo_requested = None
@@ -499,9 +505,9 @@ class GameSession:
             self.undos_granted += 1
             self._log.info("granting an undo of move {}", requested)
             game.undo_accept()
-        else:
-            self._log.info("not granting the undo of move {} (policy: {})", requested, policy)
-        return True
+            return True
+        self._log.info("not granting the undo of move {} (policy: {})", requested, policy)
+        return False
 
     def _resume_if_paused_too_long(self) -> bool:
         gd = self.game.gamedata
@@ -515,8 +521,11 @@ class GameSession:
             since = self.game.clock.paused_since
         if since is None:
             return False
+        if since == self.resumed_pause:
+            return False  # asked already; the server's answer is on its way
         if self.game.realtime.server_time() - since / 1000 < self.config.game.max_pause:
             return False
+        self.resumed_pause = since
         self._log.info(
             "the opponent paused for over {:.0f} s: resuming", self.config.game.max_pause
         )
