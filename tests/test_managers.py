@@ -114,3 +114,17 @@ async def test_specs_differ_by_command_and_share_by_equality() -> None:
     assert spec_from(("x",), env={"B": "2", "A": "1"}) == spec_from(
         ("x",), env={"A": "1", "B": "2"}
     )
+
+
+async def test_pool_is_shared_by_games_whose_specs_differ_only_in_label() -> None:
+    """Sessions label engines per game; the label must not split the pool."""
+    manager = EngineManager()
+    try:
+        pids = set()
+        for game in range(1, 5):
+            labelled = dataclasses.replace(spec(pool_size=2), label=f"engine-{game}")
+            async with manager.lease(game, labelled) as handle:
+                pids.add(handle.engine.pid)
+        assert len(pids) <= 2 and manager.processes <= 2
+    finally:
+        await manager.close()

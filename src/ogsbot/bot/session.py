@@ -136,8 +136,9 @@ class GameSession:
                 await realtime.wait_connected()
                 continue
             acted = await self._step()
-            await asyncio.sleep(0)  # an action never starves the loop, whatever it awaited
-            if not acted:
+            if acted:
+                await asyncio.sleep(0)  # an action never starves the loop, whatever it awaited
+            else:
                 with contextlib.suppress(TimeoutError):
                     await game.next_event(5.0)
         self._farewell()

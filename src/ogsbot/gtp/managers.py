@@ -37,7 +37,7 @@ class EngineSpec:
     quit_grace: float = 5.0
     idle_timeout: float = 600.0
     pool_size: int = 0  # 0: one process per game; N: a pool of N processes
-    label: str = "engine"
+    label: str = field(default="engine", compare=False)  # for logs; games with equal specs share
 
     def make(self, on_stderr: StderrListener) -> GTPEngine:
         env = {**os.environ, **dict(self.env)} if self.env else None
