@@ -1,0 +1,292 @@
+"""Many games at once: K simultaneous 9x9 games with instant players, for each engine manager.
+
+The bot (randomgo engine, min_move_time 0, fischer 3600+60 so no clock matters) plays K games
+at once against K random opponents. For each manager (`per_game`: one engine process per game;
+`pool`: --pool-size processes shared by all games) it prints the server's moves per second
+(all games together, while all K run, and over the whole run), the bot's answer latency (as
+bridge_overhead.py measures it: the server sending the opponent's move -> the server receiving
+the bot's move), the daemon's resident memory (at start, at peak, after the games, per game,
+and how it grows with the number of games), its engine processes (children in /proc), and the
+games lost on time or to errors (both must be 0).
+
+    .venv/bin/python benchmarks/many_games.py --games K [K ...] [--manager per_game|pool|both]
+        [--pool-size N] [--rounds R] [--patch FIXES] [--timeout 900]
+
+e.g. `--games 10 50 200` runs the three sizes for both managers, each in a fresh emulator and
+a fresh daemon. `--rounds R` plays the K games R times in the same daemon and prints its memory
+and engine processes after each round (does memory come back, do engines pile up?); the other
+figures are from the first round. Each run takes from about 15 s (K = 10) to about 90 s
+(K = 200) per round; every wait is bounded by --timeout (per round). What runs where (the 2
+cores are shared by all of them): this process runs the emulator and samples /proc every
+--interval seconds; the daemon runs as `python -m ogsbot.cli run -c <generated config>` in its
+own process, its engines are its children; the K opponents run as K `Opponent` objects in one
+more process (harness.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import math
+import resource
+import secrets
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from harness import (
+    BOT,
+    RANDOMGO,
+    BotMove,
+    DaemonProcess,
+    Monitor,
+    Sample,
+    cancel_on_sigterm,
+    cpu_seconds,
+    daemon_config,
+    kill_children,
+    machine_load,
+    make_emulator,
+    opponents_child,
+    outcomes,
+    pct,
+    reaped_children_cpu,
+    summary,
+    wait_idle,
+    wait_ready,
+)
+
+
+def steady_rate(samples: list[Sample], games: int) -> tuple[float, float, int]:
+    """Server moves per second while the most games ran at once: (rate, seconds, games)."""
+    if not samples:
+        return math.nan, 0.0, 0
+    most = max(s.active for s in samples)
+    full = [s for s in samples if s.active >= max(1, math.floor(0.95 * most))]
+    if len(full) < 2:
+        return math.nan, 0.0, most
+    seconds = full[-1].t - full[0].t
+    return (full[-1].moves - full[0].moves) / seconds if seconds else math.nan, seconds, most
+
+
+def rss_per_game(samples: list[Sample], start: Sample) -> float:
+    """(RSS when the most games ran - RSS before any) / those games, MB."""
+    busiest = max(samples, key=lambda s: (s.active, s.rss_mb))
+    return (busiest.rss_mb - start.rss_mb) / max(1, busiest.active)
+
+
+def growth(samples: list[Sample], start_rss: float, games: int) -> list[tuple[int, float, float]]:
+    """(games running, daemon RSS, engines RSS) when the running games first reached each
+    quarter of K: how memory grows with the number of games."""
+    rows = []
+    for quarter in (0.25, 0.5, 0.75, 1.0):
+        target = max(1, round(quarter * games))
+        reached = next((s for s in samples if s.active >= target), None)
+        if reached is not None:
+            rows.append((reached.active, reached.rss_mb, reached.engines_rss_mb))
+    return rows
+
+
+async def run_one(games: int, manager: str, pool_size: int, args: argparse.Namespace) -> Any:
+    workdir = Path(tempfile.mkdtemp(prefix=f"many-games-{games}-{manager}-"))
+    emulator = make_emulator(stone_removal_timeout=30)
+    api_key = secrets.token_hex(16)
+    emulator.bot_id = emulator.add_bot(BOT, api_key=api_key).id
+    url = await emulator.start()
+    config = daemon_config(
+        url,
+        api_key,
+        workdir,
+        engine=RANDOMGO,
+        manager=manager,
+        pool_size=pool_size,
+        max_games=games,
+    )
+    daemon = DaemonProcess(config, workdir, patch=args.patch)
+    monitor = Monitor(emulator, daemon, interval=args.interval)
+    sampler: asyncio.Task[None] | None = None
+    row: dict[str, Any] = {
+        "games": games,
+        "manager": manager,
+        "pool_size": pool_size,
+        "patch": args.patch,
+    }
+    round_one = 0
+    try:
+        await daemon.start()
+        await wait_ready(emulator, daemon)
+        await asyncio.sleep(0.5)  # the daemon settles (imports, first status)
+        first = monitor.sample()
+        assert first is not None
+        sampler = asyncio.create_task(monitor.run())
+        cpu0, reaped0 = cpu_seconds(daemon.pid) or 0.0, reaped_children_cpu(daemon.pid)
+        emu0, wall0 = time.process_time(), time.perf_counter()
+        rusage0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        child = opponents_child(url, slots=games, games=games)
+        await child.start()
+        opp = await child.result(args.timeout)
+        rusage1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        wall1 = time.perf_counter()
+        await wait_idle(emulator, timeout=30)
+        await asyncio.sleep(1.5)  # per_game engines stop, status settles
+        last = monitor.sample()
+        cpu1, reaped1 = cpu_seconds(daemon.pid) or 0.0, reaped_children_cpu(daemon.pid)
+        live = sum(cpu_seconds(pid) or 0.0 for pid in daemon.note_engines())  # pooled ones
+        emu1 = time.process_time()
+        round_one = len(emulator.bot_moves)
+        row["samples"] = list(monitor.samples)
+        row["round_one"] = outcomes(emulator)
+        rounds = [(last.rss_mb, last.engines)] if last is not None else []
+        for number in range(2, args.rounds + 1):  # the same again: is memory given back?
+            child = opponents_child(url, slots=games, games=games, prefix=f"r{number}opp")
+            await child.start()
+            more = await child.result(args.timeout)
+            for key in ("declined", "failed", "timeout"):
+                opp[key] = opp.get(key, 0) + more.get(key, 0)
+            await wait_idle(emulator, timeout=30)
+            await asyncio.sleep(1.5)
+            after = monitor.sample()
+            if after is not None:
+                rounds.append((after.rss_mb, after.engines))
+        row["rounds"] = rounds
+        row.update(
+            opponents=opp,
+            wall=wall1 - wall0,
+            start=first,
+            end=last,
+            daemon_cpu=cpu1 - cpu0,
+            engines_cpu=reaped1 - reaped0 + live,
+            emulator_cpu=emu1 - emu0,
+            opponents_cpu=rusage1.ru_utime + rusage1.ru_stime - rusage0.ru_utime - rusage0.ru_stime,
+        )
+    finally:
+        if sampler is not None:
+            sampler.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await sampler
+        await kill_children()
+        row["stopped"] = await daemon.stop()
+        await emulator.stop()
+        row["all_samples"] = list(monitor.samples)
+    moves = emulator.bot_moves[:round_one]
+    firsts: dict[int, BotMove] = {}
+    for move in moves:
+        firsts.setdefault(move.game_id, move)
+    row["latency_all"] = [m.latency_ms for m in moves if m.latency_ms is not None]
+    row["latency_steady"] = [
+        m.latency_ms for m in moves if m.latency_ms is not None and firsts[m.game_id] is not m
+    ]
+    row["bot_moves"] = len(moves)
+    row["bot_span"] = moves[-1].at - moves[0].at if len(moves) > 1 else math.nan
+    row["outcomes"] = outcomes(emulator)
+    row["refused"] = len(emulator.refused)
+    row["problems"] = daemon.log_problems()
+    row["engines_seen"] = len(daemon.engine_pids)
+    return row
+
+
+def report(row: Any) -> None:
+    games, manager = row["games"], row["manager"]
+    name = manager if manager == "per_game" else f"pool of {row['pool_size']}"
+    samples: list[Sample] = row["samples"]
+    start: Sample = row["start"]
+    end: Sample | None = row["end"]
+    rate, seconds, most = steady_rate(samples, games)
+    out = row["outcomes"]  # all rounds: errors and time losses
+    first = row["round_one"]  # the first round: speed
+    opp = row["opponents"]
+    peak = max(samples, key=lambda s: s.rss_mb)
+    peak_engines = max((s.engines for s in row["all_samples"]), default=0)
+    patched = f", daemon patched: {row['patch']}" if row["patch"] else ""
+    print(f"\n== {games} games at once, engine manager {name}{patched} ==")
+    print(f"{'games played / finished (first round)':44} {opp.get('games', 0)} / "
+          f"{first['finished']}"
+          f" (most at once on the server: {most})")  # fmt: skip
+    print(f"{'moves on the server, all games':44} {first['moves']} in {row['wall']:.1f} s")
+    print(f"{'moves/s while all ran (server)':44} {rate:.0f} (over {seconds:.1f} s)")
+    print(f"{'moves/s over the whole run (server)':44} {first['moves'] / row['wall']:.0f}")
+    print(f"{'bot moves/s (server received)':44} {row['bot_moves'] / row['bot_span']:.0f}")
+    print(f"{'latency ms (p50 p90 p99 max), all':44} {summary(row['latency_all'])}")
+    print(f"{'  without each game first move (engine start)':44} {summary(row['latency_steady'])}")
+    print(f"{'daemon RSS MB: start / peak / after games':44} {start.rss_mb:.1f} / "
+          f"{peak.rss_mb:.1f} (with {peak.active} games) / "
+          f"{end.rss_mb if end else math.nan:.1f}")  # fmt: skip
+    per_game = rss_per_game(samples, start)
+    print(f"{'daemon RSS per game (busiest - start) / games':44} {per_game:.2f} MB")
+    print(f"{'engines RSS MB at peak (sum of children)':44} "
+          f"{max(s.engines_rss_mb for s in samples):.1f}")  # fmt: skip
+    print(f"{'engine processes: peak / after games / seen':44} {peak_engines} / "
+          f"{end.engines if end else '?'} / {row['engines_seen']}")  # fmt: skip
+    print(f"{'growth: games running -> daemon RSS, engines':44} " + "; ".join(
+        f"{n} -> {d:.0f} MB, {e:.0f} MB" for n, d, e in growth(samples, start.rss_mb, games)
+    ))  # fmt: skip
+    bot_moves = max(1, row["bot_moves"])
+    print(f"{'CPU ms per bot move: daemon, engines':44} {row['daemon_cpu'] / bot_moves * 1000:.2f},"
+          f" {row['engines_cpu'] / bot_moves * 1000:.2f}")  # fmt: skip
+    print(f"{'CPU ms per bot move: emulator, opponents':44} "
+          f"{row['emulator_cpu'] / bot_moves * 1000:.2f}, "
+          f"{row['opponents_cpu'] / bot_moves * 1000:.2f}")  # fmt: skip
+    errors = (
+        out["bot_resigned"] + len(out["unfinished"]) + opp.get("declined", 0)
+        + opp.get("failed", 0) + row["refused"] + (1 if opp.get("timeout") else 0)
+    )  # fmt: skip
+    row["errors"] = errors
+    print(f"{'time losses (bot) / lost to errors':44} {out['bot_time_losses']} / {errors}"
+          f" (resigned {out['bot_resigned']}, unfinished {len(out['unfinished'])}, declined "
+          f"{opp.get('declined', 0)}, opponent failures {opp.get('failed', 0)}, moves refused "
+          f"{row['refused']}{', TIMEOUT' if opp.get('timeout') else ''})")  # fmt: skip
+    if len(row["rounds"]) > 1:
+        print(f"{'after each round of K games: RSS, engines':44} " + "; ".join(
+            f"{rss:.1f} MB, {engines}" for rss, engines in row["rounds"]
+        ))  # fmt: skip
+    print(f"{'daemon stopped by':44} {row['stopped']}")
+    for text, count in row["problems"].most_common(6):
+        print(f"  daemon log: {count:4d} x {text}")
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--games", type=int, nargs="+", default=[10])
+    parser.add_argument("--manager", choices=("per_game", "pool", "both"), default="both")
+    parser.add_argument("--pool-size", type=int, default=2)
+    parser.add_argument("--interval", type=float, default=0.5, help="sampling period, s")
+    parser.add_argument(
+        "--rounds", type=int, default=1, help="play the K games this many times (memory kept?)"
+    )
+    parser.add_argument(
+        "--patch", default="", help="fixes to apply to the daemon first (see patched_daemon.py)"
+    )
+    parser.add_argument("--timeout", type=float, default=900, help="bound on each run, s")
+    args = parser.parse_args()
+    cancel_on_sigterm()
+    print(machine_load(), flush=True)
+    managers = ("per_game", "pool") if args.manager == "both" else (args.manager,)
+    rows = []
+    for games in args.games:
+        for manager in managers:
+            row = await run_one(games, manager, args.pool_size, args)
+            report(row)
+            rows.append(row)
+    print(f"\n{'K':>4} {'manager':10} {'moves/s':>8} {'p50 ms':>7} {'p99 ms':>7} "
+          f"{'RSS start':>9} {'peak':>6} {'MB/game':>7} {'engines':>7} {'t-loss':>6} "
+          f"{'errors':>6}")  # fmt: skip
+    for row in rows:
+        samples = row["samples"]
+        rate, _, _ = steady_rate(samples, row["games"])
+        peak = max(samples, key=lambda s: s.rss_mb)
+        per_game = rss_per_game(samples, row["start"])
+        name = row["manager"] if row["manager"] == "per_game" else f"pool/{row['pool_size']}"
+        print(f"{row['games']:4d} {name:10} {rate:8.0f} {pct(row['latency_steady'], 50):7.2f} "
+              f"{pct(row['latency_steady'], 99):7.2f} {row['start'].rss_mb:9.1f} "
+              f"{peak.rss_mb:6.1f} {per_game:7.2f} "
+              f"{max(s.engines for s in row['all_samples']):7d} "
+              f"{row['outcomes']['bot_time_losses']:6d} {row['errors']:6d}")  # fmt: skip
+
+
+if __name__ == "__main__":
+    try:
+        asyncio.run(main())
+    except (KeyboardInterrupt, asyncio.CancelledError):
+        raise SystemExit("interrupted (its processes were stopped)") from None
