@@ -156,7 +156,7 @@ async def main() -> None:
     print(f"{'answer time at the server, ms (p50 p90 p99 max)':52} {summary(lags)}")
     print(f"{'bot resignations / unfinished / moves refused':52} {out['bot_resigned']} / "
           f"{len(out['unfinished'])} / {len(emulator.refused)}")  # fmt: skip
-    print(f"{'opponents':52} {opp}")
+    print(f"{'opponents (declined challenges are made again)':52} {opp}")
     print(f"{'daemon RSS peak / engine processes peak':52} {monitor.peak('rss_mb'):.1f} MB / "
           f"{monitor.peak('engines'):.0f}")  # fmt: skip
     print(f"{'daemon stopped by':52} {stopped}")

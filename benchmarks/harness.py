@@ -637,8 +637,12 @@ async def _opponents(args: argparse.Namespace) -> JSON:
             try:
                 _, game_id = await opponent.challenge(args.bot, request)
                 game = await opponent.play(game_id, start_timeout=120)
-                if game is None:
+                if game is None:  # declined: the challenge is made again, at most 5 times
                     counts["declined"] += 1
+                    async with lock:
+                        if counts["declined"] <= 5 * args.slots:
+                            started -= 1
+                    await asyncio.sleep(1.0)
                     continue
                 gd = game.gamedata
                 if gd is not None:

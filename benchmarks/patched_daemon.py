@@ -6,7 +6,8 @@ bridge_overhead.py with `--patch NAME[,NAME...]`; by hand:
 
     .venv/bin/python benchmarks/patched_daemon.py --patch pool-label,fast-moves -- run -c bot.yaml
 
-Fixes:
+Fixes (pool-label and wakeup have since landed in src/, the same way: with them the patch
+changes nothing; they stay so that an older checkout can be measured):
   pool-label   ogsbot.bot.session.engine_spec: the label of a pooled engine no longer carries
                the game id. EngineSpec compares its label, so each game got a pool of its own
                (one process per game, never stopped); the proposed source fix is

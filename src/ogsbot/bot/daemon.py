@@ -170,9 +170,11 @@ class Daemon:
 
     def load(self) -> Load:
         """The games running now, per speed and per opponent (paused ones included)."""
-        by_speed = Counter(r.speed for r in self.games.values())
-        by_player = Counter(r.opponent for r in self.games.values())
-        return Load(total=len(self.games), by_speed=dict(by_speed), by_player=dict(by_player))
+        # A game that is over no longer counts, even while its engine is being stopped.
+        live = [r for r in self.games.values() if r.session is None or not r.session.game.finished]
+        by_speed = Counter(r.speed for r in live)
+        by_player = Counter(r.opponent for r in live)
+        return Load(total=len(live), by_speed=dict(by_speed), by_player=dict(by_player))
 
     async def _status_loop(self) -> None:
         last_line = time.monotonic()
@@ -258,6 +260,8 @@ class Daemon:
     # ----- games -----------------------------------------------------------------------
 
     def _on_active_game(self, event: str, data: Any) -> None:
+        if isinstance(data, dict) and data.get("id") in self.games:
+            return  # a game being played: every move brings one of these
         try:
             entry = ActiveGame.from_json(data)
         except ValueError as exc:
