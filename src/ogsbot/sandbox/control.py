@@ -7,12 +7,17 @@ sent, and inject faults. `GET /_sandbox/` lists every endpoint.
 
 from __future__ import annotations
 
+import random
 import time
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
+from ogsbot.ogs.coords import Point, ogs_to_xy
+from ogsbot.ogs.models import TIME_SYSTEMS, TimeControl
+from ogsbot.sandbox.challenges import RULES, automatic_komi
 from ogsbot.sandbox.faults import EventFault, RestFault
+from ogsbot.sandbox.referee import FREE_PLACEMENT_RULES, GameSettings, RefereeError
 from ogsbot.sandbox.spectator import live
 
 if TYPE_CHECKING:
@@ -27,6 +32,14 @@ ENDPOINTS = {
         "a built-in opponent challenges a bot and plays the game: {bot, opponent?: "
         "'gnugo'|'random'|GTP command, username?, ranking?, width?, height?, rules?, ranked?, "
         "handicap?, komi?, color?, time_control?: {system, ...}}"
+    ),
+    "POST /_sandbox/games": (
+        "a game in play at once, no challenge (as if long under way): {black, white "
+        "(usernames), width?, height? (or size?; 19), rules?, komi? (automatic), handicap?, "
+        "ranked?, name?, time_control?: {system, ...} (fischer 600+10), moves?: ['dd', '..', "
+        "[x, y], ...] (played first, taking no clock time), random_moves?: N (then N random "
+        "legal stones), seed?}; answers {game_id, move_number, player_to_move, phase}. The "
+        "players get the active_game push, no notification"
     ),
     "GET /_sandbox/games/<id>": "a game's full state: gamedata, clock, chat, removed stones",
     "GET /_sandbox/bots/<username>": "what a bot sent: bot/config, bot/status, declines",
@@ -75,6 +88,8 @@ async def handle_control(emulator: Emulator, request: web.Request) -> web.Stream
             from ogsbot.sandbox.players import start_opponent
 
             return web.json_response(await start_opponent(emulator, body))
+        if method == "POST" and parts == ["games"]:
+            return _create_game(emulator, body)
         if method == "GET" and len(parts) == 2 and parts[0] == "games":
             return _game(emulator, int(parts[1]))
         if method == "GET" and len(parts) == 2 and parts[0] == "bots":
@@ -126,6 +141,71 @@ def _create_account(emulator: Emulator, body: dict[str, Any]) -> web.Response:
     if account.is_bot:
         result["api_key"] = account.api_key
     return web.json_response(result)
+
+
+def _create_game(emulator: Emulator, body: dict[str, Any]) -> web.Response:
+    players = []
+    for key in ("black", "white"):
+        account = emulator.accounts.by_name(str(body[key]))
+        if account is None:
+            return _error(400, f"{key}: no account {body[key]!r} (POST /_sandbox/accounts)")
+        players.append(account)
+    black, white = players
+    if black.id == white.id:
+        return _error(400, "black and white must be different accounts")
+    size = int(body.get("size", 19))
+    width, height = int(body.get("width", size)), int(body.get("height", size))
+    if not (1 <= width <= 25 and 1 <= height <= 25):
+        return _error(400, f"board size {width}x{height} is not allowed: each side 1..25")
+    rules = str(body.get("rules", "japanese")).lower()
+    if rules not in RULES:
+        return _error(400, f"rules {rules!r} is not one of {', '.join(RULES)}")
+    handicap = int(body.get("handicap", 0))
+    komi = body.get("komi")
+    tc = TimeControl.from_json(
+        body.get("time_control")
+        or {"system": "fischer", "initial_time": 600, "time_increment": 10, "max_time": 1200}
+    )
+    if tc.system not in TIME_SYSTEMS:
+        return _error(400, f"time control {tc.system!r} is not one of {', '.join(TIME_SYSTEMS)}")
+    settings = GameSettings(
+        width=width,
+        height=height,
+        rules=rules,
+        komi=float(komi) if komi is not None else automatic_komi(rules, handicap),
+        handicap=handicap,
+        free_handicap_placement=rules in FREE_PLACEMENT_RULES or min(width, height) < 7,
+        time_control=tc.with_speed(width, height),
+        ranked=bool(body.get("ranked", False)),
+        name=str(body.get("name") or "Friendly Match"),
+    )
+    moves: list[Point | None] = []
+    for move in body.get("moves") or []:
+        if isinstance(move, list) and len(move) == 2:
+            x, y = int(move[0]), int(move[1])
+            moves.append(None if x < 0 else (x, y))
+        else:
+            moves.append(ogs_to_xy(str(move), width, height))
+    seed = body.get("seed")
+    try:
+        referee = emulator.create_game(
+            black,
+            white,
+            settings,
+            moves,
+            random_moves=int(body.get("random_moves", 0)),
+            rng=random.Random(seed) if seed is not None else None,
+        )
+    except RefereeError as exc:
+        return _error(400, str(exc))
+    return web.json_response(
+        {
+            "game_id": referee.game_id,
+            "move_number": referee.state.move_number,
+            "player_to_move": referee.account(referee.to_move()).id,
+            "phase": referee.phase,
+        }
+    )
 
 
 def _game(emulator: Emulator, game_id: int) -> web.Response:

@@ -7,10 +7,13 @@ server owns sockets and timers; the referee owns the truth about the game, in OG
 
 from __future__ import annotations
 
+import random
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from ogsbot.ogs.board import (
+    Board,
     Color,
     GameState,
     IllegalMoveError,
@@ -404,6 +407,52 @@ class Referee:
         events.append(("clock", self.clock(now)))
         return events
 
+    def play_setup(self, moves: Iterable[Point | None]) -> None:
+        """Play moves that were made before the server knew the game (a game created as if
+        long under way): each took no time on the clock. An illegal one raises RefereeError
+        and the moves before it stay played."""
+        tc = self.settings.time_control
+        for point in moves:
+            if self.phase != "play":
+                raise RefereeError("wrong_phase", "two passes ended play: no more moves")
+            color = self.to_move()
+            if point is None and self._placing_handicap():
+                raise RefereeError("illegal_move", "handicap stones must be placed, not passed")
+            try:
+                self.state.play(color, point)
+            except IllegalMoveError as exc:
+                number = self.state.move_number + 1
+                raise RefereeError("illegal_move", f"move {number}: illegal: {exc}") from None
+            self.times[color].charge(tc, 0.0)
+            self.move_times.append(0)
+            self.state_version += 1
+            if self.state.consecutive_passes >= 2:
+                self.phase = "stone removal"
+                self.stone_removal_started = self.last_move
+                self.removed = estimate_dead(self.state)
+
+    def random_moves(self, count: int, rng: random.Random) -> list[Point]:
+        """`count` random legal stones for whoever is to move (no passes, no filling of a
+        player's own single-point eye), fewer when the board has no such point left."""
+        width, height = self.settings.width, self.settings.height
+        board = self.state.board
+        played: list[Point] = []
+        for _ in range(count):
+            color = self.to_move()
+            point = None
+            for _ in range(200):
+                x, y = rng.randrange(width), rng.randrange(height)
+                if board.get((x, y)) is not None or _own_eye(board, (x, y), color):
+                    continue
+                if self.state.is_legal(color, (x, y)):
+                    point = (x, y)
+                    break
+            if point is None:
+                break
+            self.play_setup([point])
+            played.append(point)
+        return played
+
     def _placing_handicap(self) -> bool:
         handicap = self.settings.handicap
         return (
@@ -727,6 +776,15 @@ class Referee:
             "group_ids_map": {},
             "malkovich_present": False,
         }
+
+
+def _own_eye(board: Board, point: Point, color: Color) -> bool:
+    """Whether every neighbour of `point` is a stone of `color`."""
+    x, y = point
+    for nx, ny in ((x + 1, y), (x - 1, y), (x, y + 1), (x, y - 1)):
+        if 0 <= nx < board.width and 0 <= ny < board.height and board.get((nx, ny)) != color:
+            return False
+    return True
 
 
 def _time_per_move(tc: TimeControl) -> int:

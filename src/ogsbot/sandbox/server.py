@@ -15,7 +15,7 @@ import json
 import random
 import re
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,7 +23,7 @@ from typing import Any
 from aiohttp import WSMsgType, web
 from loguru import logger
 
-from ogsbot.ogs.coords import ogs_to_xy
+from ogsbot.ogs.coords import Point, ogs_to_xy
 from ogsbot.sandbox.accounts import Account, Accounts
 from ogsbot.sandbox.challenges import ChallengeError, ChallengeRecord
 from ogsbot.sandbox.control import handle_control
@@ -764,8 +764,7 @@ class Emulator:
                     "white": white.username,
                 },
             )
-        self._push_active_game(referee, now)
-        self._schedule(referee)
+        self._open_game(referee, now)
         logger.info(
             "game {} started: {} (black) vs {} (white), {}x{} {} komi {} handicap {}",
             referee.game_id,
@@ -776,6 +775,55 @@ class Emulator:
             settings.rules,
             komi,
             handicap,
+        )
+        return referee
+
+    def _open_game(self, referee: Referee, now: float) -> None:
+        """A new game is in play: its players' game lists are told and its clock runs."""
+        self._push_active_game(referee, now)
+        self._schedule(referee)
+
+    def create_game(
+        self,
+        black: Account,
+        white: Account,
+        settings: GameSettings,
+        moves: Sequence[Point | None] = (),
+        *,
+        random_moves: int = 0,
+        rng: random.Random | None = None,
+    ) -> Referee:
+        """A game in play at once, with no challenge: what a server that has run for a while
+        holds (the control API's `POST /_sandbox/games`, and benchmarks with many games).
+
+        `moves` are played first, then `random_moves` random legal stones (never a pass); all
+        of them took no time on the clock, which starts now for the player to move. The
+        players get the `active_game` push (a connected bot joins at once) but no
+        notification. An illegal move raises RefereeError and no game is made.
+        """
+        now = _now()
+        referee = Referee(
+            self._next_game,
+            black,
+            white,
+            settings,
+            now,
+            stone_removal_timeout=self.stone_removal_timeout,
+        )
+        referee.play_setup(moves)
+        if random_moves > 0:
+            referee.random_moves(random_moves, rng or self.rng)
+        self._next_game += 1
+        self.games[referee.game_id] = referee
+        self._open_game(referee, now)
+        logger.debug(
+            "game {} created: {} (black) vs {} (white), {}x{}, {} moves played",
+            referee.game_id,
+            black.username,
+            white.username,
+            settings.width,
+            settings.height,
+            referee.state.move_number,
         )
         return referee
 
