@@ -431,22 +431,26 @@ class Referee:
                 self.stone_removal_started = self.last_move
                 self.removed = estimate_dead(self.state)
 
-    def random_moves(self, count: int, rng: random.Random) -> list[Point]:
-        """`count` random legal stones for whoever is to move (no passes, no filling of a
-        player's own single-point eye), fewer when the board has no such point left."""
+    def random_point(self, rng: random.Random, tries: int = 200) -> Point | None:
+        """A random legal stone for the player to move that does not fill one of their own
+        single-point eyes (points drawn at random, `tries` at most); None when none is found."""
         width, height = self.settings.width, self.settings.height
         board = self.state.board
+        color = self.to_move()
+        for _ in range(tries):
+            point = rng.randrange(width), rng.randrange(height)
+            if board.get(point) is not None or _own_eye(board, point, color):
+                continue
+            if self.state.is_legal(color, point):
+                return point
+        return None
+
+    def random_moves(self, count: int, rng: random.Random) -> list[Point]:
+        """Play `count` random stones (`random_point`) as setup moves; fewer when the board
+        has no such point left."""
         played: list[Point] = []
         for _ in range(count):
-            color = self.to_move()
-            point = None
-            for _ in range(200):
-                x, y = rng.randrange(width), rng.randrange(height)
-                if board.get((x, y)) is not None or _own_eye(board, (x, y), color):
-                    continue
-                if self.state.is_legal(color, (x, y)):
-                    point = (x, y)
-                    break
+            point = self.random_point(rng)
             if point is None:
                 break
             self.play_setup([point])
