@@ -743,3 +743,39 @@ async def test_a_server_that_never_answers_the_handshake_is_retried(
             writer.close()
         server.close()
         await server.wait_closed()
+
+
+async def test_prefix_handlers_are_found_by_prefix_in_subscription_order() -> None:
+    """Thousands of games each subscribe "game/<id>/": an event reaches only its own
+    game's handlers (found by prefix, not by testing every one), in subscription order."""
+
+    async def no_auth() -> dict[str, Any]:
+        return {}
+
+    realtime = Realtime("http://127.0.0.1:9", no_auth)
+    got: list[str] = []
+    undos = {
+        game: realtime.on_prefix(f"game/{game}/", lambda n, d, g=game: got.append(f"{g} {n}"))
+        for game in range(1, 3001)
+    }
+    realtime.on_prefix("game/", lambda name, data: got.append(f"all {name}"))
+    realtime.on_prefix("game/12/", lambda name, data: got.append(f"second {name}"))
+    realtime.on("game/12/move", lambda name, data: got.append(f"exact {name}"))
+    realtime._event("game/12/move", {})
+    assert got == ["exact game/12/move", "12 game/12/move", "all game/12/move",
+                   "second game/12/move"]  # fmt: skip
+    got.clear()
+    undos[12]()
+    realtime._event("game/12/clock", {})
+    realtime._event("game/1/clock", {})
+    realtime._event("game/30000/clock", {})
+    assert got == ["all game/12/clock", "second game/12/clock", "1 game/1/clock",
+                   "all game/1/clock", "all game/30000/clock"]  # fmt: skip
+    with pytest.raises(ValueError):
+        undos[12]()  # undone twice, like `on`'s undo
+    for game, undo in undos.items():
+        if game != 12:
+            undo()
+    got.clear()
+    realtime._event("game/1/clock", {})
+    assert got == ["all game/1/clock"]

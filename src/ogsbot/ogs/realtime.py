@@ -99,7 +99,13 @@ class Realtime:
         self._secrets = secrets
         self._rng = rng or random.Random()
         self._handlers: dict[str, list[Handler]] = {}
-        self._prefix_handlers: list[tuple[str, Handler]] = []
+        # Prefix handlers by prefix (a live game subscribes "game/<id>/": a daemon with
+        # thousands of games must not test every prefix on every event), with the count of
+        # prefixes of each length, and a sequence number that keeps the calls in the order
+        # of subscription.
+        self._prefix_handlers: dict[str, list[tuple[int, Handler]]] = {}
+        self._prefix_lengths: dict[int, int] = {}
+        self._prefix_seq = 0
         self._on_connect: list[ConnectCallback] = []
         self._pending: dict[int, _Pending] = {}
         self._next_id = 1
@@ -178,9 +184,25 @@ class Realtime:
 
     def on_prefix(self, prefix: str, handler: Handler) -> Callable[[], None]:
         """Call `handler(event, data)` for every event whose name starts with `prefix`."""
-        entry = (prefix, handler)
-        self._prefix_handlers.append(entry)
-        return lambda: self._prefix_handlers.remove(entry)
+        self._prefix_seq += 1
+        entry = (self._prefix_seq, handler)
+        entries = self._prefix_handlers.setdefault(prefix, [])
+        if not entries:
+            self._prefix_lengths[len(prefix)] = self._prefix_lengths.get(len(prefix), 0) + 1
+        entries.append(entry)
+
+        def undo() -> None:
+            entries = self._prefix_handlers.get(prefix, [])
+            entries.remove(entry)  # ValueError when undone twice, like `on`'s undo
+            if not entries:
+                del self._prefix_handlers[prefix]
+                left = self._prefix_lengths[len(prefix)] - 1
+                if left:
+                    self._prefix_lengths[len(prefix)] = left
+                else:
+                    del self._prefix_lengths[len(prefix)]
+
+        return undo
 
     def on_connect(self, callback: ConnectCallback) -> Callable[[], None]:
         """Run `callback()` after every (re)authentication.
@@ -397,7 +419,13 @@ class Realtime:
         elif name == "ERROR":
             logger.error("realtime server error: {}", data)
         handlers = list(self._handlers.get(name, ()))
-        handlers += [h for prefix, h in self._prefix_handlers if name.startswith(prefix)]
+        matched: list[tuple[int, Handler]] = []
+        for length in self._prefix_lengths:
+            if length <= len(name):
+                matched += self._prefix_handlers.get(name[:length], ())
+        if len(matched) > 1:
+            matched.sort(key=lambda entry: entry[0])
+        handlers += [handler for _, handler in matched]
         for handler in handlers:
             self._call(handler, name, data)
 
