@@ -4,8 +4,9 @@ It logs in with the API key, tells OGS its rules (`bot/config`) and load (`bot/s
 answers each challenge by the rules (a vanished challenge is logged once and dropped), and
 runs a `GameSession` for every active game the server lists, after every reconnect too.
 SIGHUP reloads the rules (a bad file is refused and the old rules kept); the first SIGINT or
-SIGTERM stops accepting and lets games finish for up to `shutdown_wait` seconds, a second
-one quits at once (unfinished games resume on the next start).
+SIGTERM stops accepting and lets games finish for up to `shutdown_wait` seconds (not
+correspondence games: they last days), a second one quits at once (unfinished games resume on
+the next start).
 """
 
 from __future__ import annotations
@@ -108,9 +109,17 @@ class Daemon:
             loop.add_signal_handler(signal.SIGHUP, self.reload)
 
     async def _shutdown(self) -> None:
-        logger.info("shutting down: no new challenges; {} game(s) running", len(self.games))
+        # Correspondence games last days: waiting `shutdown_wait` for them to end would only
+        # delay every stop of a correspondence bot. They are stopped at once and resume on
+        # the next start; the others (live, rapid, blitz) get the time to finish.
+        waiting = [r.task for r in self.games.values() if r.speed != "correspondence"]
+        logger.info(
+            "shutting down: no new challenges; {} game(s) running, {} correspondence game(s) "
+            "not waited for (they resume on the next start)",
+            len(self.games),
+            len(self.games) - len(waiting),
+        )
         self._send_config()
-        waiting = [r.task for r in self.games.values()]
         if waiting:
             wait = asyncio.ensure_future(asyncio.wait(waiting, timeout=self.config.shutdown_wait))
             quit_now = asyncio.ensure_future(self._quit_now.wait())
