@@ -49,12 +49,18 @@ def websocket_url(server: str) -> str:
 
 @dataclass(frozen=True)
 class ReconnectPolicy:
-    """Growing, jittered waits between attempts; reset once a connection has lived a while."""
+    """Growing, jittered waits between attempts; reset once a connection has lived a while.
+
+    A connection that logged in and was then lost proves the server is up: the next wait is
+    at most step `after_login` (0.4 s by default), however often the connection dropped
+    before. Only attempts that fail (refused, silent, no login) go further up the scale.
+    """
 
     first: float = 0.05
     factor: float = 2.0
     longest: float = 10.0
     stable_after: float = 30.0
+    after_login: int = 4
 
     def delay(self, failures: int, rng: random.Random) -> float:
         """The wait before attempt `failures` + 1."""
@@ -250,6 +256,7 @@ class Realtime:
         failures = 0
         while not self._closing:
             started = time.monotonic()
+            logins = self.connections
             try:
                 await self._connection()
             except asyncio.CancelledError:
@@ -271,6 +278,8 @@ class Realtime:
             if time.monotonic() - started > self.reconnect.stable_after:
                 failures = 0
             failures += 1
+            if self.connections > logins:  # it had logged in: the server is there
+                failures = min(failures, max(1, self.reconnect.after_login))
             wait = self.reconnect.delay(failures, self._rng)
             logger.info("reconnecting to {} in {:.2f} s", self.url, wait)
             await asyncio.sleep(wait)
@@ -328,8 +337,10 @@ class Realtime:
         self._next_id += 1
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         self._pending[ident] = _Pending("authenticate", future, sent=True)
-        await ws.send_str(json.dumps(["authenticate", payload, ident]))
         try:
+            # Inside the try: a socket that dies under this write must not leave the future
+            # pending, to be failed later with nobody awaiting it.
+            await ws.send_str(json.dumps(["authenticate", payload, ident]))
             async with asyncio.timeout(self.connect_timeout):
                 done, _ = await asyncio.wait({future, reader}, return_when=asyncio.FIRST_COMPLETED)
         finally:
