@@ -27,6 +27,9 @@ Options (see ``--help``):
       board is empty; the board is not changed.
     - garbage: reply ``this is not gtp`` (followed by the usual blank line) instead of a GTP
       response; no move is played; later commands are answered normally.
+``--refuse COMMAND``
+    list COMMAND but answer every use of it with ``? refused on purpose``, as an engine does
+    that lists a command it cannot take (say, a time system it does not support). Repeatable.
 ``--delay SECONDS``
     sleep before each move-generating reply.
 ``--stderr-chatter``
@@ -373,6 +376,7 @@ class Engine:
         misbehaviours: Iterable[Misbehaviour] = (),
         delay: float = 0.0,
         chatter: bool = False,
+        refuse: Iterable[str] = (),
         out: TextIO = sys.stdout,
         err: TextIO = sys.stderr,
     ) -> None:
@@ -380,6 +384,7 @@ class Engine:
         self.misbehaviours = {m.at: m.kind for m in misbehaviours}
         self.delay = delay
         self.chatter = chatter
+        self.refuse = frozenset(refuse)
         self.out = out
         self.err = err
         self.position = Position.empty(19)
@@ -446,6 +451,9 @@ class Engine:
         handler = self.commands.get(name)
         if handler is None:
             self.reply(False, command_id, "unknown command")
+            return
+        if name in self.refuse:
+            self.reply(False, command_id, "refused on purpose")
             return
         try:
             payload = handler(args)
@@ -780,6 +788,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="crash|hang|illegal|garbage at the N-th genmove (1-based); repeatable",
     )
     parser.add_argument(
+        "--refuse",
+        action="append",
+        default=[],
+        metavar="COMMAND",
+        help="list COMMAND but refuse every use of it; repeatable",
+    )
+    parser.add_argument(
         "--delay",
         type=float,
         default=0.0,
@@ -818,6 +833,7 @@ def main(argv: list[str] | None = None) -> int:
         misbehaviours=options.misbehave,
         delay=options.delay,
         chatter=options.stderr_chatter,
+        refuse=options.refuse,
     )
     log = open(options.log, "a", encoding="utf-8") if options.log else None  # noqa: SIM115
     try:

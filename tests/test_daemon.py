@@ -242,6 +242,24 @@ async def test_engine_failures_are_recovered(
         assert bot_moves > 4  # past the first fault
 
 
+async def test_refused_time_commands_fall_back_to_the_next_kind(
+    emu: Emulator, tmp_path: Path
+) -> None:
+    """The clock goes out with genmove in one write; an engine that lists kgs-time_settings
+    but refuses it gets plain time_settings from the next turn on, and the game goes on."""
+    log = tmp_path / "engine.log"
+    argv = randomgo_argv(3, "--refuse", "kgs-time_settings", "--log", str(log))
+    daemon = Daemon(bot_config(emu, tmp_path, engine={"command": argv}))
+    async with running(daemon):
+        game_id = await challenge(emu, opponent="random")
+        await until(finished(emu, game_id), 60, "the game to finish")
+    sent = [line.split()[1] for line in log.read_text().splitlines()]  # after the id
+    assert sent.count("kgs-time_settings") == 1
+    assert sent.count("time_settings") == sent.count("genmove") - 1 > 5
+    first_genmove = sent.index("genmove")
+    assert sent[first_genmove - 2 : first_genmove] == ["kgs-time_settings", "time_left"]
+
+
 def _all_speeds() -> dict[str, Any]:
     wide = {
         "fischer": {

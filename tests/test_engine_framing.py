@@ -172,6 +172,26 @@ async def test_stop_escalates_to_sigterm_and_sigkill() -> None:
     assert not alive(pid) and not stubborn.running
 
 
+async def test_a_cancelled_stop_still_kills_the_process() -> None:
+    """A forced shutdown cancels stop() while it waits out the grace period: the process
+    must not outlive the engine object (it would be an orphan of the daemon)."""
+    stubborn = scripted({"_ignore_sigterm": True, "_stay_after_quit": True}, quit_grace=5)
+    await stubborn.start()
+    pid = stubborn.pid
+    assert pid is not None
+    stopping = asyncio.create_task(stubborn.stop())
+    await asyncio.sleep(0.3)
+    stopping.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await stopping
+    assert not stubborn.running
+    for _ in range(100):
+        if not alive(pid):
+            break
+        await asyncio.sleep(0.02)
+    assert not alive(pid)
+
+
 async def test_stderr_is_offered_line_by_line() -> None:
     lines: list[str] = []
     argv = [

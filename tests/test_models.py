@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -818,6 +819,35 @@ def test_to_move(fields: dict[str, Any], moves: list[list[int]], expected: str) 
     g = game(moves, **fields)
     assert g.to_move() == expected
     assert len(g.move_colors()) == len(moves)
+
+
+def goban_walk(g: GameData) -> tuple[tuple[str, ...], str]:
+    """goban's own replay, one move at a time: the reference the short cuts must match."""
+    colors: list[str] = []
+    player = g.initial_player
+    placed = 0
+    for move in g.moves:
+        colors.append(player)
+        left = max(0, g.handicap - placed) if g.free_handicap_placement else 0
+        if move.is_pass and left > 0:
+            continue
+        if left < 2:
+            player = "white" if player == "black" else "black"
+        placed += 1
+    return tuple(colors), player
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_move_colors_match_goban_walk(seed: int) -> None:
+    rng = random.Random(seed)
+    moves = [rng.choice([M, M, P]) for _ in range(rng.randrange(0, 30))]
+    g = game(
+        moves,
+        handicap=rng.randrange(0, 6),
+        free_handicap_placement=rng.random() < 0.7,
+        initial_player=rng.choice(["black", "white"]),
+    )
+    assert (g.move_colors(), g.to_move()) == goban_walk(g)
 
 
 def test_with_move_and_players() -> None:

@@ -657,6 +657,15 @@ def test_garbage_at_then_normal(spawn: Callable[..., Gtp]) -> None:
     assert engine.proc.wait(timeout=5) == 3
 
 
+def test_refuse_lists_the_command_but_refuses_it(spawn: Callable[..., Gtp]) -> None:
+    engine = spawn("--refuse", "kgs-time_settings", "--refuse", "time_left")
+    assert "kgs-time_settings" in engine.ok("list_commands").split()
+    assert engine.ok("known_command kgs-time_settings") == "true"
+    assert engine.fails("kgs-time_settings byoyomi 60 10 3") == "refused on purpose"
+    assert engine.fails("time_left b 10 0") == "refused on purpose"
+    engine.ok("time_settings 60 10 3")
+
+
 def test_bad_options_are_rejected() -> None:
     for options in (
         ["--misbehave", "explode-at=1"],

@@ -22,13 +22,14 @@ from loguru import logger
 from ogsbot.bot.analysis import ChatMessage, parse_line
 from ogsbot.bot.config import Config, EngineConfig
 from ogsbot.gtp.clock import available_time, time_commands
+from ogsbot.gtp.engine import GTPReply
 from ogsbot.gtp.errors import EngineError, GTPError
 from ogsbot.gtp.managers import EngineHandle, EngineManager, EngineSpec, spec_from
 from ogsbot.ogs.board import Color, GameState
 from ogsbot.ogs.coords import RESIGN, GtpMove, Point, parse_gtp_move, unpack_ogs, xy_to_gtp
 from ogsbot.ogs.errors import OGSError
 from ogsbot.ogs.game import Game
-from ogsbot.ogs.models import GameData
+from ogsbot.ogs.models import GameData, Move
 from ogsbot.ogs.sgf import game_sgf, sgf_result
 
 KATAGO_RULES = {
@@ -40,6 +41,7 @@ KATAGO_RULES = {
     "ing": "chinese",
 }
 MAX_GENMOVE_WAIT = 86400.0  # a correspondence move is still answered within a day
+REPLAY_ALLOWANCE = 0.01  # s per replayed command, on top of the time to think (GNU Go: 0.05 ms)
 ACK_TIMEOUT = 30.0
 
 
@@ -106,6 +108,9 @@ class GameSession:
         self.turn_started = 0.0
         self.last_analysis: ChatMessage | None = None
         self.engine_name = ""
+        self.refused_time: set[str] = set()
+        self._known: Position | None = None
+        self._known_last: Move | None = None
         self._log = logger.bind(game=game.game_id)
 
     # ----- the loop ---------------------------------------------------------------------
@@ -212,58 +217,68 @@ class GameSession:
         await self._upload(moves, number)
 
     async def _think(self, engine_config: EngineConfig) -> list[GtpMove]:
-        """The engine's move (or handicap stones), checked legal; raises on engine failure."""
+        """The engine's move (or handicap stones), checked legal; raises on engine failure.
+
+        The missing moves, the clock and `genmove` go to the engine in one write: one round
+        trip per turn, which is most of what the bridge adds to a fast engine's move.
+        """
         game = self.game
         gd = game.gamedata
         state = game.state
         assert gd is not None and state is not None
         color: Color = "b" if self._my_color() == "black" else "w"
+        left = gd.handicap_moves_left()
+        free_handicap = color == "b" and left >= 2 and left == gd.handicap
         spec = engine_spec(engine_config, f"engine-{self.game_id}")
         async with self.manager.lease(self.game_id, spec, self._on_stderr) as handle:
+            engine = handle.engine
             if not self.engine_name:
-                self.engine_name = engine_config.name or (
-                    f"{handle.engine.name} {handle.engine.version}".strip()
-                )
-            await self._sync(handle, gd, engine_config)
-            timeout = self._genmove_timeout(engine_config)
-            if engine_config.send_time:
-                await self._send_time(handle, gd, color, engine_config)
-            left = gd.handicap_moves_left()
-            if color == "b" and left >= 2 and left == gd.handicap:
-                return await self._place_handicap(handle, gd, state, timeout)
+                self.engine_name = engine_config.name or f"{engine.name} {engine.version}".strip()
+            target, sync = self._sync_commands(handle, gd)
+            clock = self._time_commands(handle, gd, color, engine_config)
+            final = f"genmove {color.upper()}"
+            if free_handicap:
+                final = f"place_free_handicap {gd.handicap}"
             self.last_analysis = None
-            move = await handle.engine.genmove(
-                color.upper(),
-                width=gd.width,
-                height=gd.height,
-                legal=lambda p: state.is_legal(color, p),
-                timeout=timeout,
-            )
-            if move is not RESIGN:
-                handle.position = self._extend(handle.position, color, move, gd)
-            return [move]
+            timeout = self._genmove_timeout(engine_config) + len(sync) * REPLAY_ALLOWANCE
+            replies = await engine.batch([*sync, *clock, final], timeout=timeout, check=False)
+            self._synced(handle, target, replies[: len(sync)])
+            self._clock_answered(clock, replies[len(sync) : -1])
+            reply = replies[-1].check()
+            moves: list[GtpMove]
+            if free_handicap:
+                moves = list(self._handicap_stones(handle, gd, state, final, reply))
+            else:
+                legal = state.is_legal
+                w, h = gd.width, gd.height
+                move = engine.read_move(
+                    final, reply, width=w, height=h, legal=lambda p: legal(color, p)
+                )
+                moves = [move]
+            position = handle.position
+            for move in moves:
+                if move is not RESIGN:
+                    position = self._extend(position, color, move, gd)
+            handle.position = position
+            return moves
 
-    async def _place_handicap(
-        self, handle: EngineHandle, gd: GameData, state: GameState, timeout: float
-    ) -> list[GtpMove]:
-        """Free handicap as black: `place_free_handicap N`, checked, as N moves to upload."""
-        count = gd.handicap
-        reply = await handle.engine.send(f"place_free_handicap {count}", timeout=timeout)
+    def _handicap_stones(
+        self, handle: EngineHandle, gd: GameData, state: GameState, command: str, reply: str
+    ) -> list[Point]:
+        """The stones of a `place_free_handicap` reply, checked, as the moves to upload."""
         points: list[Point] = []
         trial = state.copy()
         for vertex in reply.split():
             point = parse_gtp_move(vertex, gd.width, gd.height)
             if not isinstance(point, tuple) or not trial.is_legal("b", point):
-                raise GTPError(f"place_free_handicap {count}", f"bad stone {vertex!r} in {reply!r}")
+                handle.position = None  # whatever the engine placed, replay from scratch
+                raise GTPError(command, f"bad stone {vertex!r} in {reply!r}")
             trial.play("b", point)
             points.append(point)
-        if len(points) != count:
-            raise GTPError(f"place_free_handicap {count}", f"{len(points)} stones in {reply!r}")
-        position = handle.position
-        for point in points:
-            position = self._extend(position, "b", point, gd)
-        handle.position = position
-        return list(points)
+        if len(points) != gd.handicap:
+            handle.position = None
+            raise GTPError(command, f"{len(points)} stones in {reply!r}")
+        return points
 
     def _genmove_timeout(self, engine_config: EngineConfig) -> float:
         """The bot's remaining time on the server's clock, less the margin."""
@@ -283,9 +298,12 @@ class GameSession:
             return MAX_GENMOVE_WAIT
         return max(1.0, min(MAX_GENMOVE_WAIT, left - engine_config.time_margin))
 
-    async def _send_time(
+    def _time_commands(
         self, handle: EngineHandle, gd: GameData, color: Color, engine_config: EngineConfig
-    ) -> None:
+    ) -> list[str]:
+        """The clock as the first kind of time commands this engine knows and has not refused."""
+        if not engine_config.send_time:
+            return []
         clock = self.game.clock
         entry = None
         elapsed = 0.0
@@ -302,12 +320,18 @@ class GameSession:
             margin=engine_config.time_margin,
             kata_systems=handle.engine.kata_time_systems,
         )
-        if not groups:
-            return
-        try:
-            await handle.engine.first_accepted(groups)
-        except GTPError as exc:
-            self._log.debug("the engine takes no time commands: {}", exc)
+        for group in groups:
+            verb = group[0].split(None, 1)[0] if group else ""
+            if verb and handle.engine.knows(verb) and verb not in self.refused_time:
+                return list(group)
+        return []
+
+    def _clock_answered(self, sent: list[str], replies: list[GTPReply]) -> None:
+        """A refused kind of time command is not sent again: the next turn tries the next."""
+        refused = next((r for r in replies if not r.ok), None)
+        if refused is not None:
+            self.refused_time.add(sent[0].split(None, 1)[0])
+            self._log.debug("the engine refuses {!r}: {}", refused.command, refused.text)
 
     # ----- keeping the engine's board right -----------------------------------------------
 
@@ -322,26 +346,41 @@ class GameSession:
         )
 
     def _target(self, gd: GameData) -> Position:
-        moves = tuple(
-            (
-                "B" if color == "black" else "W",
-                "pass" if move.is_pass else xy_to_gtp((move.x, move.y), gd.width, gd.height),
+        """The game's position as GTP, extended from the last turn's (not rebuilt each turn)."""
+        setup = self._setup(gd)
+        moves = gd.moves
+        known = self._known
+        n = len(known.moves) if known is not None else 0
+        if not (
+            known is not None
+            and known.game_id == gd.game_id
+            and known.setup == setup
+            and n <= len(moves)
+            and (n == 0 or moves[n - 1] is self._known_last)
+        ):
+            known, n = Position(gd.game_id, setup, ()), 0
+        if n < len(moves) or known is not self._known:
+            colors = gd.move_colors()
+            new = tuple(
+                (
+                    "B" if colors[i] == "black" else "W",
+                    "pass" if move.is_pass else xy_to_gtp((move.x, move.y), gd.width, gd.height),
+                )
+                for i, move in enumerate(moves[n:], start=n)
             )
-            for color, move in zip(gd.move_colors(), gd.moves, strict=True)
-        )
-        return Position(gd.game_id, self._setup(gd), moves)
+            known = Position(gd.game_id, setup, known.moves + new)
+            self._known, self._known_last = known, (moves[-1] if moves else None)
+        return known
 
     def _extend(self, position: Any, color: Color, move: Point | None, gd: GameData) -> Position:
         base = position if isinstance(position, Position) else self._target(gd)
         vertex = "pass" if move is None else xy_to_gtp(move, gd.width, gd.height)
         return Position(base.game_id, base.setup, (*base.moves, (color.upper(), vertex)))
 
-    async def _sync(self, handle: EngineHandle, gd: GameData, engine_config: EngineConfig) -> None:
-        """Bring the engine's board to the game's: a few plays or undos, else a full replay."""
+    def _sync_commands(self, handle: EngineHandle, gd: GameData) -> tuple[Position, list[str]]:
+        """What brings the engine's board to the game's: a few plays or undos, else a replay."""
         target = self._target(gd)
-        engine = handle.engine
         have = handle.position
-        commands: list[str]
         if (
             isinstance(have, Position)
             and have.game_id == target.game_id
@@ -349,21 +388,29 @@ class GameSession:
         ):
             n = len(have.moves)
             if target.moves[:n] == have.moves:
-                commands = [f"play {c} {v}" for c, v in target.moves[n:]]
-            elif (
+                return target, [f"play {c} {v}" for c, v in target.moves[n:]]
+            if (
                 have.moves[: len(target.moves)] == target.moves
                 and n - len(target.moves) <= 2
-                and engine.knows("undo")
+                and handle.engine.knows("undo")
             ):
-                commands = ["undo"] * (n - len(target.moves))
-            else:
-                commands = self._replay_commands(handle, gd, target)
-        else:
-            commands = self._replay_commands(handle, gd, target)
-        if commands:
-            timeout = engine_config.command_timeout + len(commands) * 0.05
-            await engine.batch(commands, timeout=timeout)
+                return target, ["undo"] * (n - len(target.moves))
+        return target, self._replay_commands(handle, gd, target)
+
+    def _synced(self, handle: EngineHandle, target: Position, replies: list[GTPReply]) -> None:
+        """Record the engine's board; after a refusal it is unknown, so the next turn replays."""
+        refused = next((r for r in replies if not r.ok), None)
+        if refused is not None:
+            handle.position = None
+            raise GTPError(refused.command, refused.text)
         handle.position = target
+
+    async def _sync(self, handle: EngineHandle, gd: GameData, engine_config: EngineConfig) -> None:
+        """Bring the engine's board to the game's on its own (to ask it about dead stones)."""
+        target, commands = self._sync_commands(handle, gd)
+        timeout = engine_config.command_timeout + len(commands) * REPLAY_ALLOWANCE
+        replies = await handle.engine.batch(commands, timeout=timeout, check=False)
+        self._synced(handle, target, replies)
 
     def _replay_commands(self, handle: EngineHandle, gd: GameData, target: Position) -> list[str]:
         engine = handle.engine

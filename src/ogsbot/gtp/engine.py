@@ -215,25 +215,35 @@ class GTPEngine:
         proc = self._proc
         if proc is None:
             return
-        if proc.returncode is None and self._failure is None:
-            with contextlib.suppress(EngineError, GTPError):
-                await self.command("quit", timeout=self.quit_grace)
-        for sig in (None, signal.SIGTERM, signal.SIGKILL):
-            if sig is not None:
-                self._signal(proc, sig)
-            try:
-                await asyncio.wait_for(proc.wait(), self.quit_grace)
-                break
-            except TimeoutError:
-                self._log.warning("engine did not exit in {:g} s", self.quit_grace)
-        await self._finish_tasks()
-        self._fail_pending(EngineNotRunning(f"engine {self.label} was stopped"))
-        # asyncio has no public way to close a reaped process's transport; left open, it is
-        # closed by the garbage collector, possibly after its event loop is gone.
-        transport = getattr(proc, "_transport", None)
-        if transport is not None:
-            transport.close()
-        self._proc = None
+        try:
+            if proc.returncode is None and self._failure is None:
+                with contextlib.suppress(EngineError, GTPError):
+                    await self.command("quit", timeout=self.quit_grace)
+            for sig in (None, signal.SIGTERM, signal.SIGKILL):
+                if sig is not None:
+                    self._signal(proc, sig)
+                try:
+                    await asyncio.wait_for(proc.wait(), self.quit_grace)
+                    break
+                except TimeoutError:
+                    self._log.warning("engine did not exit in {:g} s", self.quit_grace)
+            await self._finish_tasks()
+        except asyncio.CancelledError:
+            # Cancelled mid-stop (a forced shutdown): no process may outlive us, so kill it
+            # now, without waiting; asyncio's child watcher reaps it.
+            self._signal(proc, signal.SIGKILL)
+            for task in self._tasks:
+                task.cancel()
+            self._tasks = []
+            raise
+        finally:
+            self._fail_pending(EngineNotRunning(f"engine {self.label} was stopped"))
+            # asyncio has no public way to close a reaped process's transport; left open, it
+            # is closed by the garbage collector, possibly after its event loop is gone.
+            transport = getattr(proc, "_transport", None)
+            if transport is not None:
+                transport.close()
+            self._proc = None
         self._log.debug("stopped (exit code {})", proc.returncode)
 
     async def restart(self) -> None:
@@ -344,13 +354,25 @@ class GTPEngine:
         timeout: float | None = None,
         verb: str = "genmove",
     ) -> GtpMove:
-        """Ask for a move: a point (x, y), None for a pass or `RESIGN`.
+        """Ask for a move: a point (x, y), None for a pass or `RESIGN`, checked by `read_move`."""
+        command = f"{verb} {color}"
+        reply = await self.send(command, timeout=timeout)
+        return self.read_move(command, reply, width=width, height=height, legal=legal)
+
+    def read_move(
+        self,
+        command: str,
+        reply: str,
+        *,
+        width: int,
+        height: int | None = None,
+        legal: Callable[[Point], bool] | None = None,
+    ) -> GtpMove:
+        """The move in the reply to `command` (a genmove sent alone or at the end of a batch).
 
         A reply that is not a vertex of this board, or that `legal` rejects, raises
         `IllegalMove` and kills the engine: its position no longer matches the game's.
         """
-        command = f"{verb} {color}"
-        reply = await self.send(command, timeout=timeout)
         try:
             move = parse_gtp_move(reply, width, height)
         except ValueError as exc:

@@ -1450,31 +1450,34 @@ class GameData:
         fewer than 2 handicap moves are left, so handicap 1 is an ordinary first move).
         goban skips a pass while handicap stones are left; it gets black and does not count.
         """
-        colors: list[Color] = []
-        player: Color = self.initial_player
-        placed = 0
-        for move in self.moves:
-            colors.append(player)
-            left = self.handicap_moves_left(placed)
-            if move.is_pass and left > 0:
-                continue
-            if left < 2:
-                player = _other(player)
-            placed += 1
-        return tuple(colors)
+        head, player = self._opening()
+        rest = len(self.moves) - len(head)
+        return (*head, *((player, _other(player)) * (rest // 2 + 1))[:rest])
 
     def to_move(self) -> Color:
         """The colour to play next, from initial_player, the moves and free handicap."""
+        head, player = self._opening()
+        return player if (len(self.moves) - len(head)) % 2 == 0 else _other(player)
+
+    def _opening(self) -> tuple[list[Color], Color]:
+        """The colours of the moves made while free handicap stones were left, and who plays
+        after them: past those, colours simply alternate (so no walk over a long game)."""
+        colors: list[Color] = []
         player: Color = self.initial_player
         placed = 0
+        if not self.free_handicap_placement:
+            return colors, player
         for move in self.moves:
-            left = self.handicap_moves_left(placed)
-            if move.is_pass and left > 0:
+            left = self.handicap - placed
+            if left <= 0:
+                break
+            colors.append(player)
+            if move.is_pass:
                 continue
             if left < 2:
                 player = _other(player)
             placed += 1
-        return player
+        return colors, player
 
     def to_move_player_id(self) -> int:
         """The id of the player to move (for rengo, the clock's `current_player` is better)."""
