@@ -14,8 +14,14 @@ from typing import Any
 
 import pytest
 
+from ogsbot.ogs.client import AsyncOGSClient
+from ogsbot.ogs.game import Game
+from ogsbot.ogs.models import TimeControl
 from ogsbot.ogs.realtime import Realtime, ReconnectPolicy
-from ogsbot.sandbox.server import Emulator
+from ogsbot.ogs.rest import ChallengeRequest
+from ogsbot.sandbox.faults import EventFault
+from ogsbot.sandbox.referee import Referee
+from ogsbot.sandbox.server import Client, Emulator
 
 BOT = "soakbot"
 BOT_KEY = "soakbot-api-key-0123456789"
@@ -95,3 +101,115 @@ async def test_a_socket_lost_during_authenticate_leaves_no_orphan_future() -> No
         assert realtime._pending == {}
     finally:
         reader.cancel()
+
+
+# ----- live games: lost moves, the outcome after the phase, malformed events ----------------------
+
+QUICK = ReconnectPolicy(first=0.05, factor=2.0, longest=0.5)
+
+
+class LosingEmulator(Emulator):
+    """Loses the bot's next `lose_moves` move frames with the connection they came on, as a
+    network failure does to a frame in flight (the server never reads it)."""
+
+    lose_moves = 0
+
+    async def _on_frame(self, client: Client, text: str) -> None:
+        account = client.account
+        bot = account is not None and account.is_bot
+        if self.lose_moves and bot and text.startswith('["game/move"'):
+            self.lose_moves -= 1
+            if client.transport is not None:
+                client.transport.abort()
+            return
+        await super()._on_frame(client, text)
+
+
+async def start_game(emu: Emulator) -> tuple[Referee, AsyncOGSClient, Game]:
+    """A game between the bot (black) and the human; the bot joined, the human scripted."""
+    bot_account = emu.accounts.by_name(BOT)
+    human_account = emu.accounts.by_name(HUMAN)
+    assert bot_account is not None and human_account is not None
+    request = ChallengeRequest(
+        time_control=TimeControl.from_json(
+            {"system": "fischer", "initial_time": 600, "time_increment": 10, "max_time": 1200}
+        ),
+        width=9,
+        height=9,
+        komi=6.5,
+        rules="japanese",
+        color="white",  # the challenger's (human's)
+    )
+    challenge = emu.create_challenge(human_account, bot_account, request.to_json())
+    referee = emu.start_game(challenge, bot_account)
+    client = AsyncOGSClient(emu.url, api_key=BOT_KEY, reconnect=QUICK)
+    game = await client.join(referee.game_id)
+    return referee, client, game
+
+
+@pytest.fixture
+async def losing() -> AsyncIterator[LosingEmulator]:
+    emulator = LosingEmulator()
+    await emulator.start()
+    emulator.add_bot(BOT, api_key=BOT_KEY)
+    emulator.add_human(HUMAN, HUMAN_PASSWORD)
+    yield emulator
+    await emulator.stop()
+
+
+async def test_a_move_lost_with_the_connection_is_sent_again(losing: LosingEmulator) -> None:
+    """The soak's bots lost games on time: a move frame written just before the socket died
+    never reached the server, and after the re-join the session waited 30 s for its answer."""
+    referee, client, game = await start_game(losing)
+    try:
+        losing.lose_moves = 1
+        game.move("D4")
+        await game.wait_for(lambda g: g.move_number == 1, 5)
+        assert referee.state.move_number == 1
+        assert client.realtime is not None and client.realtime.connections == 2
+        # The human answers and the bot plays on: nothing was doubled or refused.
+        human = referee.white.id
+        losing.broadcast_game(referee, referee.move(human, (4, 4), time.time()))
+        await game.wait_for(lambda g: g.move_number == 2, 5)
+        game.move("C3")
+        await game.wait_for(lambda g: g.move_number == 3, 5)
+        await asyncio.sleep(1.5)  # RESEND_GRACE: no late second copy
+        assert referee.state.move_number == 3
+        assert game.last_error == ""
+    finally:
+        await client.close()
+
+
+async def test_finished_comes_with_the_outcome(emu: Emulator) -> None:
+    """The soak lost SGF records: the session ended on the `phase` event "finished", before
+    the gamedata with the outcome, and a record without a result is not written."""
+    referee, client, game = await start_game(emu)
+    seen: list[tuple[str, bool, str]] = []
+    game.add_handler(lambda g, name, data: seen.append((name, g.finished, g.outcome)))
+    try:
+        emu.add_event_fault(EventFault(f"game/{referee.game_id}/gamedata", delay=0.5))
+        emu.broadcast_game(referee, referee.resign(referee.white.id, time.time()))
+        await game.wait_for(lambda g: g.finished, 5)
+        assert game.outcome == "Resignation" and game.winner == referee.black.id
+        assert game.gamedata is not None and game.gamedata.finished
+        assert ("phase", False, "") in seen  # the phase came first, and did not count alone
+        assert all(outcome for _, finished, outcome in seen if finished)
+    finally:
+        await client.close()
+
+
+async def test_a_malformed_phase_event_is_skipped(emu: Emulator) -> None:
+    """The soak sent `["game/<id>/phase", 17]`: the game took "17" as its phase and the bot
+    stopped playing it."""
+    referee, client, game = await start_game(emu)
+    try:
+        emu.send_raw(f'["game/{referee.game_id}/phase", 17]', BOT)
+        game.move("D4")
+        await game.wait_for(lambda g: g.move_number == 1, 5)
+        assert game.phase == "play"
+        human = referee.white.id
+        emu.broadcast_game(referee, referee.move(human, (4, 4), time.time()))
+        await game.wait_for(lambda g: g.move_number == 2, 5)
+        assert game.my_turn
+    finally:
+        await client.close()

@@ -2,8 +2,13 @@
 
 `Game` holds the gamedata, the moves (duplicates dropped by move number; a gap or a move our
 board refuses makes it ask for fresh gamedata), a board with captures, the clock, the phase
-and the outcome. It re-joins by itself after every reconnect. Actions take moves in any of the
-forms a user has at hand: GTP ("D4"), OGS ("dd"), a point (x, y), or None / "pass".
+and the outcome. It re-joins by itself after every reconnect, and sends again a move whose
+frame was lost with the connection. Actions take moves in any of the forms a user has at
+hand: GTP ("D4"), OGS ("dd"), a point (x, y), or None / "pass".
+
+A game is `finished` once the server has said so and its outcome is known: a `phase` event
+"finished" counts from the gamedata (with outcome) that follows it, so a record written at
+the end of a game always has its result.
 """
 
 from __future__ import annotations
@@ -28,6 +33,9 @@ MoveInput = str | Point | None
 
 _OGS_MOVE = re.compile(r"[a-y]{2}")
 CHAT_CHANNELS = ("main", "malkovich", "personal", "hidden")
+PHASES = ("play", "stone removal", "finished")
+RESEND_GRACE = 1.0  # seconds a move queued offline gets to show up before it is sent again
+OUTCOME_WAIT = 3.0  # seconds the gamedata after phase "finished" gets before it is asked for
 
 
 def _board_color(color: str) -> Color:
@@ -68,6 +76,9 @@ class Game:
         self._changed = asyncio.Event()  # replaced after each event: waiters wake up
         self.joined = False
         self._tasks: set[asyncio.Future[Any]] = set()
+        self._sent_move: tuple[int, str] | None = None  # (moves before it, OGS move), unseen
+        self._rejoined = False  # re-joined after a reconnect; its gamedata is not in yet
+        self._resend: asyncio.TimerHandle | None = None
 
     # ----- joining ------------------------------------------------------------------------
 
@@ -78,7 +89,7 @@ class Game:
             prefix = f"game/{self.game_id}/"
             self._unsubscribe = [
                 self.realtime.on_prefix(prefix, self._on_event),
-                self.realtime.on_connect(self._send_connect),
+                self.realtime.on_connect(self._rejoin),
             ]
             self._send_connect()
         await self.wait_for(lambda g: g.gamedata is not None, timeout)
@@ -86,6 +97,40 @@ class Game:
 
     def _send_connect(self) -> None:
         self.realtime.send("game/connect", {"game_id": self.game_id, "chat": self.chat_enabled})
+
+    def _rejoin(self) -> None:
+        """After a reconnect: join again, then see whether our last move was lost."""
+        self._rejoined = True
+        self._send_connect()
+
+    def _check_sent_move(self) -> None:
+        """The gamedata after a re-join lacks the move we sent and it is still our turn: the
+        frame went out on the lost connection and the server never read it. Send it again,
+        unless it shows up within RESEND_GRACE (it was queued offline and follows the join)."""
+        sent = self._sent_move
+        if sent is None or self.gamedata is None:
+            return
+        if len(self.gamedata.moves) != sent[0] or not self.my_turn:
+            if len(self.gamedata.moves) > sent[0] or self.finished:
+                self._sent_move = None
+            return
+        if self._resend is not None:
+            self._resend.cancel()
+        loop = asyncio.get_running_loop()
+        self._resend = loop.call_later(RESEND_GRACE, self._send_again, sent)
+
+    def _send_again(self, sent: tuple[int, str]) -> None:
+        self._resend = None
+        if self._sent_move != sent or not self.joined or not self.realtime.connected:
+            return
+        if self.gamedata is None or len(self.gamedata.moves) != sent[0] or not self.my_turn:
+            return
+        logger.warning(
+            "game {}: move {} was lost with the connection: sending it again",
+            self.game_id,
+            sent[0] + 1,
+        )
+        self.realtime.send("game/move", {"game_id": self.game_id, "move": sent[1]})
 
     def resync(self) -> None:
         """Ask the server for fresh gamedata (what a gap in the moves calls for)."""
@@ -107,6 +152,10 @@ class Game:
                 undo()
         self._unsubscribe = []
         self.joined = False
+        self._sent_move = None
+        if self._resend is not None:
+            self._resend.cancel()
+            self._resend = None
 
     def add_handler(self, handler: GameHandler) -> Callable[[], None]:
         """Call `handler(game, event, data)` after each event has updated the game."""
@@ -166,7 +215,7 @@ class Game:
 
     @property
     def finished(self) -> bool:
-        """The phase says the game is over; `outcome` comes with the gamedata that follows."""
+        """The game is over and its `outcome` is in (the gamedata says it is finished)."""
         return self.phase == "finished"
 
     @property
@@ -217,7 +266,16 @@ class Game:
             self.clock = clock
             self._clock_moves = self.move_number
         elif suffix == "phase":
-            self.phase = str(data)
+            phase = str(data)
+            if phase not in PHASES:
+                raise ValueError(f"phase {data!r} is not one of {', '.join(PHASES)}")
+            if phase == "finished" and not (self.gamedata is not None and self.gamedata.finished):
+                # The outcome comes with the gamedata that follows: the game is finished from
+                # then on (asked for if it has not come within a few seconds).
+                loop = asyncio.get_running_loop()
+                loop.call_later(OUTCOME_WAIT, self._outcome_overdue)
+                return True
+            self.phase = phase
         elif suffix == "removed_stones":
             if isinstance(data, dict):
                 self.removed = str(data.get("all_removed", data.get("stones", "")))
@@ -231,8 +289,13 @@ class Game:
             self.chat_lines.append(ChatLine.from_json(data))
         elif suffix == "error":
             self.last_error = str(data)
+            self._sent_move = None  # whatever we sent last was read, and refused
             logger.warning("game {}: server error: {}", self.game_id, self.last_error)
         return True
+
+    def _outcome_overdue(self) -> None:
+        if self.joined and not self.finished:
+            self._resync_once()
 
     def _set_gamedata(self, gamedata: GameData) -> None:
         self.gamedata = gamedata
@@ -244,6 +307,9 @@ class Game:
             self.clock = gamedata.clock
             self._clock_moves = len(gamedata.moves)
         self.state = self._replay(gamedata)
+        if self._rejoined:
+            self._rejoined = False
+            self._check_sent_move()
 
     def _replay(self, gamedata: GameData) -> GameState | None:
         """The board after every move, or None if our rules model disagrees with the server."""
@@ -300,6 +366,8 @@ class Game:
                 return True
         self.gamedata = gamedata
         self.undo_requested = None
+        if self._sent_move is not None and number > self._sent_move[0]:
+            self._sent_move = None
         return True
 
     def _on_undo(self, move_number: int) -> None:
@@ -335,8 +403,13 @@ class Game:
         return xy_to_ogs(parsed, width, height)
 
     def move(self, move: MoveInput) -> None:
-        """Play a stone (or pass); the server answers with a move event or an error event."""
-        self.realtime.send("game/move", {"game_id": self.game_id, "move": self.ogs_move(move)})
+        """Play a stone (or pass); the server answers with a move event or an error event.
+
+        A move the server has not answered when the connection drops is sent again after
+        the re-join if the game is still waiting for it."""
+        ogs = self.ogs_move(move)
+        self._sent_move = (self.move_number, ogs)
+        self.realtime.send("game/move", {"game_id": self.game_id, "move": ogs})
 
     def pass_turn(self) -> None:
         self.move(None)
