@@ -10,6 +10,7 @@ import random
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -213,3 +214,36 @@ async def test_a_malformed_phase_event_is_skipped(emu: Emulator) -> None:
         assert game.my_turn
     finally:
         await client.close()
+
+
+# ----- the emulator: a restart keeps pending challenges -------------------------------------------
+
+
+async def test_a_restart_keeps_pending_challenges(tmp_path: Path) -> None:
+    """The soak restarted the emulator while a challenge waited for the bot's accept: the
+    challenge was gone afterwards (only games were saved), the accept got a 404 and the
+    challenger waited for a game that never came. OGS keeps challenges."""
+    emu = Emulator(state_file=tmp_path / "state.json")
+    await emu.start()
+    try:
+        bot = emu.add_bot(BOT, api_key=BOT_KEY)
+        human = emu.add_human(HUMAN, HUMAN_PASSWORD)
+        request = ChallengeRequest(
+            time_control=TimeControl.from_json({"system": "simple", "per_move": 30}),
+            width=9,
+            height=9,
+            rules="chinese",
+        )
+        challenge = emu.create_challenge(human, bot, request.to_json())
+        before = challenge.listing()
+        await emu.restart()
+        kept = emu.challenges.get(challenge.id)
+        assert kept is not None and kept.listing() == before
+        async with AsyncOGSClient(emu.url, api_key=BOT_KEY, reconnect=QUICK) as client:
+            await client.call(client.rest.accept_challenge, challenge.id)
+        referee = emu.games[challenge.game_id]
+        assert {referee.black.username, referee.white.username} == {BOT, HUMAN}
+        assert referee.settings.time_control.system == "simple"
+        assert challenge.id not in emu.challenges
+    finally:
+        await emu.stop()

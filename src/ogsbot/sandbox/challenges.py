@@ -125,6 +125,42 @@ class ChallengeRecord:
             max_ranking=int(body.get("max_ranking", 1000)),
         )
 
+    def to_state(self) -> dict[str, Any]:
+        """Everything needed to restore the pending challenge after a restart."""
+        return {
+            "id": self.id,
+            "game_id": self.game_id,
+            "challenger": self.challenger.id,
+            "challenged": self.challenged.id if self.challenged is not None else None,
+            "name": self.name,
+            "rules": self.rules,
+            "ranked": self.ranked,
+            "width": self.width,
+            "height": self.height,
+            "handicap": self.handicap,
+            "komi": self.komi,
+            "time_control": self.time_control.to_json(),
+            "challenger_color": self.challenger_color,
+            "disable_analysis": self.disable_analysis,
+            "private": self.private,
+            "min_ranking": self.min_ranking,
+            "max_ranking": self.max_ranking,
+            "created": self.created,
+            "notification_id": self.notification_id,
+        }
+
+    @classmethod
+    def from_state(cls, data: dict[str, Any], accounts: dict[int, Account]) -> ChallengeRecord:
+        challenged = data.get("challenged")
+        return cls(
+            **{
+                **data,
+                "challenger": accounts[int(data["challenger"])],
+                "challenged": accounts[int(challenged)] if challenged is not None else None,
+                "time_control": TimeControl.from_json(data["time_control"]),
+            }
+        )
+
     def notification(self) -> dict[str, Any]:
         """The `challenge` notification the challenged player receives (OGS's shape)."""
         assert self.challenged is not None

@@ -196,6 +196,7 @@ class Emulator:
         data = {
             "accounts": [a.to_state() for a in self.accounts.by_id.values()],
             "games": [r.to_state() for r in self.games.values()],
+            "challenges": [c.to_state() for c in self.challenges.values()],
             "next_game": self._next_game,
             "next_challenge": self._next_challenge,
             "notifications": {str(k): v for k, v in self.notifications.items()},
@@ -214,6 +215,9 @@ class Emulator:
         for entry in data.get("games", []):
             referee = Referee.from_state(entry, self.accounts.by_id)
             self.games[referee.game_id] = referee
+        for entry in data.get("challenges", []):
+            challenge = ChallengeRecord.from_state(entry, self.accounts.by_id)
+            self.challenges[challenge.id] = challenge
         self._next_game = int(data.get("next_game", self._next_game))
         self._next_challenge = int(data.get("next_challenge", self._next_challenge))
         self.notifications = {int(k): v for k, v in data.get("notifications", {}).items()}
