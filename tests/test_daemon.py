@@ -11,6 +11,7 @@ from typing import Any
 
 import aiohttp
 import pytest
+from loguru import logger
 from sgfmill import sgf
 
 from ogsbot.bot.config import Config, parse_config
@@ -258,6 +259,29 @@ async def test_refused_time_commands_fall_back_to_the_next_kind(
     assert sent.count("time_settings") == sent.count("genmove") - 1 > 5
     first_genmove = sent.index("genmove")
     assert sent[first_genmove - 2 : first_genmove] == ["kgs-time_settings", "time_left"]
+
+
+async def test_stone_removal_by_the_engine(emu: Emulator, tmp_path: Path) -> None:
+    """The engine's dead stones differ from the server's estimate: the bot unmarks the
+    server's and accepts once the server has its marks; the opponent accepts too, so the
+    game is scored with the engine's verdict well before the removal timeout (10 s)."""
+    argv = randomgo_argv(4)  # every stone alive, unlike the server's estimate in this game
+    daemon = Daemon(bot_config(emu, tmp_path, engine={"command": argv}))
+    said: list[str] = []
+    logger.enable("ogsbot")
+    sink = logger.add(lambda m: said.append(str(m)), level="INFO")
+    try:
+        async with running(daemon):
+            game_id = await challenge(emu, opponent="random", seed=6, color="white")
+            await until(finished(emu, game_id), 60, "the game to finish")
+    finally:
+        logger.remove(sink)
+        logger.disable("ogsbot")
+    assert any("proposing 0 dead stones (server marked 4)" in line for line in said)
+    referee = emu.games[game_id]
+    assert referee.outcome.endswith("points") and referee.end_time is not None
+    assert referee.removed == set()
+    assert referee.end_time - referee.stone_removal_started < 5
 
 
 def _all_speeds() -> dict[str, Any]:

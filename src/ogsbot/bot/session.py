@@ -43,6 +43,7 @@ KATAGO_RULES = {
 MAX_GENMOVE_WAIT = 86400.0  # a correspondence move is still answered within a day
 REPLAY_ALLOWANCE = 0.01  # s per replayed command, on top of the time to think (GNU Go: 0.05 ms)
 ACK_TIMEOUT = 30.0
+PROPOSAL_ECHO_WAIT = 10.0  # s; past it the bot accepts what the server has (opponent's marks)
 
 
 class EngineGaveUp(Exception):
@@ -104,7 +105,7 @@ class GameSession:
         self.greeted = False
         self.sgf_path: Path | None = None
         self.removal_answered: str | None = None
-        self.removal_proposed = False
+        self.removal_proposed: tuple[set[Point], float] | None = None
         self.turn_started = 0.0
         self.last_analysis: ChatMessage | None = None
         self.engine_name = ""
@@ -160,6 +161,7 @@ class GameSession:
             return await self._stone_removal()
         if game.phase != "play":
             return False
+        self.removal_answered = self.removal_proposed = None  # a removal rejected: play again
         if self._resume_if_paused_too_long():
             return True
         if self._answer_undo() is not None:
@@ -495,15 +497,23 @@ class GameSession:
         gd = game.gamedata
         if gd is None or self.removal_answered == game.removed:
             return False
-        server = set(unpack_ogs(game.removed, gd.width, gd.height))
-        if self.config.game.stone_removal == "server" or self.removal_proposed:
+        proposed = self.removal_proposed
+        if proposed is not None:
+            marked, since = proposed
+            server = set(unpack_ogs(game.removed, gd.width, gd.height))
+            if server != marked and time.monotonic() - since < PROPOSAL_ECHO_WAIT:
+                return False  # our marks are not all back from the server: accept after them
+            self._accept_removal()
+            return True
+        if self.config.game.stone_removal == "server":
             self._accept_removal()
             return True
         dead = await self._engine_dead_stones(gd)
+        server = set(unpack_ogs(game.removed, gd.width, gd.height))  # as it is after the wait
         if dead is None or dead == server:
             self._accept_removal()
             return True
-        self.removal_proposed = True
+        self.removal_proposed = (dead, time.monotonic())
         self._log.info("proposing {} dead stones (server marked {})", len(dead), len(server))
         if dead - server:
             game.set_removed(sorted(dead - server), removed=True)

@@ -31,7 +31,7 @@ ENDPOINTS = {
     "POST /_sandbox/challenges": (
         "a built-in opponent challenges a bot and plays the game: {bot, opponent?: "
         "'gnugo'|'random'|GTP command, username?, ranking?, width?, height?, rules?, ranked?, "
-        "handicap?, komi?, color?, time_control?: {system, ...}}"
+        "handicap?, komi?, color?, time_control?: {system, ...}, seed? (of a random player)}"
     ),
     "POST /_sandbox/games": (
         "a game in play at once, no challenge (as if long under way): {black, white "

@@ -224,7 +224,14 @@ async def start_opponent(emulator: Emulator, body: dict[str, Any]) -> dict[str, 
     else:
         raise ValueError(f"{username!r} is a bot account and cannot be a built-in opponent")
     request = challenge_request(body)
-    opponent = Opponent(emulator.url, username, password, str(body.get("opponent", "random")))
+    seed = body.get("seed")
+    opponent = Opponent(
+        emulator.url,
+        username,
+        password,
+        str(body.get("opponent", "random")),
+        seed=int(seed) if seed is not None else None,
+    )
     challenge_id, game_id = await opponent.challenge(bot, request)
 
     async def play() -> None:
