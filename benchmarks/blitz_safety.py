@@ -8,7 +8,7 @@ It prints the losses on time (must be 0) and the least clock time the bot had le
 of its reached the server, from the server's own clock (`Referee.times` and `move_times`).
 
     .venv/bin/python benchmarks/blitz_safety.py [--games 20] [--parallel 2] [--latency 0.05]
-        [--level 1] [--patch FIXES] [--timeout 900]
+        [--level 1] [--timeout 900]
 
 Takes about 3-4 minutes with the defaults (a game lasts 15-40 s); every wait is bounded by
 --timeout. What runs where (the 2 cores are shared by all of them): this process runs the
@@ -57,9 +57,6 @@ async def main() -> None:
     parser.add_argument("--parallel", type=int, default=2, help="games at once")
     parser.add_argument("--latency", type=float, default=0.05, help="one-way delay, s")
     parser.add_argument("--level", type=int, default=1, help="GNU Go's --level")
-    parser.add_argument(
-        "--patch", default="", help="fixes to apply to the daemon first (see patched_daemon.py)"
-    )
     parser.add_argument("--timeout", type=float, default=900, help="bound on the games, s")
     args = parser.parse_args()
     cancel_on_sigterm()
@@ -89,7 +86,7 @@ async def main() -> None:
         max_games=args.parallel,
         speeds={"blitz": blitz_rules},
     )
-    daemon = DaemonProcess(config, workdir, patch=args.patch)
+    daemon = DaemonProcess(config, workdir)
     monitor = Monitor(emulator, daemon)
     sampler: asyncio.Task[None] | None = None
     opp: dict[str, object] = {}
@@ -125,8 +122,7 @@ async def main() -> None:
             lags.append(move.latency_ms)
     print(f"blitz safety: {args.games} games 9x9 fischer 10+1 max 20, {args.parallel} at a time; "
           f"bot: GNU Go --level {args.level}; {args.latency * 1000:.0f} ms added each way "
-          f"between bot and server; {wall:.0f} s"
-          f"{'; daemon patched: ' + args.patch if args.patch else ''}")  # fmt: skip
+          f"between bot and server; {wall:.0f} s")  # fmt: skip
     print()
     print(f"{'game':>9} {'bot':>5} {'moves':>5} {'result':24} {'bot time left, s: min':>22} "
           f"{'median':>6}")  # fmt: skip

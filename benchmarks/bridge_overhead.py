@@ -11,14 +11,14 @@ moves with py-spy sampling the daemon (`--nonblocking`: it never pauses the daem
 only running threads), and prints where its CPU goes per move.
 
     .venv/bin/python benchmarks/bridge_overhead.py [--moves 1000] [--parallel 1] [--tries 1000]
-        [--size 9] [--profile-moves 2000 | --no-profile] [--rate 400] [--patch FIXES]
+        [--size 9] [--profile-moves 2000 | --no-profile] [--rate 400]
         [--timeout 600]
 
 Needs py-spy for the profile (`.venv/bin/pip install py-spy`; without it the profile is
 skipped). Takes about 30 s on 9x9 (a few minutes with --size 19); every wait is bounded by
 --timeout. What runs where (the 2 cores are shared by all of them): this process runs the
 emulator (the timestamps are taken in it); the bot runs as `python -m ogsbot.cli run -c
-<generated config>` in its own process (or benchmarks/patched_daemon.py with --patch), its
+<generated config>` in its own process, its
 randomgo engines as its children; the opponents run in one more process (harness.py
 opponents); the floors are measured from a process of their own before the daemon starts.
 """
@@ -180,9 +180,6 @@ async def main() -> None:
     parser.add_argument("--no-profile", action="store_true")
     parser.add_argument("--rate", type=int, default=400, help="py-spy samples per second")
     parser.add_argument("--size", type=int, default=9, help="board size (default 9)")
-    parser.add_argument(
-        "--patch", default="", help="fixes to apply to the daemon first (see patched_daemon.py)"
-    )
     parser.add_argument("--timeout", type=float, default=600, help="bound on each phase, s")
     args = parser.parse_args()
     cancel_on_sigterm()
@@ -200,7 +197,6 @@ async def main() -> None:
             url, api_key, workdir, engine=RANDOMGO, max_games=max(10, args.parallel), size=args.size
         ),
         workdir,
-        patch=args.patch,
     )
     monitor = Monitor(emulator, daemon)
     sampler: asyncio.Task[None] | None = None
@@ -277,8 +273,7 @@ async def main() -> None:
     problems = daemon.log_problems()
     print(f"bridge overhead: randomgo bot vs random opponent, {args.size}x{args.size}, "
           f"fischer 3600+60, "
-          f"{args.parallel} game(s) at a time; daemon pid {daemon.pid}"
-          f"{'; daemon patched: ' + args.patch if args.patch else ''}")  # fmt: skip
+          f"{args.parallel} game(s) at a time; daemon pid {daemon.pid}")  # fmt: skip
     print(f"phase 1: {phase1.get('games', 0)} games, {bot_moves1} bot moves "
           f"({len(measured)} answering an opponent's move) in {wall:.1f} s")  # fmt: skip
     print()
@@ -290,8 +285,8 @@ async def main() -> None:
         ("floor: GTP `name` to randomgo (GTPEngine)", floor.get("gtp_name", [])),
         ("floor: GTP `genmove b`, empty 9x9 board", floor.get("gtp_genmove", [])),
         ("floor: WebSocket net/ping -> net/pong", floor.get("ws_ping", [])),
-        ("GTP turn as the session sends it: 3 round trips", floor.get("turn_3_trips", [])),
-        ("  the same 4 commands in one pipelined batch", floor.get("turn_1_batch", [])),
+        ("GTP turn as the session sends it: 1 batch of 4", floor.get("turn_1_batch", [])),
+        ("  the same 4 commands in 3 round trips", floor.get("turn_3_trips", [])),
     ]
     for label, values in rows:
         if values:

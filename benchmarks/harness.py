@@ -8,8 +8,6 @@ floor measurements (this file's `floor` role). The children's roles, for referen
     .venv/bin/python benchmarks/harness.py opponents --url URL --bot NAME --slots S --games G
     .venv/bin/python benchmarks/harness.py floor --url URL --tries 1000
 
-With `patch=` a DaemonProcess runs benchmarks/patched_daemon.py instead, which applies the
-fixes the report proposes before starting the same daemon.
 """
 
 from __future__ import annotations
@@ -358,9 +356,8 @@ def _open_log(path: Path) -> BinaryIO:
 class DaemonProcess:
     """`python -m ogsbot.cli run -c <config>`, its log in a file, stopped without orphans."""
 
-    def __init__(self, config: JSON, workdir: Path, patch: str = "") -> None:
+    def __init__(self, config: JSON, workdir: Path) -> None:
         self.config = config
-        self.patch = patch  # fixes to apply first (patched_daemon.py), "" for none
         self.workdir = workdir
         self.log_path = workdir / "daemon.log"
         self.proc: asyncio.subprocess.Process | None = None
@@ -375,8 +372,6 @@ class DaemonProcess:
         path = self.workdir / "bot.yaml"
         path.write_text(json.dumps(self.config, indent=1))
         runner = ["-m", "ogsbot.cli"]
-        if self.patch:
-            runner = [str(HERE / "patched_daemon.py"), "--patch", self.patch, "--"]
         with _open_log(self.log_path) as log:
             self.proc = await asyncio.create_subprocess_exec(
                 sys.executable,
@@ -685,8 +680,8 @@ async def _floor(args: argparse.Namespace) -> JSON:
             start = time.perf_counter()
             await engine.genmove("B", width=9)
             out["gtp_genmove"].append((time.perf_counter() - start) * 1000)
-        # A turn as the session plays it now (three round trips: the opponent's move, the
-        # clock, genmove), and the same four commands in one pipelined batch.
+        # A turn as the session plays it: the opponent's move, the clock and genmove in one
+        # pipelined batch; beside it the same four commands in three round trips, as before.
         sync, clock = ["play W A2"], ["kgs-time_settings canadian 3540 60 1", "time_left B 3538 0"]
         for _ in range(tries):
             await engine.send("clear_board")

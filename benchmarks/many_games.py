@@ -10,7 +10,7 @@ and how it grows with the number of games), its engine processes (children in /p
 games lost on time or to errors (both must be 0).
 
     .venv/bin/python benchmarks/many_games.py --games K [K ...] [--manager per_game|pool|both]
-        [--pool-size N] [--rounds R] [--patch FIXES] [--timeout 900]
+        [--pool-size N] [--rounds R] [--timeout 900]
 
 e.g. `--games 10 50 200` runs the three sizes for both managers, each in a fresh emulator and
 a fresh daemon. `--rounds R` plays the K games R times in the same daemon and prints its memory
@@ -104,14 +104,13 @@ async def run_one(games: int, manager: str, pool_size: int, args: argparse.Names
         pool_size=pool_size,
         max_games=games,
     )
-    daemon = DaemonProcess(config, workdir, patch=args.patch)
+    daemon = DaemonProcess(config, workdir)
     monitor = Monitor(emulator, daemon, interval=args.interval)
     sampler: asyncio.Task[None] | None = None
     row: dict[str, Any] = {
         "games": games,
         "manager": manager,
         "pool_size": pool_size,
-        "patch": args.patch,
     }
     round_one = 0
     try:
@@ -199,8 +198,7 @@ def report(row: Any) -> None:
     opp = row["opponents"]
     peak = max(samples, key=lambda s: s.rss_mb)
     peak_engines = max((s.engines for s in row["all_samples"]), default=0)
-    patched = f", daemon patched: {row['patch']}" if row["patch"] else ""
-    print(f"\n== {games} games at once, engine manager {name}{patched} ==")
+    print(f"\n== {games} games at once, engine manager {name} ==")
     print(f"{'games played / finished (first round)':44} {opp.get('games', 0)} / "
           f"{first['finished']}"
           f" (most at once on the server: {most})")  # fmt: skip
@@ -254,9 +252,6 @@ async def main() -> None:
     parser.add_argument("--interval", type=float, default=0.5, help="sampling period, s")
     parser.add_argument(
         "--rounds", type=int, default=1, help="play the K games this many times (memory kept?)"
-    )
-    parser.add_argument(
-        "--patch", default="", help="fixes to apply to the daemon first (see patched_daemon.py)"
     )
     parser.add_argument("--timeout", type=float, default=900, help="bound on each run, s")
     args = parser.parse_args()
