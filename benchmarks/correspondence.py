@@ -25,7 +25,7 @@ daemon through the resume and prints where its CPU went.
     .venv/bin/python benchmarks/correspondence.py [--games 2000] [--pool-size 2]
         [--opponents 200] [--live 200] [--replies 0.5] [--profile] [--timeout 600]
 
-Takes about two minutes with the defaults on a 2-core machine; every wait is bounded by
+Takes one to two minutes with the defaults on a 2-core machine; every wait is bounded by
 --timeout. What runs where: this process runs the emulator, the opponents' moves and the
 /proc sampling; the daemon runs as `python -m ogsbot.cli run -c <generated config>`, its
 randomgo engines as its children.
