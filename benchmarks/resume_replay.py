@@ -7,12 +7,13 @@ the figure is taken through the daemon's own resume path: the time from the serv
 the game's gamedata to the bot (its `game/connect`) to the bot's move reaching the server
 (join -> session -> engine lease -> full replay -> time commands -> genmove -> upload).
 
-Two ways, each --runs times (median printed):
+Two ways (median printed):
 - warm: a running daemon (pool of 1) whose engine holds another game meets the game (it is
   created while the daemon is connected: the `active_game` push makes it join). Nothing but
-  the replay, the genmove and the bridge is in the figure;
+  the replay, the genmove and the bridge is in the figure; --runs times;
 - cold: the daemon is started with the game waiting (a daemon restart): the engine process
-  start (and the daemon's own start up to the join) come on top; --cold-runs times.
+  start comes on top (the daemon's own start is not counted: the clock starts when the
+  server sends the gamedata); --cold-runs times.
 
 The same script measures, straight through `GTPEngine` on the same engine and position, the
 figures to compare with: the replay one command at a time and pipelined (gtp_replay.py's
@@ -22,11 +23,13 @@ one batch. "daemon beyond the engine" = warm - pipelined replay - (time commands
 and cold - fresh engine.
 
     .venv/bin/python benchmarks/resume_replay.py [--engine gnugo|randomgo|both] [--runs 9]
-        [--cold-runs 3] [--moves 300] [--timeout 120]
+        [--cold-runs 5] [--moves 300] [--timeout 120]
 
-Takes about a minute with the defaults (GNU Go and randomgo). What runs where: this process
-runs the emulator and the direct GTPEngine measurements (before the daemon starts); the daemon
-runs as `python -m ogsbot.cli run -c <generated config>` with its engine as its child.
+Takes about a minute with the defaults (GNU Go and randomgo). On a shared machine the
+figures of a few hundred ms move by tens of ms from run to run (GNU Go's genmove most).
+What runs where: this process runs the emulator and the direct GTPEngine measurements (before
+the daemon starts); the daemon runs as `python -m ogsbot.cli run -c <generated config>` with
+its engine as its child.
 """
 
 from __future__ import annotations
@@ -186,7 +189,8 @@ async def through_daemon(
     config = daemon_config(
         url, api_key, workdir, engine=argv, manager="pool", pool_size=1, max_games=100, size=SIZE
     )
-    config["log"]["level"] = "WARNING"  # no INFO line per game on the measured path
+    config["log"]["level"] = "INFO"  # as a bot runs
+    config["shutdown_wait"] = 0  # the open live games would hold every stop
     tc = TimeControl.from_json(LIVE).with_speed(SIZE, SIZE)
     settings = GameSettings(width=SIZE, height=SIZE, rules="japanese", time_control=tc)
 
@@ -266,7 +270,7 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--engine", choices=("gnugo", "randomgo", "both"), default="both")
     parser.add_argument("--runs", type=int, default=9)
-    parser.add_argument("--cold-runs", type=int, default=3)
+    parser.add_argument("--cold-runs", type=int, default=5)
     parser.add_argument("--moves", type=int, default=300)
     parser.add_argument("--timeout", type=float, default=120, help="bound on each wait, s")
     args = parser.parse_args()
