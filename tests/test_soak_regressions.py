@@ -6,6 +6,7 @@ Each test reproduces one failure the soak showed, on a real emulator on 127.0.0.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
@@ -246,4 +247,58 @@ async def test_a_restart_keeps_pending_challenges(tmp_path: Path) -> None:
         assert referee.settings.time_control.system == "simple"
         assert challenge.id not in emu.challenges
     finally:
+        await emu.stop()
+
+
+# ----- the daemon: a challenge whose answer failed is answered again ----------------------------
+
+
+async def test_a_challenge_whose_answer_failed_is_answered_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The soak's REST faults (5xx, 429) sometimes outlasted the REST client's retries: the
+    daemon logged the failure and never looked at the challenge again (not even when the
+    server sent its notification again), and the challenger waited for ever."""
+    from ogsbot.bot import daemon as daemon_module
+    from ogsbot.bot.config import parse_config
+    from ogsbot.bot.daemon import Daemon
+    from ogsbot.ogs.rest import RetryPolicy
+    from ogsbot.sandbox.faults import RestFault
+    from ogsbot.sandbox.players import start_opponent
+
+    from support import randomgo_argv
+
+    monkeypatch.setattr(daemon_module, "ANSWER_RETRIES", (0.2, 0.2, 0.2))
+    emu = Emulator()
+    emu.add_bot(BOT, api_key=BOT_KEY)
+    await emu.start()
+    config = parse_config(
+        {
+            "server": emu.url,
+            "api_key": BOT_KEY,
+            "engine": {"command": randomgo_argv(seed=3)},
+            "challenges": {"board_sizes": [9]},
+            "game": {"min_move_time": 0, "sgf_dir": ""},
+            "log": {"status_interval": 0},
+            "shutdown_wait": 1,
+        },
+        env={},
+        base_dir=tmp_path,
+    )
+    daemon = Daemon(config)
+    daemon.client.rest.retry = RetryPolicy(attempts=2, base_delay=0.01, max_delay=0.02)
+    task = asyncio.create_task(daemon.run(handle_signals=False))
+    try:
+        await asyncio.wait_for(daemon.ready.wait(), 10)
+        # Two answers fail (two calls each), the third gets through.
+        emu.add_rest_fault(RestFault("/api/v1/me/challenges", 503, count=4, method="POST"))
+        started = await start_opponent(emu, {"bot": BOT, "size": 9})
+        game_id = int(started["game_id"])
+        await until(lambda: game_id in emu.games, 10, "the game to start")
+        assert not emu.faults.rest
+    finally:
+        daemon.stop()
+        daemon.stop()
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.wait_for(task, 20)
         await emu.stop()

@@ -31,6 +31,9 @@ from ogsbot.ogs.errors import OGSError, OGSNotFound
 from ogsbot.ogs.models import ActiveGame, Challenge
 
 SPEEDS = ("blitz", "rapid", "live", "correspondence")
+# Seconds before answering again a challenge whose answer failed (after the REST client's own
+# retries): the challenge is still there, and its challenger waits for an answer.
+ANSWER_RETRIES = (5.0, 15.0, 45.0, 120.0)
 
 
 @dataclass
@@ -221,7 +224,7 @@ class Daemon:
             if realtime is not None and data.get("id"):
                 realtime.send("notification/delete", {"notification_id": data["id"]})
 
-    async def _answer(self, data: dict[str, Any]) -> None:
+    async def _answer(self, data: dict[str, Any], attempt: int = 0) -> None:
         try:
             challenge = Challenge.from_json(data)
         except ValueError as exc:
@@ -257,14 +260,27 @@ class Daemon:
                     decision.message,
                     decision.code,
                 )
-                self.declined.append((cid, decision.code))
+                if attempt == 0:
+                    self.declined.append((cid, decision.code))
                 await self.client.call(
                     rest.decline_challenge, cid, decision.message, decision.code, decision.details
                 )
         except OGSNotFound:
             logger.info("challenge {} is gone (withdrawn or taken): dropped", cid)
         except OGSError as exc:
-            logger.error("answering challenge {} failed: {}", cid, exc)
+            # Not answered: a notification sent again (after a reconnect) is answered afresh,
+            # and so is this one in a while, with the rules and the load of then.
+            self._seen_challenges.discard(cid)
+            if attempt >= len(ANSWER_RETRIES) or self.stopping:
+                logger.error("answering challenge {} failed: {}; giving up", cid, exc)
+                return
+            wait = ANSWER_RETRIES[attempt]
+            logger.error("answering challenge {} failed: {}; again in {:g} s", cid, exc, wait)
+            self._spawn(self._answer_later(data, wait, attempt + 1), f"challenge-{cid}-again")
+
+    async def _answer_later(self, data: dict[str, Any], wait: float, attempt: int) -> None:
+        await asyncio.sleep(wait)
+        await self._answer(data, attempt)
 
     # ----- games -----------------------------------------------------------------------
 
