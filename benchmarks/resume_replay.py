@@ -20,7 +20,9 @@ figures to compare with: the replay one command at a time and pipelined (gtp_rep
 figure), `genmove B` on the position, alone and after the time commands the daemon sends (so
 the engine's thinking can be taken off), the engine start, and a fresh engine doing it all in
 one batch. "daemon beyond the engine" = warm - pipelined replay - (time commands + genmove),
-and cold - fresh engine.
+and cold - fresh engine; and, less sensitive to other work on the machine, the median of
+(each warm run - the same replay + time + genmove batch sent to a second process of the same
+engine just before it).
 
     .venv/bin/python benchmarks/resume_replay.py [--engine gnugo|randomgo|both] [--runs 9]
         [--cold-runs 5] [--moves 300] [--timeout 120]
@@ -50,7 +52,7 @@ from harness import BOT, DaemonProcess, daemon_config, machine_load, make_emulat
 
 from ogsbot.gtp.clock import time_commands
 from ogsbot.gtp.engine import GTPEngine
-from ogsbot.ogs.coords import Point, parse_gtp_move
+from ogsbot.ogs.coords import Point, parse_gtp_move, xy_to_gtp
 from ogsbot.ogs.models import TimeControl
 from ogsbot.sandbox.referee import GameSettings
 
@@ -197,7 +199,7 @@ async def through_daemon(
     def new_game(moves: list[Point | None]) -> int:
         return int(emulator.create_game(bot, opponent, settings, moves).game_id)
 
-    result: dict[str, list[float]] = {"warm": [], "cold": []}
+    result: dict[str, list[float]] = {"warm": [], "cold": [], "paired": []}
     daemons: list[DaemonProcess] = []
 
     async def start_daemon(name: str) -> DaemonProcess:
@@ -216,10 +218,23 @@ async def through_daemon(
         daemon = await start_daemon("warm")
         warm_up = new_game(points[:2])  # the engine starts and holds another game
         await timer.until_moved(warm_up, args.timeout, daemon)
-        for _ in range(args.runs):
-            await asyncio.sleep(0.3)  # the previous game's session settles
-            game_id = new_game(points)
-            result["warm"].append(await timer.until_moved(game_id, args.timeout, daemon))
+        # Each warm run is paired with the same work done straight through GTPEngine just
+        # before it (replay + time commands + genmove in one batch, in a second process of
+        # the same engine): on a shared machine, the load changes less within a pair.
+        plays = [f"play {'B' if i % 2 == 0 else 'W'} {vertex}" for i, vertex in enumerate(
+            "pass" if p is None else xy_to_gtp(p, SIZE, SIZE) for p in points
+        )]  # fmt: skip
+        async with GTPEngine(argv) as reference:
+            work = [f"boardsize {SIZE}", "clear_board", "komi 6.5", *plays]
+            work += [*clock_commands(reference), "genmove B"]
+            await reference.batch(work)
+            for _ in range(args.runs):
+                await asyncio.sleep(0.3)  # the previous game's session settles
+                direct = await timed(lambda: reference.batch(work))
+                game_id = new_game(points)
+                warm = await timer.until_moved(game_id, args.timeout, daemon)
+                result["warm"].append(warm)
+                result["paired"].append(warm - direct)
         problems = daemon.log_problems()
         for text, count in problems.most_common(4):
             print(f"  daemon log ({engine}): {count} x {text}")
@@ -257,6 +272,8 @@ async def measure(engine: str, plays: list[str], args: argparse.Namespace) -> No
         ("  warm: engine running, holding another game", warm, f"{len(daemon['warm'])} runs"),
         ("  cold: daemon started with the game waiting", cold, f"{len(daemon['cold'])} runs"),
         ("daemon beyond the engine, warm - pipelined - time+genmove", warm - pipe - clocked, ""),
+        ("  paired: each warm run - same batch via GTPEngine just before",
+         median_ms(daemon["paired"]), "median of the differences"),
         ("daemon beyond the engine, cold - fresh engine", cold - fresh, ""),
     ]  # fmt: skip
     for label, value, note in rows:
