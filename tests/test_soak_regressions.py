@@ -302,3 +302,21 @@ async def test_a_challenge_whose_answer_failed_is_answered_again(
         with contextlib.suppress(asyncio.CancelledError):
             await asyncio.wait_for(task, 20)
         await emu.stop()
+
+
+async def test_an_error_event_that_is_not_a_message_is_skipped(emu: Emulator) -> None:
+    """The soak sent `["game/<id>/error", {"not": "a string"}]` while the bot waited for the
+    answer to its move: the session took it for a refusal of that move, asked for fresh
+    gamedata, played on the stale position, and a cascade of "not your turn" followed."""
+    referee, client, game = await start_game(emu)
+    try:
+        emu.send_raw(f'["game/{referee.game_id}/error", {{"not": "a string"}}]', BOT)
+        emu.send_raw(f'["game/{referee.game_id}/error", 17]', BOT)
+        game.move("D4")
+        await game.wait_for(lambda g: g.move_number == 1, 5)
+        assert game.last_error == ""
+        emu.send_raw(f'["game/{referee.game_id}/error", {{"message": "a reply-like error"}}]', BOT)
+        await game.wait_for(lambda g: bool(g.last_error), 5)
+        assert game.last_error == "a reply-like error"
+    finally:
+        await client.close()

@@ -177,6 +177,11 @@ class Game:
     # ----- what the game is now ------------------------------------------------------------
 
     @property
+    def resyncing(self) -> bool:
+        """Fresh gamedata was asked for and is not in yet: what the game holds may be stale."""
+        return self._resyncing
+
+    @property
     def my_id(self) -> int:
         return int(self.realtime.user.get("id", 0))
 
@@ -288,7 +293,11 @@ class Game:
         elif suffix == "chat":
             self.chat_lines.append(ChatLine.from_json(data))
         elif suffix == "error":
-            self.last_error = str(data)
+            if isinstance(data, dict) and isinstance(data.get("message"), str):
+                data = data["message"]
+            if not isinstance(data, str):
+                raise ValueError(f"an error is a message, not {type(data).__name__} {data!r}")
+            self.last_error = data
             self._sent_move = None  # whatever we sent last was read, and refused
             logger.warning("game {}: server error: {}", self.game_id, self.last_error)
         return True
