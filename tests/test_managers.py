@@ -106,6 +106,33 @@ async def test_pool_queues_when_every_process_is_busy() -> None:
         await manager.close()
 
 
+async def test_pool_serves_waiters_in_order_and_survives_cancelled_waiters() -> None:
+    """A release wakes one waiter, the longest waiting; a waiter cancelled as it is woken
+    passes the wake-up on, so the others are never stranded with the process free."""
+    manager = EngineManager()
+    s = spec(pool_size=1)
+    order: list[int] = []
+    try:
+
+        async def turn(game: int) -> None:
+            async with manager.lease(game, s):
+                order.append(game)
+                await asyncio.sleep(0.01)
+
+        first = asyncio.create_task(turn(0))
+        await asyncio.sleep(0.3)  # the process starts and game 0 holds it
+        waiters = {game: asyncio.create_task(turn(game)) for game in range(1, 21)}
+        await asyncio.sleep(0)
+        for game in (2, 3, 10, 20):
+            waiters[game].cancel()
+        await asyncio.wait_for(asyncio.gather(first, *waiters.values(), return_exceptions=True), 10)
+        served = [g for g in range(1, 21) if g not in (2, 3, 10, 20)]
+        assert order == [0, *served]
+        assert manager.processes == 1
+    finally:
+        await manager.close()
+
+
 async def test_specs_differ_by_command_and_share_by_equality() -> None:
     a = spec()
     b = spec()

@@ -11,6 +11,7 @@ last played the same game.
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import os
 import time
@@ -82,6 +83,7 @@ class EngineManager:
         self._per_game: dict[tuple[EngineSpec, int], EngineHandle] = {}
         self._pools: dict[EngineSpec, list[EngineHandle]] = {}
         self._free: dict[EngineSpec, asyncio.Condition] = {}
+        self._waiters: dict[EngineSpec, collections.deque[asyncio.Future[EngineHandle]]] = {}
         self._idle_task: asyncio.Task[None] | None = None
         self._closed = False
 
@@ -139,27 +141,47 @@ class EngineManager:
 
     async def _acquire_pooled(self, game_id: int, spec: EngineSpec) -> EngineHandle:
         pool = self._pools.setdefault(spec, [])
-        condition = self._free.setdefault(spec, asyncio.Condition())
-        async with condition:
-            while True:
-                free = [h for h in pool if not h.busy]
-                chosen = next((h for h in free if h.game_id == game_id), None)
-                if chosen is None and len(pool) < spec.pool_size:
-                    chosen = self._new_handle(spec)
-                    pool.append(chosen)
-                if chosen is None and free:
-                    chosen = min(free, key=lambda h: h.last_used)  # least recently used
-                if chosen is not None:
-                    chosen.busy = True
-                    return chosen
-                await condition.wait()
+        free = [h for h in pool if not h.busy]
+        chosen = next((h for h in free if h.game_id == game_id), None)  # its board is ours
+        if chosen is None and len(pool) < spec.pool_size:
+            chosen = self._new_handle(spec)
+            pool.append(chosen)
+        if chosen is None and free:
+            chosen = min(free, key=lambda h: h.last_used)  # least recently used
+        if chosen is not None:
+            chosen.busy = True
+            return chosen
+        # Every process is busy: queue up. A release hands its process to the longest
+        # waiting game directly (O(1) per release, first come first served, whatever the
+        # number of games waiting: a correspondence bot has hundreds on a pool of two).
+        waiter: asyncio.Future[EngineHandle] = asyncio.get_running_loop().create_future()
+        self._waiters.setdefault(spec, collections.deque()).append(waiter)
+        try:
+            return await waiter
+        except asyncio.CancelledError:
+            if waiter.done() and not waiter.cancelled():
+                self._hand_over(waiter.result())  # handed to us as we were cancelled: pass on
+            raise
 
     async def _release(self, handle: EngineHandle) -> None:
+        if handle.spec.pool_size:
+            self._hand_over(handle)
+            return
         handle.busy = False
         condition = self._free.get(handle.spec)
         if condition is not None:
             async with condition:
-                condition.notify_all()
+                condition.notify_all()  # per-game engines share it: wake the right one
+
+    def _hand_over(self, handle: EngineHandle) -> None:
+        """A pooled process to the next game waiting for one (it stays busy), else free."""
+        queue = self._waiters.get(handle.spec)
+        while queue:
+            waiter = queue.popleft()
+            if not waiter.done():  # skip the cancelled
+                waiter.set_result(handle)
+                return
+        handle.busy = False
 
     async def finish(self, game_id: int) -> None:
         """The game is over: its own engine stops now; pooled engines stay for others."""
@@ -199,6 +221,11 @@ class EngineManager:
             self._idle_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._idle_task
+        for queue in self._waiters.values():
+            for waiter in queue:
+                if not waiter.done():
+                    waiter.set_exception(RuntimeError("the engine manager is closed"))
+        self._waiters.clear()
         handles = list(self._per_game.values()) + [h for p in self._pools.values() for h in p]
         await asyncio.gather(*(h.engine.stop() for h in handles), return_exceptions=True)
         self._per_game.clear()

@@ -500,7 +500,7 @@ def _resolve(rules: Ruleset | str) -> Ruleset:
 # Game state
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # thousands per game: no __dict__ each
 class _Ply:
     """What undo needs to reverse one move or pass."""
 

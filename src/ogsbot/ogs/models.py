@@ -618,7 +618,7 @@ def _coordinate(value: object, move: object) -> int:
     return int(number)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # thousands per game: no __dict__ each
 class Move:
     """A move in OGS game data: x from the left, y from the top, both from 0; a pass is -1, -1.
 
@@ -1221,7 +1221,8 @@ def _winner(value: object) -> int | str | None:
 class GameData:
     """A `game/<id>/gamedata` object (also the `gamedata` of REST `GET /api/v1/games/<id>`).
 
-    `raw` keeps the whole payload (out of repr and comparisons) for keys not modelled here.
+    `raw` keeps the payload but its moves (out of repr and comparisons) for keys not modelled
+    here; the moves are in `moves` (a correspondence bot holds thousands of games).
     `initial_state_black` / `_white` are packed letters ("pddp"). Rule flags are the booleans
     of `_RULE_FLAGS`. `winner` is a player id (or "black"/"white"/"tie").
     """
@@ -1349,7 +1350,7 @@ class GameData:
             state_version=_optional_int(data, "state_version"),
             tournament_id=_optional_int(data, "tournament_id"),
             malkovich_present=_bool(data, "malkovich_present"),
-            raw=dict(data),
+            raw={k: v for k, v in data.items() if k != "moves"},  # parsed above; kept once
             **flags,
         )
 
