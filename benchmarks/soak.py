@@ -1,12 +1,14 @@
 """Soak: hundreds of games through the emulator with faults injected at random, bounded in time.
 
-The bot daemon (its own process, randomgo behind a wrapper that makes some engine processes
-crash or hang at a random genmove) plays --games 9x9 games, --parallel at a time, against
-instant random opponents (one more process), while this process runs the emulator and injects,
-at random (seeded) moments: dropped connections (the bot's, or everyone's), server restarts
-(games kept through the emulator's state file), duplicated, delayed and malformed frames, and
-REST 429 (with and without Retry-After) and 5xx answers. Time controls are short enough that a
-hung engine (killed when the bot's clock is nearly out) costs seconds, not minutes.
+The bot daemon (its own process, randomgo behind a wrapper that makes the engine crash or
+hang at random genmoves: --crash-rate and --hang-rate per genmove) plays --games 9x9 games,
+--parallel at a time, against instant random opponents (one more process), while this
+process runs the emulator and injects, at random (seeded) moments: dropped connections (the
+bot's, or everyone's), server restarts (games kept through the emulator's state file),
+duplicated, delayed and malformed frames, and REST 429 (with and without Retry-After) and 5xx
+answers. Time controls are short enough that a hung engine (killed when the bot's clock is
+nearly out) costs seconds, not minutes. The bot is a real daemon process (`python -m
+ogsbot.cli run -c <generated config>`, its log at DEBUG).
 
 It prints the counts (games started / finished / with a good SGF, how each ended, faults by
 kind, engine failures and restarts, reconnects, time losses, resignations caused by failures,
@@ -15,7 +17,8 @@ the daemon's memory at each checkpoint, log lines scanned and secret hits) and c
 - every game started finishes, and no challenge is left unanswered;
 - every finished game has its SGF (`<id>-*.sgf`, not `-incomplete`), which sgfmill reads, with
   the server's number of moves and winner;
-- the bot loses no game on time, and the daemon neither dies nor leaves engine processes;
+- the bot loses no game on time, and the daemon neither dies nor leaves engine processes
+  behind (none per game once the games are over; a pool keeps its own);
 - the daemon's memory does not grow without bound: over the second half of the games (same
   load), its resident memory grows less than --max-growth MB;
 - the bot's API key (or a 12-character piece of it) appears nowhere in the daemon's stderr, its
@@ -24,11 +27,12 @@ the daemon's memory at each checkpoint, log lines scanned and secret hits) and c
 Exit status 1 with a line per failed requirement ("FAILED: ...") if any fails, else 0.
 
     .venv/bin/python benchmarks/soak.py [--games 300] [--parallel 12] [--seconds 600]
-        [--seed 1] [--fault-interval 1.0] [--crash-rate 0.25] [--hang-rate 0.05]
+        [--seed 1] [--fault-interval 1.0] [--crash-rate 0.005] [--hang-rate 0.001]
         [--manager per_game|pool] [--log-level DEBUG] [--keep]
 
 --seconds bounds the time in which games are started; games in play then get --grace more
-seconds to finish. The default run takes about 3-5 minutes on 2 cores. The child role
+seconds to finish. The default run takes about 2-5 minutes on 2 cores (more when the
+machine is busy). The child role
 `opponents` (this file run as `soak.py opponents ...`) is started by the script itself.
 """
 
@@ -77,10 +81,20 @@ TIME_CONTROLS: list[JSON] = [
 TIME_MARGIN = 4.0
 
 # The engine the daemon runs: randomgo, but each process draws (seeded, from a shared counter)
-# whether it will crash or hang at some genmove. Written into the run's folder.
+# the genmove at which it will crash and the one at which it will hang, each genmove having
+# the same chance, whichever the manager (a pooled process plays many games). Written into
+# the run's folder.
 WRAPPER = '''\
 """randomgo that may crash or hang at a random genmove (written by benchmarks/soak.py)."""
-import fcntl, os, random, sys
+import fcntl, math, os, random, sys
+
+
+def first_hit(rng, chance):
+    """The genmove (from 1) at which an event of this chance per genmove first happens."""
+    if chance <= 0:
+        return 0
+    return 1 + int(math.log(1.0 - rng.random()) / math.log(1.0 - chance))
+
 
 FOLDER = os.path.dirname(os.path.abspath(__file__))
 with open(os.path.join(FOLDER, "engine-starts.log"), "a+") as log:
@@ -89,10 +103,11 @@ with open(os.path.join(FOLDER, "engine-starts.log"), "a+") as log:
     number = sum(1 for _ in log) + 1
     rng = random.Random(f"{SEED}:{number}")
     faults = []
-    if rng.random() < CRASH_RATE:
-        faults.append(f"crash-at={rng.randint(1, SPAN)}")
-    if rng.random() < HANG_RATE:
-        faults.append(f"hang-at={rng.randint(1, SPAN)}")
+    crash, hang = first_hit(rng, CRASH_RATE), first_hit(rng, HANG_RATE)
+    if crash and crash < 100000:
+        faults.append(f"crash-at={crash}")
+    if hang and hang < 100000 and hang != crash:
+        faults.append(f"hang-at={hang}")
     log.write(f"{number} {os.getpid()} {' '.join(faults)}\\n")
 argv = [sys.executable, RANDOMGO, "--seed", str(rng.getrandbits(31))]
 for fault in faults:
@@ -342,6 +357,10 @@ async def sample_daemon(emulator: Any, daemon: DaemonProcess, samples: list[Samp
 # ----- the run ---------------------------------------------------------------------------------
 
 
+def pool_size(args: argparse.Namespace) -> int:
+    return max(1, args.parallel // 4)
+
+
 def soak_config(url: str, api_key: str, workdir: Path, args: argparse.Namespace) -> JSON:
     ranges = {
         "fischer": {
@@ -364,7 +383,7 @@ def soak_config(url: str, api_key: str, workdir: Path, args: argparse.Namespace)
             "command": [sys.executable, str(workdir / "flakygo.py")],
             "name": "flakygo",
             "manager": args.manager,
-            "pool_size": max(1, args.parallel // 4),
+            "pool_size": pool_size(args),
             "time_margin": TIME_MARGIN,
             "command_timeout": 10,
             "start_timeout": 20,
@@ -393,7 +412,6 @@ def write_wrapper(workdir: Path, args: argparse.Namespace) -> None:
         ("SEED", repr(str(args.seed))),
         ("CRASH_RATE", repr(args.crash_rate)),
         ("HANG_RATE", repr(args.hang_rate)),
-        ("SPAN", "60"),
         ("RANDOMGO", repr(RANDOMGO[-1])),
     ):
         text = re.sub(rf"\b{name}\b", value, text)
@@ -668,16 +686,19 @@ def report(args: argparse.Namespace, result: Run, bot_id: int) -> list[str]:
         f"{k}: {v}" for k, v in sorted(endings.items())))  # fmt: skip
     print(f"{'bot time losses':{w}} {len(bot_time_losses)}")
     print(f"{'bot resignations after engine failures':{w}} {gave_up}")
+    if len(records) < args.games:
+        print(f"{'stopped by the time bound (--seconds) after':{w}} {len(records)} challenges")
     print(f"{'opponents: challenges made, by result':{w}} {len(records)}: " + ", ".join(
         f"{k} {v}" for k, v in sorted(opp_results.items())))  # fmt: skip
     print(f"{'faults injected, by kind':{w}} {sum(result.faults.values())}: " + ", ".join(
         f"{k} {v}" for k, v in sorted(result.faults.items())))  # fmt: skip
     print(f"{'  malformed frames: kinds sent':{w}} {len(result.malformed)} of {len(MALFORMED)}")
-    print(f"{'engine processes started / planned to crash / hang':{w}} {len(starts)} / "
+    print(f"{'engine processes started / crashes / hangs planned':{w}} {len(starts)} / "
           f"{planned['crash']} / {planned['hang']}")  # fmt: skip
     print(f"{'engine failures seen by the daemon, by kind':{w}} {sum(failures_by_kind.values())}"
           + "".join(f"; {k} {v}" for k, v in sorted(failures_by_kind.items())))  # fmt: skip
-    print(f"{'engine restarts (starts - games)':{w}} {max(0, len(starts) - len(games))}")
+    first_starts = min(len(games), pool_size(args)) if args.manager == "pool" else len(games)
+    print(f"{'engine restarts (starts - first starts)':{w}} {max(0, len(starts) - first_starts)}")
     print(f"{'reconnects of the daemon (realtime logins - 1)':{w}} {reconnects}")
     first = samples[0].rss_mb if samples else math.nan
     print(f"{'daemon RSS MB: start / peak / after the games':{w}} {first:.1f} / "
@@ -728,8 +749,12 @@ def report(args: argparse.Namespace, result: Run, bot_id: int) -> list[str]:
         )
     if hits or sgf_hits:
         failures.append(f"the API key appears {hits + sgf_hits} time(s): {where + sgf_where}")
-    if result.idle is not None and result.idle.engines:
-        failures.append(f"{result.idle.engines} engine process(es) left after the games")
+    # One process per game stops with its game; a pool keeps its processes for the next.
+    kept = pool_size(args) if args.manager == "pool" else 0
+    if result.idle is not None and result.idle.engines > kept:
+        failures.append(
+            f"{result.idle.engines} engine process(es) left after the games (at most {kept})"
+        )
     if result.returncode not in (0,):
         failures.append(f"the daemon exited with status {result.returncode} ({result.stopped})")
     if "stray" in result.stopped:
@@ -776,10 +801,10 @@ def main() -> None:
         "--fault-interval", type=float, default=1.0, help="mean seconds between faults"
     )
     parser.add_argument(
-        "--crash-rate", type=float, default=0.25, help="share of engine processes that crash"
+        "--crash-rate", type=float, default=0.005, help="chance a genmove crashes the engine"
     )
     parser.add_argument(
-        "--hang-rate", type=float, default=0.05, help="share of engine processes that hang"
+        "--hang-rate", type=float, default=0.001, help="chance a genmove hangs the engine"
     )
     parser.add_argument("--manager", choices=("per_game", "pool"), default="per_game")
     parser.add_argument("--max-growth", type=float, default=10.0, help="MB, second half")
