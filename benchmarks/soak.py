@@ -358,7 +358,7 @@ async def sample_daemon(emulator: Any, daemon: DaemonProcess, samples: list[Samp
 
 
 def pool_size(args: argparse.Namespace) -> int:
-    return max(1, args.parallel // 4)
+    return max(1, int(args.parallel) // 4)
 
 
 def soak_config(url: str, api_key: str, workdir: Path, args: argparse.Namespace) -> JSON:
