@@ -69,7 +69,8 @@ class FakeOGS:
     """Speaks just enough of OGS's socket protocol, and misbehaves on request.
 
     Commands: `authenticate` (FAKE_KEY only), `net/ping` (answered unless `answer_pings` is
-    off; the server clock is `clock_offset_ms` off), `echo` (replies with its data after
+    off; the server clock is `clock_offset_ms` off), `burst` (`data["count"]` events
+    `burst/event` sent back to back), `echo` (replies with its data after
     `data["delay"]` seconds, so replies can overtake each other) and `never` (no reply).
     With `hang_first` the first connection stops reading after authenticate: a dead peer
     that answers neither pings nor the close handshake.
@@ -142,6 +143,9 @@ class FakeOGS:
                     server = int(time.time() * 1000) + self.clock_offset_ms
                     pong = {"client": data["client"], "server": server}
                     await ws.send_str(json.dumps(["net/pong", pong]))
+                elif command == "burst":
+                    for i in range(int(data["count"])):
+                        await ws.send_str(json.dumps(["burst/event", {"i": i}]))
                 elif command == "echo":
                     task = asyncio.create_task(self._echo(ws, ident, data))
                     self._tasks.add(task)
@@ -779,3 +783,27 @@ async def test_prefix_handlers_are_found_by_prefix_in_subscription_order() -> No
     got.clear()
     realtime._event("game/1/clock", {})
     assert got == ["all game/1/clock"]
+
+
+async def test_a_burst_of_frames_lets_other_tasks_run_between_frames(
+    fake: FakeOGS, realtimes: Callable[..., Realtime]
+) -> None:
+    """Frames already buffered come back without a wait: the reader yields after each, so
+    a burst (2,000 gamedata after a reconnect) never holds a live game's turn until its end."""
+    count = 600
+    realtime = realtimes(fake.url, FAKE_KEY)
+    handled: list[int] = []
+    realtime.on("burst/event", lambda name, data: handled.append(data["i"]))
+    await realtime.connect()
+    seen: list[int] = []
+
+    async def ticker() -> None:
+        while len(handled) < count:
+            seen.append(len(handled))
+            await asyncio.sleep(0)
+
+    realtime.send("burst", {"count": count})
+    await asyncio.wait_for(ticker(), 10)
+    assert handled == list(range(count))
+    between = {n for n in seen if 0 < n < count}
+    assert len(between) > count // 2  # not just once per socket read

@@ -359,6 +359,10 @@ class Realtime:
         async for message in ws:
             if message.type == aiohttp.WSMsgType.TEXT:
                 self._frame(message.data)
+                # Buffered frames come back without a wait: without a yield here a burst
+                # (the gamedata of 2,000 games after a reconnect) would hold every game's
+                # turn until its last frame is parsed, a blitz game's included.
+                await asyncio.sleep(0)
             elif message.type == aiohttp.WSMsgType.ERROR:
                 logger.warning("realtime socket error: {}", ws.exception())
                 return
