@@ -396,6 +396,7 @@ async def test_shutdown_while_a_game_runs_and_resume(emu: Emulator, tmp_path: Pa
         done = tmp_path / "sgf" / partial[0].name.replace("-incomplete", "")
         await until(done.exists, 10, "the final SGF")
     assert_same_record(done.read_text(), emu.games[game_id])
+    assert not partial[0].exists()  # the final record replaces the partial one
 
 
 # ----- undo and pause ---------------------------------------------------------------------

@@ -655,11 +655,12 @@ class GameSession:
         try:
             self.sgf_dir.mkdir(parents=True, exist_ok=True)
             name = sgf_filename(gd)
-            if incomplete:
-                name = name.replace(".sgf", "-incomplete.sgf")
-            path = self.sgf_dir / name
+            partial = self.sgf_dir / name.replace(".sgf", "-incomplete.sgf")
+            path = partial if incomplete else self.sgf_dir / name
             path.write_text(game_sgf(gd))
             self.sgf_path = path
+            if not incomplete:
+                partial.unlink(missing_ok=True)  # saved at an earlier stop; the game is whole now
             self._log.info("saved {}", path)
         except OSError as exc:
             self._log.error("could not save the SGF: {}", exc)
