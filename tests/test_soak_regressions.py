@@ -320,3 +320,33 @@ async def test_an_error_event_that_is_not_a_message_is_skipped(emu: Emulator) ->
         assert game.last_error == "a reply-like error"
     finally:
         await client.close()
+
+
+async def test_no_connection_gets_in_while_the_server_stops(tmp_path: Path) -> None:
+    """A soak's server restart kept the port closed for over 10 s (games lost on time on both
+    sides): the emulator closed its sockets while still accepting connections, and a client
+    that came back in between held the shutdown (which waits for every handler)."""
+    import aiohttp
+
+    emu = Emulator(state_file=tmp_path / "state.json")
+    await emu.start()
+    async with aiohttp.ClientSession() as http:
+        late: list[aiohttp.ClientWebSocketResponse] = []
+
+        class ComesBack:
+            """A socket whose close is the moment another client connects."""
+
+            closed = False
+
+            async def close(self, **_: Any) -> None:
+                with contextlib.suppress(aiohttp.ClientError):
+                    late.append(await http.ws_connect(emu.url + "/"))
+
+        emu.clients.add(Client(0, ComesBack()))  # type: ignore[arg-type]
+        try:
+            await asyncio.wait_for(emu.restart(), 5)
+        finally:
+            for ws in late:
+                await ws.close()
+            await emu.stop()
+        assert not late  # refused: the server no longer listened

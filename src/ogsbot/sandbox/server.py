@@ -40,6 +40,7 @@ from ogsbot.sandbox.spectator import page
 
 JSON = dict[str, Any]
 MATCH = web.RequestKey("match", dict)
+CLOSE_WAIT = 2.0  # seconds a client gets to answer the close of a stopping server
 RestHandler = Callable[[web.Request, Account | None, JSON], Awaitable[web.StreamResponse]]
 
 
@@ -156,8 +157,27 @@ class Emulator:
         for handle in self._timers.values():
             handle.cancel()
         self._timers.clear()
-        for client in list(self.clients):
-            await client.ws.close(code=1001, message=b"server shutting down")
+        if self._runner is not None:
+            # First no new connection: a client that reconnects at once would otherwise get
+            # in while the others are being closed, and hold the shutdown for a minute.
+            for site in list(self._runner.sites):
+                await site.stop()
+        # Closed all at once, each given CLOSE_WAIT to answer (a client that does not read
+        # its socket never answers); then the connection is cut.
+        clients = list(self.clients)
+        closing = {
+            client: asyncio.ensure_future(
+                client.ws.close(code=1001, message=b"server shutting down")
+            )
+            for client in clients
+        }
+        if closing:
+            await asyncio.wait(closing.values(), timeout=CLOSE_WAIT)
+        for client, close in closing.items():
+            if not close.done():
+                close.cancel()
+                if client.transport is not None:
+                    client.transport.abort()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
