@@ -253,6 +253,7 @@ class Injector:
     malformed: Counter[str] = field(default_factory=Counter)
     last_restart: float = 0.0
     restart_task: asyncio.Task[None] | None = None  # shielded: a cancel never stops it halfway
+    restart_seconds: list[float] = field(default_factory=list)  # how long each restart took
 
     def live_games(self) -> list[int]:
         bot = self.emulator.bot_id
@@ -272,6 +273,11 @@ class Injector:
                 kind = "drop_bot"
             await self.inject(kind)
 
+    async def _restart(self) -> None:
+        start = time.monotonic()
+        await self.emulator.restart()
+        self.restart_seconds.append(time.monotonic() - start)
+
     async def inject(self, kind: str) -> None:
         from ogsbot.sandbox.faults import EventFault, RestFault
 
@@ -282,7 +288,7 @@ class Injector:
             emulator.drop_connections(None)
         elif kind == "restart":
             self.last_restart = time.monotonic()
-            self.restart_task = asyncio.create_task(emulator.restart())
+            self.restart_task = asyncio.create_task(self._restart())
             await asyncio.shield(self.restart_task)
         elif kind == "malformed":
             template = rng.choice(MALFORMED)
@@ -442,6 +448,7 @@ class Run:
     died: bool = False
     faults: Counter[str] = field(default_factory=Counter)
     malformed: Counter[str] = field(default_factory=Counter)
+    restart_seconds: list[float] = field(default_factory=list)
     games: list[Any] = field(default_factory=list)
     problems: Counter[str] = field(default_factory=Counter)
 
@@ -520,6 +527,7 @@ async def run(args: argparse.Namespace) -> Run:
     result.wall = time.perf_counter() - started
     result.faults = injector.counts
     result.malformed = injector.malformed
+    result.restart_seconds = injector.restart_seconds
     result.games = bot_games(emulator)
     result.problems = daemon.log_problems()
     return result
@@ -690,6 +698,9 @@ def report(args: argparse.Namespace, result: Run, bot_id: int) -> list[str]:
     print(f"{'faults injected, by kind':{w}} {sum(result.faults.values())}: " + ", ".join(
         f"{k} {v}" for k, v in sorted(result.faults.items())))  # fmt: skip
     print(f"{'  malformed frames: kinds sent':{w}} {len(result.malformed)} of {len(MALFORMED)}")
+    restarts = result.restart_seconds
+    print(f"{'  server restarts: each took (s)':{w}} "
+          + (", ".join(f"{s:.1f}" for s in restarts) or "-"))  # fmt: skip
     print(f"{'engine processes started':{w}} {len(starts)}")
     print(f"{'engine failures seen by the daemon, by kind':{w}} {sum(failures_by_kind.values())}"
           + "".join(f"; {k} {v}" for k, v in sorted(failures_by_kind.items())))  # fmt: skip
