@@ -186,6 +186,32 @@ async def test_reconnect_mid_game(emu: Emulator, tmp_path: Path) -> None:
         await wait_for_sgf(tmp_path / "sgf")
 
 
+async def test_a_reconnect_while_the_engine_thinks_keeps_its_answer(
+    emu: Emulator, tmp_path: Path
+) -> None:
+    """The connection drops during a slow genmove; the re-join brings fresh gamedata with
+    the same moves, so the engine's answer still stands: one genmove per bot move."""
+    log = tmp_path / "engine.log"
+    argv = randomgo_argv(2, "--delay", "1.5", "--log", str(log))
+    daemon = Daemon(bot_config(emu, tmp_path, engine={"command": argv}))
+    async with running(daemon):
+        game_id = await challenge(emu, opponent="random", color="white")  # the bot is black
+        await until(lambda: log.exists() and "genmove" in log.read_text(), 20, "a genmove")
+        referee = emu.games[game_id]
+        for _ in range(3):
+            thinking = log.read_text().count("genmove")
+            await until(lambda n=thinking: log.read_text().count("genmove") > n, 20, "genmove")
+            await asyncio.sleep(0.2)  # mid-think
+            assert emu.drop_connections("gnubot") >= 1
+        before = referee.state.move_number
+        await until(lambda: referee.state.move_number >= before + 4, 30, "more moves")
+        bot = emu.accounts.by_name("gnubot")
+        assert bot is not None
+        bot_moves = sum(1 for c, _ in referee.state.moves if c == referee.color_of(bot.id))
+        asked = log.read_text().count("genmove")
+        assert asked - bot_moves <= 1  # at most the one in progress now: none asked twice
+
+
 async def test_server_restart_mid_game(emu: Emulator, tmp_path: Path) -> None:
     daemon = Daemon(bot_config(emu, tmp_path))
     async with running(daemon):

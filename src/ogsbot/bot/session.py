@@ -43,6 +43,7 @@ KATAGO_RULES = {
 MAX_GENMOVE_WAIT = 86400.0  # a correspondence move is still answered within a day
 REPLAY_ALLOWANCE = 0.01  # s per replayed command, on top of the time to think (GNU Go: 0.05 ms)
 ACK_TIMEOUT = 30.0
+RESYNC_WAIT = 10.0  # s for the fresh gamedata a resync asked for, then it is asked again
 PROPOSAL_ECHO_WAIT = 10.0  # s; past it the bot accepts what the server has (opponent's marks)
 
 
@@ -110,6 +111,7 @@ class GameSession:
         self.last_analysis: ChatMessage | None = None
         self.engine_name = ""
         self.refused_time: set[str] = set()
+        self.resync_since: float | None = None
         self._known: Position | None = None
         self._known_last: Move | None = None
         self._log = logger.bind(game=game.game_id)
@@ -157,6 +159,16 @@ class GameSession:
         if gd is None or game.state is None:
             game.resync()
             return False
+        if game.resyncing:  # what the game holds may be stale: acting on it gets refused
+            now = time.monotonic()
+            if self.resync_since is None:
+                self.resync_since = now
+            elif now - self.resync_since > RESYNC_WAIT:
+                self._log.warning("no fresh gamedata in {:.0f} s: asking again", RESYNC_WAIT)
+                self.resync_since = now
+                game.resync()
+            return False
+        self.resync_since = None
         if game.phase == "stone removal":
             return await self._stone_removal()
         if game.phase != "play":
@@ -216,7 +228,8 @@ class GameSession:
                 if game.gamedata is None or game.move_number != number or game.finished:
                     return  # the game moved on while the engine was failing
         self.failures = 0
-        await self._upload(moves, number)
+        if moves:  # none: the position changed under the engine; the next step looks again
+            await self._upload(moves, number)
 
     async def _think(self, engine_config: EngineConfig) -> list[GtpMove]:
         """The engine's move (or handicap stones), checked legal; raises on engine failure.
@@ -236,6 +249,7 @@ class GameSession:
             engine = handle.engine
             if not self.engine_name:
                 self.engine_name = engine_config.name or f"{engine.name} {engine.version}".strip()
+            number, before = game.move_number, game.state
             target, sync = self._sync_commands(handle, gd)
             clock = self._time_commands(handle, gd, color, engine_config)
             final = f"genmove {color.upper()}"
@@ -247,6 +261,13 @@ class GameSession:
             self._synced(handle, target, replies[: len(sync)])
             self._clock_answered(clock, replies[len(sync) : -1])
             reply = replies[-1].check()
+            if self._moved_on(gd, number, before):
+                # The game moved on while the engine thought (fresh gamedata after a refusal,
+                # a gap): its answer is for a position gone, and no fault of the engine's.
+                # Its board holds the move; the next turn's sync takes it back or replays.
+                handle.position = None
+                self._log.info("the position changed during genmove: thinking again")
+                return []
             moves: list[GtpMove]
             if free_handicap:
                 moves = list(self._handicap_stones(handle, gd, state, final, reply))
@@ -263,6 +284,16 @@ class GameSession:
                     position = self._extend(position, color, move, gd)
             handle.position = position
             return moves
+
+    def _moved_on(self, gd: GameData, number: int, before: GameState | None) -> bool:
+        """Whether the game is no longer at the position a turn began with. Fresh gamedata
+        with the same moves (a reconnect's re-join) leaves the answer good."""
+        game = self.game
+        if game.resyncing or game.move_number != number:
+            return True
+        return game.state is not before and (
+            game.gamedata is None or game.gamedata.moves != gd.moves
+        )
 
     def _handicap_stones(
         self, handle: EngineHandle, gd: GameData, state: GameState, command: str, reply: str
