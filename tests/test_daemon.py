@@ -245,7 +245,7 @@ async def test_engine_failures_are_recovered(
     engine = {
         "command": randomgo_argv(5, "--misbehave", fault),
         "max_failures": 3,
-        "time_margin": 2,
+        "time_margin": 4,  # a hang leaves 4 s to restart and answer, under load too
     }
     tc = {"system": "fischer", "initial_time": timeout, "time_increment": 1, "max_time": timeout}
     daemon = Daemon(bot_config(emu, tmp_path, engine=engine, challenges={"speeds": _all_speeds()}))
