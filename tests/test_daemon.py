@@ -425,6 +425,35 @@ async def test_shutdown_while_a_game_runs_and_resume(emu: Emulator, tmp_path: Pa
     assert not partial[0].exists()  # the final record replaces the partial one
 
 
+async def test_a_game_that_ended_while_the_bot_was_away_gets_its_whole_record(
+    emu: Emulator, tmp_path: Path
+) -> None:
+    """Stopped mid-game, the bot leaves a partial record; the opponent resigns while it is
+    away, so the game never comes back as active: the next start completes the record."""
+    config = bot_config(emu, tmp_path, shutdown_wait=0.2, game={"min_move_time": 0.2})
+    daemon = Daemon(config)
+    async with running(daemon):
+        game_id = await challenge(emu, opponent="random")
+        await until(
+            lambda: game_id in emu.games and emu.games[game_id].state.move_number >= 4, 60, "moves"
+        )
+    partial = list((tmp_path / "sgf").glob("*-incomplete.sgf"))
+    assert len(partial) == 1
+    referee = emu.games[game_id]
+    bot = emu.accounts.by_name("gnubot")
+    assert bot is not None
+    opponent = referee.white.id if referee.black.id == bot.id else referee.black.id
+    emu.broadcast_game(referee, referee.resign(opponent, time.time()))
+    again = Daemon(bot_config(emu, tmp_path))
+    again.record_check_delay = 0.2
+    async with running(again):
+        whole = tmp_path / "sgf" / partial[0].name.replace("-incomplete", "")
+        await until(whole.exists, 10, "the whole record")
+    assert not partial[0].exists() and again.records[game_id] == whole
+    assert "RE[" in whole.read_text()
+    assert_same_record(whole.read_text(), referee)
+
+
 # ----- undo and pause ---------------------------------------------------------------------
 
 

@@ -24,11 +24,12 @@ from loguru import logger
 
 from ogsbot.bot.config import Config, ConfigError, load_config
 from ogsbot.bot.rules import Load, decide
-from ogsbot.bot.session import GameSession
+from ogsbot.bot.session import GameSession, sgf_filename
 from ogsbot.gtp.managers import EngineManager
 from ogsbot.ogs.client import AsyncOGSClient
 from ogsbot.ogs.errors import OGSError, OGSNotFound
-from ogsbot.ogs.models import ActiveGame, Challenge
+from ogsbot.ogs.models import ActiveGame, Challenge, GameData
+from ogsbot.ogs.sgf import game_sgf
 
 SPEEDS = ("blitz", "rapid", "live", "correspondence")
 # Seconds before answering again a challenge whose answer failed (after the REST client's own
@@ -66,6 +67,9 @@ class Daemon:
         self._seen_challenges: set[int] = set()
         self._last_status: dict[str, int] | None = None
         self.ready = asyncio.Event()
+        # Seconds after the login before partial records are looked at: by then the server
+        # has pushed every game still in play, and only those that ended are asked about.
+        self.record_check_delay = 30.0
 
     # ----- lifecycle --------------------------------------------------------------------
 
@@ -85,13 +89,15 @@ class Daemon:
         )
         self.ready.set()
         status = asyncio.create_task(self._status_loop(), name="bot-status")
+        records = asyncio.create_task(self._complete_records(), name="bot-records")
         try:
             await self._stop.wait()
             await self._shutdown()
         finally:
-            status.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await status
+            for task in (status, records):
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
             await self._close()
         return 0
 
@@ -343,6 +349,35 @@ class Daemon:
         finally:
             self.games.pop(game_id, None)
             self.client.leave(game_id)
+
+    async def _complete_records(self) -> None:
+        """A game cut off by a stop that ended while the bot was away never comes back as an
+        active game: its `-incomplete.sgf` is replaced by the whole record from the server."""
+        await asyncio.sleep(self.record_check_delay)
+        folder = self._sgf_dir()
+        if folder is None or not folder.is_dir():
+            return
+        for partial in sorted(folder.glob("*-incomplete.sgf")):
+            game_id = partial.name.split("-", 1)[0]
+            if not game_id.isdigit() or int(game_id) in self.games:
+                continue  # in play: its session saves the record when it ends
+            try:
+                details = await self.client.call(self.client.rest.game, int(game_id))
+                gamedata = GameData.from_json(details.get("gamedata"))
+            except (OGSError, ValueError, TypeError) as exc:
+                logger.warning("game {}: cannot complete its record: {}", game_id, exc)
+                continue
+            if not gamedata.finished:
+                continue  # not pushed as active yet, or paused on the server's side
+            try:
+                whole = partial.with_name(sgf_filename(gamedata))
+                whole.write_text(game_sgf(gamedata))
+                partial.unlink()
+            except OSError as exc:
+                logger.error("game {}: could not save its record: {}", game_id, exc)
+                continue
+            self.records[gamedata.game_id] = whole
+            logger.info("game {} ended while the bot was away: saved {}", game_id, whole)
 
     def _sgf_dir(self) -> Path | None:
         """Where records go; None when the operator turned them off (`sgf_dir: ""`)."""
