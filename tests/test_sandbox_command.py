@@ -57,6 +57,22 @@ def test_sandbox_challenge_table(tmp_path: Path) -> None:
     assert rows["13x13 japanese byoyomi"][0] == "accept"
 
 
+def test_sandbox_with_a_config_keeps_its_records_apart(tmp_path: Path) -> None:
+    """The operator's config plays the sandbox game, but the record goes to --sgf-dir, not
+    among the real games in the config's sgf_dir."""
+    config = tmp_path / "bot.yaml"
+    randomgo = Path(__file__).resolve().parent.parent / "engines" / "randomgo.py"
+    config.write_text(
+        "api_key: not-used-in-the-sandbox\n"
+        f"engine:\n  command: [{sys.executable}, {randomgo}, --seed, '3']\n"
+        "game:\n  sgf_dir: real-games\n  min_move_time: 0\n"
+    )
+    out = sandbox(tmp_path, "-c", str(config), "--opponent", "random", "--sgf-dir", "trial")
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert len(list((tmp_path / "trial").glob("*.sgf"))) == 1
+    assert not (tmp_path / "real-games").exists()
+
+
 def test_sandbox_rejects_a_bad_time_control(tmp_path: Path) -> None:
     out = sandbox(tmp_path, "--time", "hourglass:3")
     assert out.returncode == 2

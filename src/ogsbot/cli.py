@@ -127,7 +127,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="send a spread of challenges and print what the bot's rules answer",
     )
     sandbox.add_argument(
-        "--sgf-dir", default="sandbox-sgf", help="where the SGFs go (default ./sandbox-sgf)"
+        "--sgf-dir",
+        default="sandbox-sgf",
+        help="where the SGFs go, with -c too (default ./sandbox-sgf)",
     )
     sandbox.add_argument(
         "--keep-open",

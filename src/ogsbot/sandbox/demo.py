@@ -93,7 +93,9 @@ def bot_config(options: Options, url: str, api_key: str, out: TextIO) -> Config:
     if options.config:
         config = load_config(options.config, env={"OGSBOT_API_KEY": api_key})
         print(f"config: {options.config}, engine: {' '.join(config.engine.command)}", file=out)
-        return dataclasses.replace(config, server=url, api_key=api_key)
+        # Sandbox games are not the bot's real games: their records go to --sgf-dir.
+        game = dataclasses.replace(config.game, sgf_dir=str(Path(options.sgf_dir).resolve()))
+        return dataclasses.replace(config, server=url, api_key=api_key, game=game)
     command, name = default_engine()
     print(f"engine: {name}", file=out)
     speeds = {
