@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from sgfmill import boards
 
 from ogsbot.gtp.engine import GTPEngine
@@ -13,6 +17,15 @@ from ogsbot.ogs.coords import RESIGN, GtpMove, Point, xy_to_gtp, xy_to_sgf
 
 ROOT = Path(__file__).resolve().parent.parent
 RANDOMGO = ROOT / "engines" / "randomgo.py"
+
+
+async def until(predicate: Callable[[], bool], timeout: float = 5.0, what: str = "") -> None:
+    """Wait until `predicate()` holds, polling; fail the test after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out after {timeout} s waiting for {what or predicate}")
+        await asyncio.sleep(0.01)
 
 
 def gnugo_path() -> str:

@@ -19,7 +19,7 @@ from ogsbot.bot.daemon import Daemon
 from ogsbot.sandbox.referee import Referee
 from ogsbot.sandbox.server import Emulator
 
-from support import gnugo_argv, randomgo_argv
+from support import gnugo_argv, randomgo_argv, until
 
 API_KEY = "daemon-test-key-0123456789"
 FISCHER = {"system": "fischer", "initial_time": 300, "time_increment": 10, "max_time": 600}
@@ -84,14 +84,6 @@ async def control(emu: Emulator, path: str, body: dict[str, Any]) -> dict[str, A
 async def challenge(emu: Emulator, **body: Any) -> int:
     settings = {"bot": "gnubot", "opponent": "gnugo", "size": 9, "time_control": FISCHER, **body}
     return int((await control(emu, "challenges", settings))["game_id"])
-
-
-async def until(check: Callable[[], bool], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.05)
 
 
 def finished(emu: Emulator, game_id: int) -> Callable[[], bool]:

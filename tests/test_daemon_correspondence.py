@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import random
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -17,7 +17,7 @@ from ogsbot.ogs.models import TimeControl
 from ogsbot.sandbox.referee import GameSettings
 from ogsbot.sandbox.server import Emulator
 
-from support import randomgo_argv
+from support import randomgo_argv, until
 
 API_KEY = "corr-daemon-key-0123456789"
 DAY = 86400
@@ -46,14 +46,6 @@ def config(emu: Emulator, tmp_path: Path, shutdown_wait: float) -> Config:
         env={},
         base_dir=tmp_path,
     )
-
-
-async def until(check: Callable[[], bool], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.05)
 
 
 def settings(tc: dict[str, float | str]) -> GameSettings:

@@ -28,6 +28,8 @@ from ogsbot.sandbox.faults import EventFault
 from ogsbot.sandbox.referee import Referee
 from ogsbot.sandbox.server import Emulator
 
+from support import until
+
 BOT = "gamebot"
 BOT_KEY = "gamebot-api-key-0123456789"
 HUMAN = "gamehuman"
@@ -35,14 +37,6 @@ HUMAN_PASSWORD = "gamehuman-password-xyz"
 QUICK = ReconnectPolicy(first=0.05, factor=2.0, longest=0.5)
 SLOW_FIRST = ReconnectPolicy(first=0.4, factor=1.0, longest=0.4)
 FISCHER = {"system": "fischer", "initial_time": 600, "time_increment": 10, "max_time": 1200}
-
-
-async def until(predicate: Callable[[], bool], timeout: float = 5.0, what: str = "") -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout} s waiting for {what or predicate}")
-        await asyncio.sleep(0.01)
 
 
 @dataclass

@@ -27,6 +27,8 @@ from ogsbot.ogs.realtime import Realtime, ReconnectPolicy, websocket_url
 from ogsbot.ogs.rest import ChallengeRequest
 from ogsbot.sandbox.server import Emulator
 
+from support import until
+
 BOT = "rtbot"
 BOT_KEY = "rtbot-api-key-0123456789"
 HUMAN = "rthuman"
@@ -36,15 +38,6 @@ FAKE_KEY = "fake-api-key-abcdef"
 # Reconnect quickly, but not instantly: tests that act "while offline" need a window.
 QUICK = ReconnectPolicy(first=0.05, factor=2.0, longest=0.5)
 SLOW_FIRST = ReconnectPolicy(first=0.5, factor=1.0, longest=0.5)
-
-
-async def until(predicate: Callable[[], bool], timeout: float = 5.0, what: str = "") -> None:
-    """Wait until `predicate()` holds, polling; fail the test after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout} s waiting for {what or predicate}")
-        await asyncio.sleep(0.01)
 
 
 def key_auth(key: str) -> Callable[[], Awaitable[Mapping[str, Any]]]:

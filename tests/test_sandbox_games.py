@@ -6,8 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import random
-import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +19,7 @@ from ogsbot.ogs.board import GameState
 from ogsbot.sandbox.referee import GameSettings
 from ogsbot.sandbox.server import Emulator
 
-from support import randomgo_argv
+from support import randomgo_argv, until
 
 API_KEY = "games-test-key-0123456789"
 DAY = 86400
@@ -81,14 +80,6 @@ async def test_a_game_with_moves_already_played(emu: Emulator) -> None:
     assert state["clock"]["black_time"]["thinking_time"] == pytest.approx(5 * DAY, abs=5)
     assert "GET /_sandbox/games/<id>" in (await endpoints(emu))
     assert "POST /_sandbox/games" in (await endpoints(emu))
-
-
-async def until(check: Callable[[], bool], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.05)
 
 
 async def endpoints(emu: Emulator) -> dict[str, str]:

@@ -25,18 +25,12 @@ from ogsbot.sandbox.faults import EventFault
 from ogsbot.sandbox.referee import Referee
 from ogsbot.sandbox.server import Client, Emulator
 
+from support import until
+
 BOT = "soakbot"
 BOT_KEY = "soakbot-api-key-0123456789"
 HUMAN = "soakhuman"
 HUMAN_PASSWORD = "soakhuman-password-xyz"
-
-
-async def until(predicate: Callable[[], bool], timeout: float = 5.0, what: str = "") -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout} s waiting for {what or predicate}")
-        await asyncio.sleep(0.01)
 
 
 def key_auth(key: str) -> Callable[[], Awaitable[Mapping[str, Any]]]:
