@@ -16,6 +16,7 @@ from sgfmill import sgf
 
 from ogsbot.bot.config import Config, parse_config
 from ogsbot.bot.daemon import Daemon
+from ogsbot.ogs.coords import pack_ogs
 from ogsbot.sandbox.referee import Referee
 from ogsbot.sandbox.server import Emulator
 
@@ -300,6 +301,50 @@ async def test_stone_removal_by_the_engine(emu: Emulator, tmp_path: Path) -> Non
     assert referee.outcome.endswith("points") and referee.end_time is not None
     assert referee.removed == set()
     assert referee.end_time - referee.stone_removal_started < 5
+
+
+async def test_marks_changed_after_the_bots_proposal_are_judged_again(
+    emu: Emulator, tmp_path: Path
+) -> None:
+    """Once the bot's marks are in, the opponent marks the bot's live stones dead and accepts:
+    the bot asks its engine again and unmarks them, instead of accepting a lost game."""
+    argv = randomgo_argv(4)  # every stone alive
+    daemon = Daemon(bot_config(emu, tmp_path, engine={"command": argv}))
+    async with running(daemon):
+        referee, human = await human_game(emu, daemon)  # the human is black and only passes
+        while referee.phase == "play":
+            if referee.to_move() == "b":
+                emu.broadcast_game(referee, referee.move(human, None, time.time()))
+            await asyncio.sleep(0.01)
+        bot_stones = [p for c, p in referee.state.moves if c == "w" and p is not None]
+        now = time.time()
+        one = pack_ogs(bot_stones[:1], 9, 9)
+        emu.broadcast_game(referee, referee.set_removed(human, one, True, now))
+        await until(lambda: not referee.removed and "w" in referee.accepted, 10, "the bot's marks")
+        every = pack_ogs(bot_stones, 9, 9)
+        emu.broadcast_game(referee, referee.set_removed(human, every, True, time.time()))
+        emu.broadcast_game(referee, referee.accept_removed(human, every, time.time()))
+        await until(lambda: not referee.removed, 5, "the bot to unmark its stones again")
+        assert referee.phase == "stone removal"  # not accepted by the bot
+        await until(lambda: "w" in referee.accepted, 5, "the bot to accept its own marks")
+        emu.broadcast_game(referee, referee.accept_removed(human, "", time.time()))
+        assert referee.phase == "finished" and referee.removed == set()
+
+
+async def test_a_refused_replay_costs_no_genmove(emu: Emulator, tmp_path: Path) -> None:
+    """A replay the engine refuses (here komi) fails the turn before genmove, so a broken
+    setup never costs a think on a wrong board; after max_failures the bot resigns and asks
+    for no move after that."""
+    log = tmp_path / "engine.log"
+    argv = randomgo_argv(5, "--refuse", "komi", "--log", str(log))
+    daemon = Daemon(bot_config(emu, tmp_path, engine={"command": argv, "max_failures": 2}))
+    async with running(daemon):
+        game_id = await challenge(emu, opponent="random", color="white")  # the bot moves first
+        await until(finished(emu, game_id), 30, "the resignation")
+        await asyncio.sleep(0.3)  # anything the bot would still ask comes now
+    assert emu.games[game_id].outcome == "Resignation"
+    sent = [line.split()[1] for line in log.read_text().splitlines()]  # after the id
+    assert sent.count("komi") == 2 and "genmove" not in sent
 
 
 def _all_speeds() -> dict[str, Any]:

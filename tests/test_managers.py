@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import json
+import os
+import sys
+from pathlib import Path
 
 from ogsbot.gtp.errors import EngineDied
 from ogsbot.gtp.managers import EngineManager, EngineSpec, spec_from
 
-from support import randomgo_argv
+from support import randomgo_argv, until
+
+SCRIPTED = Path(__file__).parent / "data" / "scripted_engine.py"
 
 
 def spec(**options: object) -> EngineSpec:
@@ -155,3 +161,35 @@ async def test_pool_is_shared_by_games_whose_specs_differ_only_in_label() -> Non
         assert len(pids) <= 2 and manager.processes <= 2
     finally:
         await manager.close()
+
+
+async def test_a_lease_during_an_idle_stop_gets_a_fresh_process() -> None:
+    """The idle reaper's stop takes a while (here an engine that ignores quit: the grace
+    period, then SIGTERM); the process is busy meanwhile, so a turn that comes then waits
+    and gets a fresh process, not the dying one, and no process outlives the manager."""
+    argv = (sys.executable, str(SCRIPTED), json.dumps({"_stay_after_quit": True}))
+    s = spec_from(argv, idle_timeout=0.1, quit_grace=1.0)  # type: ignore[arg-type]
+    manager = EngineManager()
+    try:
+        async with manager.lease(1, s) as first:
+            old = first.engine.pid
+        assert old is not None
+        await until(lambda: first.busy, 5, "the reaper to begin stopping the idle engine")
+        async with manager.lease(1, s) as again:
+            assert again.engine.running and again.engine.pid != old
+            await again.engine.send("name")
+        new = again.engine.pid
+    finally:
+        await manager.close()
+    assert new is not None
+    for pid in (old, new):
+        for _ in range(100):
+            try:
+                os.kill(pid, 0)
+                if Path(f"/proc/{pid}/stat").read_text().split()[2] == "Z":
+                    break
+            except (ProcessLookupError, FileNotFoundError):
+                break
+            await asyncio.sleep(0.02)
+        else:
+            raise AssertionError(f"engine process {pid} outlived the manager")

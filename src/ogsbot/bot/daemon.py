@@ -96,8 +96,12 @@ class Daemon:
         finally:
             for task in (status, records):
                 task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
+                try:
                     await task
+                except asyncio.CancelledError:
+                    pass
+                except Exception:  # logged; the engines and the connection still get closed
+                    logger.exception("{} failed", task.get_name())
             await self._close()
         return 0
 
@@ -364,7 +368,7 @@ class Daemon:
             try:
                 details = await self.client.call(self.client.rest.game, int(game_id))
                 gamedata = GameData.from_json(details.get("gamedata"))
-            except (OGSError, ValueError, TypeError) as exc:
+            except Exception as exc:  # one bad answer stops neither the others nor shutdown
                 logger.warning("game {}: cannot complete its record: {}", game_id, exc)
                 continue
             if not gamedata.finished:

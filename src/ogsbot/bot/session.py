@@ -112,6 +112,7 @@ class GameSession:
         self.engine_name = ""
         self.refused_time: set[str] = set()
         self.resync_since: float | None = None
+        self.resigned_at: float | None = None
         self._known: Position | None = None
         self._known_last: Move | None = None
         self._log = logger.bind(game=game.game_id)
@@ -173,6 +174,8 @@ class GameSession:
             return await self._stone_removal()
         if game.phase != "play":
             return False
+        if self.resigned_at is not None and time.monotonic() - self.resigned_at < ACK_TIMEOUT:
+            return False  # the server's word on our resignation is on its way: no more moves
         self.removal_answered = self.removal_proposed = None  # a removal rejected: play again
         if self._resume_if_paused_too_long():
             return True
@@ -238,19 +241,25 @@ class GameSession:
         trip per turn, which is most of what the bridge adds to a fast engine's move.
         """
         game = self.game
-        gd = game.gamedata
-        state = game.state
-        assert gd is not None and state is not None
-        color: Color = "b" if self._my_color() == "black" else "w"
-        left = gd.handicap_moves_left()
-        free_handicap = color == "b" and left >= 2 and left == gd.handicap
         spec = engine_spec(engine_config, f"engine-{self.game_id}")
         async with self.manager.lease(self.game_id, spec, self._on_stderr) as handle:
+            # Read after the lease: a pooled engine can take long to come free.
+            gd, state, number = game.gamedata, game.state, game.move_number
+            if gd is None or state is None or not self._my_turn() or game.phase != "play":
+                return []  # the game moved on (or ended) while this turn waited
+            color: Color = "b" if self._my_color() == "black" else "w"
+            left = gd.handicap_moves_left()
+            free_handicap = color == "b" and left >= 2 and left == gd.handicap
             engine = handle.engine
             if not self.engine_name:
                 self.engine_name = engine_config.name or f"{engine.name} {engine.version}".strip()
-            number, before = game.move_number, game.state
             target, sync = self._sync_commands(handle, gd)
+            if any(not command.startswith("play ") for command in sync):
+                # A replay or undos, where refusals happen (komi, rules, handicap, undo):
+                # their own round trip, so a refusal never costs a genmove on a wrong board.
+                timeout = engine_config.command_timeout + len(sync) * REPLAY_ALLOWANCE
+                self._synced(handle, target, await engine.batch(sync, timeout=timeout, check=False))
+                sync = []
             clock = self._time_commands(handle, gd, color, engine_config)
             final = f"genmove {color.upper()}"
             if free_handicap:
@@ -261,7 +270,7 @@ class GameSession:
             self._synced(handle, target, replies[: len(sync)])
             self._clock_answered(clock, replies[len(sync) : -1])
             reply = replies[-1].check()
-            if self._moved_on(gd, number, before):
+            if self._moved_on(gd, number, state):
                 # The game moved on while the engine thought (fresh gamedata after a refusal,
                 # a gap): its answer is for a position gone, and no fault of the engine's.
                 # Its board holds the move; the next turn's sync takes it back or replays.
@@ -486,7 +495,7 @@ class GameSession:
                 return  # the opponent takes the move back: ours answered a position now gone
             if move is RESIGN:
                 self._log.info("the engine resigns")
-                game.resign()
+                self._resign()
                 return
             before = game.move_number
             game.move(move)
@@ -518,8 +527,12 @@ class GameSession:
         self._log.error("resigning: {}", message)
         with contextlib.suppress(OGSError):
             game.chat(message[:500])
-        game.resign()
+        self._resign()
         self.failures = 0
+
+    def _resign(self) -> None:
+        self.resigned_at = time.monotonic()
+        self.game.resign()
 
     # ----- stone removal, undo, pause ----------------------------------------------------
 
@@ -532,10 +545,13 @@ class GameSession:
         if proposed is not None:
             marked, since = proposed
             server = set(unpack_ogs(game.removed, gd.width, gd.height))
-            if server != marked and time.monotonic() - since < PROPOSAL_ECHO_WAIT:
+            if server == marked:
+                self._accept_removal()
+                return True
+            echo_due = self.removal_answered is None  # nothing accepted since the proposal
+            if echo_due and time.monotonic() - since < PROPOSAL_ECHO_WAIT:
                 return False  # our marks are not all back from the server: accept after them
-            self._accept_removal()
-            return True
+            self.removal_proposed = None  # the opponent changed the marks since: judge again
         if self.config.game.stone_removal == "server":
             self._accept_removal()
             return True
@@ -545,6 +561,7 @@ class GameSession:
             self._accept_removal()
             return True
         self.removal_proposed = (dead, time.monotonic())
+        self.removal_answered = None
         self._log.info("proposing {} dead stones (server marked {})", len(dead), len(server))
         if dead - server:
             game.set_removed(sorted(dead - server), removed=True)

@@ -211,8 +211,12 @@ class EngineManager:
                         key[1],
                         idle,
                     )
-                    handle.position = None
-                    await handle.engine.stop()
+                    handle.busy = True  # no lease gets a process that is being stopped
+                    try:
+                        handle.position = None
+                        await handle.engine.stop()
+                    finally:
+                        await self._release(handle)
 
     async def close(self) -> None:
         """Stop every process."""
