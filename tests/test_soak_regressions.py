@@ -180,16 +180,19 @@ async def test_finished_comes_with_the_outcome(emu: Emulator) -> None:
     """The soak lost SGF records: the session ended on the `phase` event "finished", before
     the gamedata with the outcome, and a record without a result is not written."""
     referee, client, game = await start_game(emu)
-    seen: list[tuple[str, bool, str]] = []
-    game.add_handler(lambda g, name, data: seen.append((name, g.finished, g.outcome)))
+    seen: list[tuple[str, bool, str, bool]] = []
+    game.add_handler(lambda g, name, data: seen.append((name, g.finished, g.outcome, g.ending)))
     try:
         emu.add_event_fault(EventFault(f"game/{referee.game_id}/gamedata", delay=0.5))
         emu.broadcast_game(referee, referee.resign(referee.white.id, time.time()))
         await game.wait_for(lambda g: g.finished, 5)
         assert game.outcome == "Resignation" and game.winner == referee.black.id
         assert game.gamedata is not None and game.gamedata.finished
-        assert ("phase", False, "") in seen  # the phase came first, and did not count alone
-        assert all(outcome for _, finished, outcome in seen if finished)
+        # The phase came first and did not count alone, but it says the game is ending (no
+        # more moves from the bot) until the outcome is in.
+        assert ("phase", False, "", True) in seen
+        assert all(outcome for _, finished, outcome, _ in seen if finished)
+        assert not game.ending
     finally:
         await client.close()
 

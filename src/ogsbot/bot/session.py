@@ -172,7 +172,7 @@ class GameSession:
         self.resync_since = None
         if game.phase == "stone removal":
             return await self._stone_removal()
-        if game.phase != "play":
+        if game.phase != "play" or game.ending:
             return False
         if self.resigned_at is not None and time.monotonic() - self.resigned_at < ACK_TIMEOUT:
             return False  # the server's word on our resignation is on its way: no more moves

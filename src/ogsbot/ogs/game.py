@@ -78,6 +78,7 @@ class Game:
         self._tasks: set[asyncio.Future[Any]] = set()
         self._sent_move: tuple[int, str] | None = None  # (moves before it, OGS move), unseen
         self._rejoined = False  # re-joined after a reconnect; its gamedata is not in yet
+        self.ending = False  # the server said "finished"; the outcome has not come yet
         self._resend: asyncio.TimerHandle | None = None
 
     # ----- joining ------------------------------------------------------------------------
@@ -279,8 +280,10 @@ class Game:
                 # then on (asked for if it has not come within a few seconds).
                 loop = asyncio.get_running_loop()
                 loop.call_later(OUTCOME_WAIT, self._outcome_overdue)
+                self.ending = True
                 return True
             self.phase = phase
+            self.ending = False
         elif suffix == "removed_stones":
             if isinstance(data, dict):
                 self.removed = str(data.get("all_removed", data.get("stones", "")))
@@ -310,6 +313,7 @@ class Game:
         self.gamedata = gamedata
         self.gamedata_count += 1
         self._resyncing = False
+        self.ending = False  # the gamedata has the last word on the phase
         self.phase = gamedata.phase
         self.removed = gamedata.removed
         if gamedata.clock is not None:
