@@ -237,8 +237,10 @@ class GameSession:
     async def _think(self, engine_config: EngineConfig) -> list[GtpMove]:
         """The engine's move (or handicap stones), checked legal; raises on engine failure.
 
-        The missing moves, the clock and `genmove` go to the engine in one write: one round
-        trip per turn, which is most of what the bridge adds to a fast engine's move.
+        The opponent's moves, the clock and `genmove` go to the engine in one write: one
+        round trip per turn, which is most of what the bridge adds to a fast engine's move.
+        A replay or undos, where refusals happen (komi, rules, handicap, undo), go first on
+        their own, so a refusal never costs a genmove on a wrong board.
         """
         game = self.game
         spec = engine_spec(engine_config, f"engine-{self.game_id}")
@@ -255,10 +257,7 @@ class GameSession:
                 self.engine_name = engine_config.name or f"{engine.name} {engine.version}".strip()
             target, sync = self._sync_commands(handle, gd)
             if any(not command.startswith("play ") for command in sync):
-                # A replay or undos, where refusals happen (komi, rules, handicap, undo):
-                # their own round trip, so a refusal never costs a genmove on a wrong board.
-                timeout = engine_config.command_timeout + len(sync) * REPLAY_ALLOWANCE
-                self._synced(handle, target, await engine.batch(sync, timeout=timeout, check=False))
+                await self._sync(handle, target, sync, engine_config)
                 sync = []
             clock = self._time_commands(handle, gd, color, engine_config)
             final = f"genmove {color.upper()}"
@@ -447,9 +446,14 @@ class GameSession:
             raise GTPError(refused.command, refused.text)
         handle.position = target
 
-    async def _sync(self, handle: EngineHandle, gd: GameData, engine_config: EngineConfig) -> None:
-        """Bring the engine's board to the game's on its own (to ask it about dead stones)."""
-        target, commands = self._sync_commands(handle, gd)
+    async def _sync(
+        self,
+        handle: EngineHandle,
+        target: Position,
+        commands: list[str],
+        engine_config: EngineConfig,
+    ) -> None:
+        """Bring the engine's board to `target` in a round trip of its own."""
         timeout = engine_config.command_timeout + len(commands) * REPLAY_ALLOWANCE
         replies = await handle.engine.batch(commands, timeout=timeout, check=False)
         self._synced(handle, target, replies)
@@ -580,7 +584,8 @@ class GameSession:
             async with self.manager.lease(self.game_id, spec) as handle:
                 if not handle.engine.knows("final_status_list"):
                     return None
-                await self._sync(handle, gd, engine_config)
+                target, commands = self._sync_commands(handle, gd)
+                await self._sync(handle, target, commands, engine_config)
                 reply = await handle.engine.send("final_status_list dead")
         except (EngineError, GTPError) as exc:
             self._log.warning("the engine cannot list dead stones: {}", exc)
