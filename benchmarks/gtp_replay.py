@@ -52,6 +52,19 @@ async def timed(run: Callable[[], Awaitable[object]]) -> float:
     return time.perf_counter() - start
 
 
+async def replay_times(engine: GTPEngine, commands: list[str]) -> tuple[float, float]:
+    """One replay of `commands` one command at a time, then one pipelined: seconds each."""
+
+    async def one_by_one() -> None:
+        for command in commands:
+            await engine.send(command)
+
+    async def pipelined() -> None:
+        await engine.batch(commands)
+
+    return await timed(one_by_one), await timed(pipelined)
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=9)
@@ -63,19 +76,12 @@ async def main() -> None:
     setup = ["boardsize 19", "clear_board", "komi 6.5"]
     argv = gnugo() if args.engine == "gnugo" else RANDOMGO
     async with GTPEngine(argv) as engine:
-
-        async def one_by_one() -> None:
-            for command in setup + plays:
-                await engine.send(command)
-
-        async def pipelined() -> None:
-            await engine.batch(setup + plays)
-
-        await pipelined()  # warm up the process and the page cache
+        await engine.batch(setup + plays)  # warm up the process and the page cache
         sequential, batched = [], []
         for _ in range(args.runs):
-            sequential.append(await timed(one_by_one))
-            batched.append(await timed(pipelined))
+            one, batch = await replay_times(engine, setup + plays)
+            sequential.append(one)
+            batched.append(batch)
 
     seq, pipe = statistics.median(sequential), statistics.median(batched)
     print(f"engine: {engine.name} {engine.version}; {len(plays)} moves of 19x19 + 3 setup commands")

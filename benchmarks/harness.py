@@ -597,8 +597,6 @@ def opponents_child(
 
 
 async def _opponents(args: argparse.Namespace) -> JSON:
-    import aiohttp
-
     from ogsbot.sandbox.players import Opponent, challenge_request
 
     request = challenge_request(
@@ -607,15 +605,8 @@ async def _opponents(args: argparse.Namespace) -> JSON:
     counts: Counter[str] = Counter()
     started = 0
     lock = asyncio.Lock()
-    async with aiohttp.ClientSession() as http:
-        names = []
-        for number in range(1, args.slots + 1):
-            name, password = f"{args.prefix}{number}", f"pw-{args.prefix}{number}"
-            body = {"username": name, "password": password, "ranking": 15}
-            async with http.post(f"{args.url}/_sandbox/accounts", json=body) as reply:
-                if reply.status != 200:
-                    raise SystemExit(f"cannot create {name}: {await reply.text()}")
-            names.append((name, password))
+    names = [(f"{args.prefix}{n}", f"pw-{args.prefix}{n}") for n in range(1, args.slots + 1)]
+    await create_humans(args.url, names)
 
     async def play_slot(index: int) -> None:
         nonlocal started
@@ -653,6 +644,18 @@ async def _opponents(args: argparse.Namespace) -> JSON:
 
     await asyncio.gather(*(play_slot(i) for i in range(args.slots)))
     return dict(counts)
+
+
+async def create_humans(url: str, accounts: Sequence[tuple[str, str]]) -> None:
+    """Human accounts (name, password) on the emulator, through its control API."""
+    import aiohttp
+
+    async with aiohttp.ClientSession() as http:
+        for name, password in accounts:
+            body = {"username": name, "password": password, "ranking": 15}
+            async with http.post(f"{url}/_sandbox/accounts", json=body) as reply:
+                if reply.status != 200:
+                    raise SystemExit(f"cannot create {name}: {await reply.text()}")
 
 
 def floor_child(url: str, tries: int, engine: Sequence[str]) -> Child:

@@ -47,7 +47,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from gtp_replay import RANDOMGO, gnugo, make_game, timed
+from gtp_replay import RANDOMGO, gnugo, make_game, replay_times, timed
 from harness import BOT, DaemonProcess, daemon_config, machine_load, make_emulator
 
 from ogsbot.gtp.clock import time_commands
@@ -107,20 +107,13 @@ async def direct_figures(argv: list[str], plays: list[str], runs: int) -> dict[s
         fresh.append(time.perf_counter() - start)
         await engine.stop()
     async with GTPEngine(argv) as engine:
-
-        async def one_by_one() -> None:
-            for command in setup + plays:
-                await engine.send(command)
-
-        async def pipelined() -> None:
-            await engine.batch(setup + plays)
-
-        await pipelined()  # warm up
+        await engine.batch(setup + plays)  # warm up
         sequential, batched, genmoves, clocked = [], [], [], []
         clock = clock_commands(engine)
         for _ in range(runs):
-            sequential.append(await timed(one_by_one))
-            batched.append(await timed(pipelined))
+            one, batch = await replay_times(engine, setup + plays)
+            sequential.append(one)
+            batched.append(batch)
             start = time.perf_counter()
             await engine.send("genmove B")
             genmoves.append(time.perf_counter() - start)

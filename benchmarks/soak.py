@@ -62,6 +62,7 @@ from harness import (
     Child,
     DaemonProcess,
     cancel_on_sigterm,
+    create_humans,
     kill_children,
     machine_load,
     make_emulator,
@@ -185,22 +186,13 @@ def opponents_child(args: argparse.Namespace, url: str) -> Child:
 
 async def _opponents(args: argparse.Namespace) -> JSON:
     """Play `games` games against the bot, `slots` at a time; one record per challenge."""
-    import aiohttp
-
     from ogsbot.sandbox.players import Opponent, challenge_request
 
     deadline = time.monotonic() + args.seconds
     records: list[JSON] = []
     started = 0
-    names = []
-    async with aiohttp.ClientSession() as http:
-        for number in range(1, args.slots + 1):
-            name, password = f"soak{number}", f"pw-soak{number}-{secrets.token_hex(4)}"
-            body = {"username": name, "password": password, "ranking": 15}
-            async with http.post(f"{args.url}/_sandbox/accounts", json=body) as reply:
-                if reply.status != 200:
-                    raise SystemExit(f"cannot create {name}: {await reply.text()}")
-            names.append((name, password))
+    names = [(f"soak{n}", f"pw-soak{n}-{secrets.token_hex(4)}") for n in range(1, args.slots + 1)]
+    await create_humans(args.url, names)
 
     async def play_slot(index: int) -> None:
         nonlocal started
