@@ -24,12 +24,11 @@ from loguru import logger
 
 from ogsbot.bot.config import Config, ConfigError, load_config
 from ogsbot.bot.rules import Load, decide
-from ogsbot.bot.session import GameSession, sgf_filename
+from ogsbot.bot.session import GameSession, save_record
 from ogsbot.gtp.managers import EngineManager
 from ogsbot.ogs.client import AsyncOGSClient
 from ogsbot.ogs.errors import OGSError, OGSNotFound
 from ogsbot.ogs.models import ActiveGame, Challenge, GameData
-from ogsbot.ogs.sgf import game_sgf
 
 SPEEDS = ("blitz", "rapid", "live", "correspondence")
 # Seconds before answering again a challenge whose answer failed (after the REST client's own
@@ -374,9 +373,7 @@ class Daemon:
             if not gamedata.finished:
                 continue  # not pushed as active yet, or paused on the server's side
             try:
-                whole = partial.with_name(sgf_filename(gamedata))
-                whole.write_text(game_sgf(gamedata))
-                partial.unlink()
+                whole = save_record(folder, gamedata)
             except OSError as exc:
                 logger.error("game {}: could not save its record: {}", game_id, exc)
                 continue

@@ -85,6 +85,19 @@ def sgf_filename(gamedata: GameData) -> str:
     )
 
 
+def save_record(folder: Path, gamedata: GameData, *, incomplete: bool = False) -> Path:
+    """Write the game's SGF in `folder`; a whole record replaces the partial one (named
+    `-incomplete.sgf`) that a stop saved earlier."""
+    folder.mkdir(parents=True, exist_ok=True)
+    name = sgf_filename(gamedata)
+    partial = folder / name.replace(".sgf", "-incomplete.sgf")
+    path = partial if incomplete else folder / name
+    path.write_text(game_sgf(gamedata))
+    if not incomplete:
+        partial.unlink(missing_ok=True)
+    return path
+
+
 class GameSession:
     """Plays one game for the bot until it is over."""
 
@@ -706,14 +719,7 @@ class GameSession:
         if self.sgf_dir is None or gd is None or (not gd.finished and not incomplete):
             return
         try:
-            self.sgf_dir.mkdir(parents=True, exist_ok=True)
-            name = sgf_filename(gd)
-            partial = self.sgf_dir / name.replace(".sgf", "-incomplete.sgf")
-            path = partial if incomplete else self.sgf_dir / name
-            path.write_text(game_sgf(gd))
-            self.sgf_path = path
-            if not incomplete:
-                partial.unlink(missing_ok=True)  # saved at an earlier stop; the game is whole now
-            self._log.info("saved {}", path)
+            self.sgf_path = save_record(self.sgf_dir, gd, incomplete=incomplete)
+            self._log.info("saved {}", self.sgf_path)
         except OSError as exc:
             self._log.error("could not save the SGF: {}", exc)
