@@ -179,6 +179,7 @@ class Daemon:
     def _on_connect(self) -> None:
         self._send_config()
         self._last_status = None
+        self._send_status()  # at once: OGS counts the bot's load from this, not 0.5 s later
 
     def _send_config(self) -> None:
         realtime = self.client.realtime
@@ -197,16 +198,21 @@ class Daemon:
         by_player = Counter(r.opponent for r in live)
         return Load(total=len(live), by_speed=dict(by_speed), by_player=dict(by_player))
 
+    def _send_status(self) -> Load:
+        """Tell OGS the games running per speed, when that changed since it was last told."""
+        load = self.load()
+        status = {f"ongoing_{s}_count": load.by_speed.get(s, 0) for s in SPEEDS}
+        realtime = self.client.realtime
+        if status != self._last_status and realtime is not None and realtime.connected:
+            realtime.send("bot/status", status)
+            self._last_status = status
+        return load
+
     async def _status_loop(self) -> None:
         last_line = time.monotonic()
         while True:
             await asyncio.sleep(0.5)
-            load = self.load()
-            status = {f"ongoing_{s}_count": load.by_speed.get(s, 0) for s in SPEEDS}
-            realtime = self.client.realtime
-            if status != self._last_status and realtime is not None and realtime.connected:
-                realtime.send("bot/status", status)
-                self._last_status = status
+            load = self._send_status()
             interval = self.config.log.status_interval
             if interval and time.monotonic() - last_line >= interval:
                 last_line = time.monotonic()
