@@ -19,7 +19,8 @@ from typing import Any
 import aiohttp
 import pytest
 
-from ogsbot.ogs.client import AsyncOGSClient
+from ogsbot.ogs.async_client import AsyncOGSClient
+from ogsbot.ogs.errors import OGSGameError
 from ogsbot.ogs.game import Game, GameError
 from ogsbot.ogs.models import ChatLine, TimeControl
 from ogsbot.ogs.realtime import Realtime, ReconnectPolicy
@@ -196,10 +197,14 @@ async def test_joining_a_game_that_does_not_exist_fails(emu: Emulator) -> None:
         realtime = await client.connect()
         realtime.on("game/999999/error", lambda name, data: errors.append(data))
         game = Game(realtime, 999999)
-        with pytest.raises(TimeoutError):
-            await game.connect(timeout=0.5)
+        # The server's error event answers the join: a typed error with its words, at once
+        # (not a bare TimeoutError when the wait runs out), and the game is left.
+        with pytest.raises(OGSGameError, match="does not exist") as raised:
+            await game.connect(timeout=30)
+        assert raised.value.game_id == 999999 and raised.value.action == "join"
         assert errors and "does not exist" in errors[0]
         assert game.last_error == errors[0]
+        assert not game.joined
 
 
 # ----- moves -----------------------------------------------------------------------------------

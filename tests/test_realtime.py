@@ -20,7 +20,7 @@ import aiohttp
 import pytest
 from aiohttp import WSMsgType, web
 
-from ogsbot.ogs.client import AsyncOGSClient
+from ogsbot.ogs.async_client import AsyncOGSClient
 from ogsbot.ogs.errors import OGSAuthError, OGSNotConnected, OGSRealtimeError, OGSRealtimeTimeout
 from ogsbot.ogs.models import TimeControl
 from ogsbot.ogs.realtime import Realtime, ReconnectPolicy, websocket_url
@@ -681,7 +681,8 @@ async def test_close_stops_reconnecting(emu: Emulator, realtimes: Callable[..., 
     assert not emu.clients
     with pytest.raises(OGSNotConnected):
         await realtime.request("bot/status", {})
-    realtime.send("bot/status", {"dropped": True})  # harmless, and never sent
+    with pytest.raises(OGSNotConnected):  # said, not dropped without a word
+        realtime.send("bot/status", {"dropped": True})
     await realtime.close()  # twice is fine
     await realtime.connect()  # a fresh start sends nothing stale
     assert await realtime.request("bot/status", {"fresh": True}) is None

@@ -28,6 +28,7 @@ import requests
 from loguru import logger
 from sgfmill import sgf
 
+from ogsbot.ogs.challenge import time_control_from_json
 from ogsbot.ogs.coords import xy_to_ogs
 from ogsbot.ogs.errors import (
     OGSAuthError,
@@ -580,7 +581,7 @@ def test_create_challenge_open_and_direct_with_every_time_control(
         "time_control": tc,
         "name": f"{system} game",
         "rules": "chinese",
-        "ranked": True,
+        "ranked": False,  # a ranked one has automatic komi: see the test below
         "width": 13,
         "height": 11,
         "handicap": 2,
@@ -604,7 +605,7 @@ def test_create_challenge_open_and_direct_with_every_time_control(
         assert record.challenged is (None if how == "open" else sandbox.bot), how
         # What was asked for, exactly; a speed left out is derived, as OGS derives it.
         assert record.time_control == tc.with_speed(13, 11), how
-        assert (record.name, record.rules, record.ranked) == (f"{system} game", "chinese", True)
+        assert (record.name, record.rules, record.ranked) == (f"{system} game", "chinese", False)
         assert (record.width, record.height, record.handicap, record.komi) == (13, 11, 2, 0.5)
         assert (record.challenger_color, record.disable_analysis, record.private) == (
             "white",
@@ -626,6 +627,31 @@ def test_create_challenge_open_and_direct_with_every_time_control(
         f"/api/v1/players/{sandbox.bot.id}/challenge",
         f"/api/v1/players/{sandbox.bot.id}/challenge",
     ]
+
+
+def test_a_ranked_challenge_has_automatic_komi_as_the_site_sends_it(sandbox: Sandbox) -> None:
+    alice = sandbox.as_alice()
+    challenge_id, _ = alice.rest.create_challenge(
+        challenge_request(opponent="testbot", ranked=True, komi=6.5)
+    )
+    posted = [e.json_body() for e in alice.recorder.api() if e.method == "POST"][-1]
+    assert posted["game"]["komi_auto"] == "automatic"
+    assert "komi" not in posted["game"]  # omitted, as the site omits it (never null)
+    record = sandbox.emu.challenges[challenge_id]
+    assert (record.ranked, record.komi) == (True, None)
+
+
+def test_a_time_control_missing_a_parameter_is_refused_before_it_is_sent(
+    sandbox: Sandbox,
+) -> None:
+    alice = sandbox.as_alice()
+    with pytest.raises(ValueError, match="stones_per_period"):
+        challenge_request(
+            time_control=TimeControl(system="canadian", main_time=600, period_time=300)
+        )
+    with pytest.raises(ValueError, match="max_time"):
+        time_control_from_json({"system": "fischer", "initial_time": 60, "time_increment": 5})
+    assert not [e for e in alice.recorder.api() if e.method == "POST"]
 
 
 def test_automatic_komi_and_handicap_are_sent_as_automatic(sandbox: Sandbox) -> None:

@@ -16,7 +16,7 @@ import aiohttp
 import pytest
 from sgfmill import sgf
 
-from ogsbot.ogs.client import AsyncOGSClient
+from ogsbot.ogs.async_client import AsyncOGSClient
 from ogsbot.ogs.game import Game
 from ogsbot.sandbox.players import random_move
 from ogsbot.sandbox.server import Emulator

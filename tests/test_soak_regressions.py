@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from ogsbot.ogs.client import AsyncOGSClient
+from ogsbot.ogs.async_client import AsyncOGSClient
 from ogsbot.ogs.game import Game
 from ogsbot.ogs.models import TimeControl
 from ogsbot.ogs.realtime import Realtime, ReconnectPolicy

@@ -26,7 +26,7 @@ from ogsbot.bot.config import Config, ConfigError, load_config
 from ogsbot.bot.rules import Load, decide
 from ogsbot.bot.session import GameSession, save_record
 from ogsbot.gtp.managers import EngineManager
-from ogsbot.ogs.client import AsyncOGSClient
+from ogsbot.ogs.async_client import AsyncOGSClient
 from ogsbot.ogs.errors import OGSError, OGSNotFound
 from ogsbot.ogs.models import ActiveGame, Challenge, GameData
 

@@ -613,24 +613,37 @@ class GameSession:
 
     def _answer_undo(self) -> bool | None:
         """Answer the opponent's pending undo request by the policy: True granted, False
-        refused, None when there is none (or it is stale, or ours)."""
+        refused, None when there is none (or it is stale, or ours).
+
+        Since 2025-10 OGS lets a player take back their move and the bot's reply in one
+        request (`count` 2); a granted request takes back all of its moves, and the engine
+        follows with as many `undo`s (or a replay) on the next turn.
+        """
         game = self.game
-        requested = game.undo_requested
+        request = game.pending_undo
         gd = game.gamedata
-        if requested is None or gd is None or requested != game.move_number or not gd.moves:
+        if request is None or gd is None or request.move_number != game.move_number:
             return None
-        last_color = gd.move_colors()[-1]
-        if last_color == self._my_color():
-            return None  # our own request, or a stale one
+        if not 0 < request.count <= len(gd.moves):
+            return None
+        if request.requested_by is not None:
+            if request.requested_by == game.my_id:
+                return None  # our own request
+        else:  # the old form names no one: the move it takes back must be the opponent's
+            if gd.move_colors()[-request.count] == self._my_color():
+                return None
         policy = self.config.game.undo
         allowed = policy == "always" or (isinstance(policy, int) and self.undos_granted < policy)
-        game.undo_requested = None
+        game.pending_undo = None
+        moves = f"{request.count} moves" if request.count > 1 else "a move"
         if allowed:
             self.undos_granted += 1
-            self._log.info("granting an undo of move {}", requested)
+            self._log.info("granting an undo of {} at move {}", moves, request.move_number)
             game.undo_accept()
             return True
-        self._log.info("not granting the undo of move {} (policy: {})", requested, policy)
+        self._log.info(
+            "not granting an undo of {} at move {} (policy: {})", moves, request.move_number, policy
+        )
         return False
 
     def _resume_if_paused_too_long(self) -> bool:

@@ -1,374 +1,227 @@
-"""OGS clients: `AsyncOGSClient` for asyncio programs, `OGSClient` for plain scripts.
+"""`OGSClient`: the synchronous client for scripts, with ogsapi 1.3.0's API.
 
-`OGSClient` keeps the seed library's API (`OGSClient(client_id, client_secret, username,
-password)`, `user_vitals()`, `socket_connect(callback)`, `sock.game_connect(game_id,
-callback)`, ...) but runs on a private event loop thread, raises instead of swallowing, is a
-context manager, and never hangs the program at exit. Callbacks receive (event name, data).
+A script written for ogsapi runs with its import changed to `ogsbot.ogs.client` (and a
+`server=` to point elsewhere than OGS): every public class, method and attribute of ogsapi
+exists here with compatible names, arguments and return shapes (`README.md` has the table).
+Where ogsapi's behaviour was a bug it is not kept: errors raise typed exceptions instead of
+returning None, nothing is printed to stdout, callbacks that raise are reported, the socket
+re-joins games after a reconnect, and the program never hangs at exit.
+
+Everything runs on a private event loop thread (`loop_thread.LoopThread`): a call from the
+script's thread is handed to it and reaches the server at once; callbacks run on it. Programs
+with an event loop of their own use `AsyncOGSClient` and `Game` directly.
 """
 
 from __future__ import annotations
 
-import asyncio
 import atexit
-import contextlib
 import sys
-import threading
 import time
-from collections.abc import Callable, Coroutine
-from concurrent.futures import Future
-from typing import Any, TypeVar
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
 
 from loguru import logger
 
-from ogsbot.ogs.game import Game, GameHandler
-from ogsbot.ogs.models import TimeControl
-from ogsbot.ogs.realtime import ConnectCallback, Handler, Realtime
-from ogsbot.ogs.rest import (
-    PRODUCTION,
-    APIKeyLogin,
-    ChallengeRequest,
-    Login,
-    OGSRest,
-    PasswordLogin,
-)
+from ogsbot.ogs.async_client import AsyncOGSClient, disable_logging, enable_logging, make_login
+from ogsbot.ogs.automatch import AutomatchPreferences
+from ogsbot.ogs.callbacks import EventCallback, adapt
+from ogsbot.ogs.challenge import seed_challenge
+from ogsbot.ogs.errors import OGSNotConnected
+from ogsbot.ogs.game import Game, MoveInput
+from ogsbot.ogs.loop_thread import LoopThread, SyncProxy
+from ogsbot.ogs.models import GameData, Move, TimeControl
+from ogsbot.ogs.rest import BETA, PRODUCTION
+from ogsbot.ogs.seekgraph import SeekGraph
 
-T = TypeVar("T")
-Callback = Callable[[str, Any], Any]
+__all__ = [
+    "AsyncOGSClient",
+    "OGSClient",
+    "OGSCredentials",
+    "OGSGame",
+    "OGSSocket",
+    "SyncGame",
+    "disable_logging",
+    "enable_logging",
+    "make_login",
+]
 
-# The seed library's create_challenge keywords (and its docs' spellings), as ours.
-SEED_CHALLENGE_KEYWORDS = {
-    "ruleset": "rules",
-    "game_rules": "rules",
-    "game_name": "name",
-    "game_ranked": "ranked",
-    "game_width": "width",
-    "game_height": "height",
-    "game_handicap": "handicap",
-    "game_komi": "komi",
-    "game_private": "private",
-    "game_disable_analysis": "disable_analysis",
-    "challenger_color": "color",
-    "min_rank": "min_ranking",
-    "max_rank": "max_ranking",
-    "fischer_initial_time": "initial_time",
-    "fischer_time_initial_time": "initial_time",
-    "fisher_time_initial_time": "initial_time",
-    "fischer_time_increment": "time_increment",
-    "fischer_max_time": "max_time",
-    "fischer_time_max_time": "max_time",
-    "byoyomi_main_time": "main_time",
-    "byoyomi_period_time": "period_time",
-    "byoyomi_periods": "periods",
-}
+Callback = Callable[..., Any]  # (data), (event_name, data) or (event_name=, data=)
+JOIN_TIMEOUT = 30.0  # seconds a game_connect waits for the game
+MOVE_TIMEOUT = 30.0  # seconds a move waits for the server's word
 
 
-def enable_logging() -> None:
-    """Let ogsbot's log lines through loguru (they are off by default, as in the seed)."""
-    logger.enable("ogsbot")
+class _LogShortcut:
+    """The stderr sink of `OGSClient(log_level=...)`.
 
-
-def disable_logging() -> None:
-    logger.disable("ogsbot")
-
-
-def make_login(
-    api_key: str | None = None,
-    client_id: str | None = None,
-    client_secret: str | None = None,
-    username: str | None = None,
-    password: str | None = None,
-) -> Login | None:
-    """The login the arguments describe; a half-given password login is an error."""
-    if api_key:
-        return APIKeyLogin(api_key)
-    given = [client_id, client_secret, username, password]
-    if any(given):
-        if not all(given):
-            raise ValueError(
-                "a password login needs client_id, client_secret, username and password"
-            )
-        return PasswordLogin(str(client_id), str(client_secret), str(username), str(password))
-    return None
-
-
-class _Subscription:
-    """A handler kept by the client and attached to each realtime connection it opens."""
-
-    def __init__(self, attach: Callable[[Realtime], Callable[[], None]]) -> None:
-        self.attach = attach
-        self.detach: Callable[[], None] | None = None
-
-
-class AsyncOGSClient:
-    """REST (run in threads) and realtime (on this loop) for one account.
-
-    Subscribe with `on` / `on_prefix` / `on_connect` before `connect()`: the server pushes
-    `active_game` and `notification` events with the login, before `connect()` returns.
+    loguru's sinks belong to the process, so this one does too: one sink however many
+    clients ask, at the last level asked for. loguru's own default sink (still in place when
+    the script configured none) is replaced by one that leaves ogsbot's lines to this sink,
+    so each line shows once, at the level given.
     """
 
-    def __init__(
-        self,
-        server: str = PRODUCTION,
-        *,
-        api_key: str | None = None,
-        client_id: str | None = None,
-        client_secret: str | None = None,
-        username: str | None = None,
-        password: str | None = None,
-        **realtime_options: Any,
-    ) -> None:
-        self.login = make_login(api_key, client_id, client_secret, username, password)
-        self.rest = OGSRest(server, self.login)
-        self.server = self.rest.server
-        self.realtime_options = realtime_options
-        self.realtime: Realtime | None = None
-        self.games: dict[int, Game] = {}
-        self._jwt = ""  # the realtime login of a password account: a secret like the rest
-        self._subscriptions: list[_Subscription] = []
-        self._connecting = asyncio.Lock()
+    sink: int | None = None
 
-    def secrets(self) -> list[str]:
-        """Everything that must never be printed: the REST ones and the realtime JWT."""
-        return [*self.rest.secrets(), *([self._jwt] if self._jwt else [])]
+    @classmethod
+    def set(cls, level: str) -> None:
+        level = level.upper()
+        logger.level(level)  # an unknown level name raises ValueError here, naming it
+        try:
+            logger.remove(0)
+        except ValueError:
+            pass  # the script configured loguru itself: its sinks are left alone
+        else:
+            logger.add(sys.stderr, filter=lambda record: not record["name"].startswith("ogsbot"))
+        if cls.sink is not None:
+            logger.remove(cls.sink)
+        cls.sink = logger.add(sys.stderr, level=level, filter="ogsbot")
+        enable_logging()
 
-    async def call(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        """Run a blocking REST call in a thread."""
-        return await asyncio.to_thread(function, *args, **kwargs)
 
-    async def _auth_payload(self) -> dict[str, Any]:
-        if isinstance(self.login, APIKeyLogin):
-            return {"jwt": "", "bot_apikey": self.login.api_key}
-        if isinstance(self.login, PasswordLogin):
-            config = await self.call(self.rest.ui_config)
-            self._jwt = str(config.get("user_jwt", ""))
-            return {"jwt": self._jwt}
-        raise ValueError("the realtime API needs a login: an API key, or a password login")
+@dataclass
+class OGSCredentials:
+    """Who the client is logged in as (ogsapi's `OGSCredentials`); secrets stay out of repr."""
 
-    def on(self, event: str, handler: Handler) -> Callable[[], None]:
-        """Call `handler(event, data)` for this event, on every connection; returns an undo."""
-        return self._subscribe(lambda realtime: realtime.on(event, handler))
+    client_id: str | None = None
+    client_secret: str | None = field(default=None, repr=False)
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+    api_key: str | None = field(default=None, repr=False)
+    user_id: int | None = None
 
-    def on_prefix(self, prefix: str, handler: Handler) -> Callable[[], None]:
-        """Call `handler(event, data)` for events whose names start with `prefix`."""
-        return self._subscribe(lambda realtime: realtime.on_prefix(prefix, handler))
+    def __getitem__(self, key: str) -> Any:
+        """Also readable as a dict (`credentials["user_id"]`), as ogsbot's first facade was."""
+        try:
+            return getattr(self, key)
+        except AttributeError:
+            raise KeyError(key) from None
 
-    def on_connect(self, callback: ConnectCallback) -> Callable[[], None]:
-        """Call `callback()` after every (re)authentication, the first one included."""
-        return self._subscribe(lambda realtime: realtime.on_connect(callback))
 
-    def _subscribe(self, attach: Callable[[Realtime], Callable[[], None]]) -> Callable[[], None]:
-        subscription = _Subscription(attach)
-        self._subscriptions.append(subscription)
-        if self.realtime is not None:
-            subscription.detach = attach(self.realtime)
+class SyncGame(SyncProxy[Game]):
+    """A live game for scripts: ogsapi's `OGSGame` methods, and all of `Game`'s.
 
-        def undo() -> None:
-            if subscription in self._subscriptions:
-                self._subscriptions.remove(subscription)
-            if subscription.detach is not None:
-                with contextlib.suppress(ValueError):
-                    subscription.detach()
-                subscription.detach = None
+    Any `Game` attribute or method not named here works too, run on the client's loop.
+    `move()` waits for the server's word and raises `OGSGameError` when it refuses the move
+    (`wait=False` sends and returns at once, as ogsapi did; so does a move made from inside
+    a callback, which cannot wait).
+    """
 
-        return undo
+    def __init__(self, game: Game, loop: LoopThread, callback_handler: Callback) -> None:
+        super().__init__(game, loop)
+        self.game_id = game.game_id
+        self.callback_handler = callback_handler
 
-    async def connect(self) -> Realtime:
-        """Open (once) the realtime connection and authenticate."""
-        async with self._connecting:  # two callers at once get one connection
-            if self.realtime is None:
-                realtime = Realtime(
-                    self.server, self._auth_payload, secrets=self.secrets, **self.realtime_options
-                )
-                for subscription in self._subscriptions:
-                    subscription.detach = subscription.attach(realtime)
-                self.realtime = realtime  # on_connect callbacks of the first login may use it
-                try:
-                    await realtime.connect()
-                except BaseException:
-                    self.realtime = None
-                    raise
-                if isinstance(self.login, APIKeyLogin):
-                    self.rest.bot_id = int(realtime.user.get("id", 0)) or None
-        return self.realtime
+    @property
+    def game_data(self) -> GameData | None:
+        """The game as the server last described it (ogsapi's `OGSGameData` names work)."""
+        return self._loop.call(lambda: self._target.gamedata)
 
-    async def join(
-        self, game_id: int, *, chat: bool = False, on_event: GameHandler | None = None
-    ) -> Game:
-        """Join a game (connecting first if needed) and return it once its gamedata is in."""
-        realtime = await self.connect()
-        game = self.games.get(game_id)
-        if game is None:
-            game = Game(realtime, game_id, chat=chat, on_event=on_event)
-            self.games[game_id] = game
-        elif on_event is not None:
-            game.add_handler(on_event)
-        return await game.connect()
-
-    def leave(self, game_id: int) -> None:
-        game = self.games.pop(game_id, None)
-        if game is not None:
-            game.disconnect()
-
-    async def disconnect(self) -> None:
-        """Leave every game and close the realtime connection; REST calls still work."""
-        for game_id in list(self.games):
-            self.leave(game_id)
-        if self.realtime is not None:
-            realtime, self.realtime = self.realtime, None
-            await realtime.close()
-
-    async def close(self) -> None:
-        await self.disconnect()
-        self.rest.close()
-
-    async def __aenter__(self) -> AsyncOGSClient:
+    def connect(self, timeout: float = JOIN_TIMEOUT) -> SyncGame:
+        """Join again (after `disconnect()`) and wait for the gamedata."""
+        self._loop.run(self._target.connect(timeout), timeout + 5)
         return self
 
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.close()
+    def get_gamedata(self, timeout: float = JOIN_TIMEOUT) -> GameData:
+        """Ask the server for the whole game again; returns what it sends."""
+        return self._loop.run(self._target.refresh(timeout), timeout + 5)
 
+    def move(
+        self, move: MoveInput, wait: bool = True, timeout: float = MOVE_TIMEOUT
+    ) -> Move | None:
+        """Play "D4" (GTP), "dd" (OGS), (x, y), or None / "pass"; returns the move the server
+        recorded, or None when not waiting."""
+        if not wait or self._loop.on_loop():
+            self._loop.call(lambda: self._target.move(move))
+            return None
+        return self._loop.run(self._target.play(move, timeout), timeout + 5)
 
-class _LoopThread:
-    """A private event loop on a daemon thread; the process never waits for it at exit."""
+    def pass_turn(self, wait: bool = True, timeout: float = MOVE_TIMEOUT) -> Move | None:
+        return self.move(None, wait, timeout)
 
-    def __init__(self) -> None:
-        self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(
-            target=self.loop.run_forever, name="ogsbot-loop", daemon=True
-        )
-        self.thread.start()
+    def undo(self, move: int | None = None) -> None:
+        """Ask to take back the last move (ogsapi's name; `move` is the move number)."""
+        self._loop.call(lambda: self._target.undo_request(move))
 
-    def on_loop(self) -> bool:
-        """True in the loop's own thread: where callbacks run."""
-        return threading.current_thread() is self.thread
+    def accept_undo(self, move: int | None = None) -> None:
+        self._loop.call(lambda: self._target.undo_accept(move))
 
-    def run(self, coroutine: Coroutine[Any, Any, T], timeout: float | None = None) -> T:
-        if not self.thread.is_alive() or self.loop.is_closed():
-            coroutine.close()
-            raise RuntimeError("the OGS client is closed")
-        if self.on_loop():
-            coroutine.close()
-            raise RuntimeError(
-                "this call waits for the network and cannot run inside an event callback "
-                "(the callback would wait for itself); call it from your own thread"
-            )
-        future: Future[T] = asyncio.run_coroutine_threadsafe(coroutine, self.loop)
-        return future.result(timeout)
+    def cancel_undo(self, move: int | None = None) -> None:
+        self._loop.call(lambda: self._target.undo_cancel(move))
 
-    def call(self, function: Callable[[], T]) -> T:
-        """Run `function` on the loop; at once when already there (from a callback)."""
-        if self.on_loop():
-            return function()
-
-        async def wrapper() -> T:
-            return function()
-
-        return self.run(wrapper())
-
-    def stop(self) -> None:
-        if self.loop.is_running():
-            self.loop.call_soon_threadsafe(self.loop.stop)
-            if self.on_loop():
-                return  # closed from a callback: the loop stops once the callback returns
-            self.thread.join(timeout=5)
-        if not self.thread.is_alive() and not self.loop.is_closed():
-            self.loop.close()
-
-
-class SyncGame:
-    """A live game for scripts: the seed's OGSGame methods on top of `Game`."""
-
-    def __init__(self, game: Game, loop: _LoopThread) -> None:
-        self._game = game
-        self._loop = loop
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._game, name)
-
-    def _do(self, action: Callable[[], None]) -> None:
-        self._loop.call(action)
-
-    def move(self, move: str | tuple[int, int] | None) -> None:
-        """Play "D4" (GTP), "dd" (OGS) or (x, y); None or "pass" passes."""
-        self._do(lambda: self._game.move(move))
-
-    def pass_turn(self) -> None:
-        self._do(self._game.pass_turn)
-
-    def resign(self) -> None:
-        self._do(self._game.resign)
-
-    def undo(self) -> None:
-        self._do(self._game.undo_request)
-
-    def accept_undo(self) -> None:
-        self._do(self._game.undo_accept)
-
-    def cancel_undo(self) -> None:
-        self._do(self._game.undo_cancel)
-
-    def pause(self) -> None:
-        self._do(self._game.pause)
-
-    def resume(self) -> None:
-        self._do(self._game.resume)
-
-    def send_chat(self, message: str, chat_type: str = "main") -> None:
-        self._do(lambda: self._game.chat(message, chat_type))
-
-    def accept_removed(self) -> None:
-        self._do(self._game.accept_removed)
-
-    def reject_removed(self) -> None:
-        self._do(self._game.reject_removed)
-
-    def claim_timeout(self) -> None:
-        self._do(self._game.claim_timeout)
+    def send_chat(self, message: str, chat_type: str = "main", move: int | None = None) -> None:
+        """Say `message` in the game's chat: main, malkovich, personal or hidden."""
+        self._loop.call(lambda: self._target.chat(message, chat_type, move))
 
     def wait_for(self, predicate: Callable[[Game], bool], timeout: float | None = None) -> None:
-        """Block until `predicate(game)` holds."""
-        self._loop.run(self._game.wait_for(predicate, timeout))
+        """Block until `predicate(game)` holds (checked on the loop after every event)."""
+        self._loop.run(self._target.wait_for(predicate, timeout))
 
-    def disconnect(self) -> None:
-        self._do(self._game.disconnect)
+
+OGSGame = SyncGame  # ogsapi's name
 
 
 class OGSSocket:
-    """The realtime half of `OGSClient`, named and shaped as in the seed."""
+    """The realtime half of `OGSClient`, named and shaped as ogsapi's `OGSSocket`.
 
-    def __init__(self, client: OGSClient, callback: Callback) -> None:
+    Every event the server sends reaches `callback_handler`, except those of games joined
+    with a handler of their own.
+    """
+
+    def __init__(self, client: OGSClient, callback_handler: Callback | None = None) -> None:
         self._client = client
-        self.callback_handler = callback
+        self.callback_handler: Callback = callback_handler or (lambda *args, **kwargs: None)
+        self.credentials = client.credentials
         self.games: dict[int, SyncGame] = {}
+        self.last_issued_ping = 0.0  # epoch ms of the last ping() (ogsapi's name)
+        self._forward: EventCallback = adapt(self.callback_handler)
         self._undo: list[Callable[[], None]] = []
+        self._game_handlers: dict[int, EventCallback] = {}
+
+    @property
+    def _async(self) -> AsyncOGSClient:
+        return self._client._async
+
+    @property
+    def connected(self) -> bool:
+        """True while the connection is up (it heals by itself after a drop)."""
+        realtime = self._async.realtime
+        return realtime is not None and realtime.connected
 
     @property
     def clock_drift(self) -> float:
-        realtime = self._client._async.realtime
-        return realtime.clock_drift if realtime else 0.0
+        """Milliseconds the local clock is ahead of the server's (ogsapi's unit)."""
+        realtime = self._async.realtime
+        return realtime.clock_drift * 1000 if realtime else 0.0
 
     @property
     def clock_latency(self) -> float:
-        realtime = self._client._async.realtime
-        return realtime.latency if realtime else 0.0
+        """Round trip to the server in milliseconds, from the last pong."""
+        realtime = self._async.realtime
+        return realtime.latency * 1000 if realtime else 0.0
 
-    def _forward(self, event: str, data: Any) -> None:
-        try:
-            self.callback_handler(event, data)
-        except Exception:
-            logger.exception("socket callback failed on {}", event)
+    @property
+    def last_ping(self) -> float:
+        """Epoch milliseconds the last pong arrived (0: none yet)."""
+        realtime = self._async.realtime
+        return realtime.last_pong * 1000 if realtime else 0.0
+
+    def _on_event(self, event: str, data: Any) -> None:
+        if event.startswith("game/"):
+            game_id = event.split("/", 2)[1]
+            if game_id.isdigit() and int(game_id) in self._game_handlers:
+                return  # the game's own handler has it
+        self._forward(event, data)
+
+    def socket_callbacks(self) -> None:
+        """Attach the socket's handlers (`connect()` does; calling it again changes nothing)."""
+        if not self._undo:
+            self._undo.append(self._async.on_any(self._on_event))
 
     def connect(self) -> None:
-        client = self._client._async
-
-        async def go() -> None:
-            # Before connecting: the login brings active_game and notification events.
-            for event in ("active_game", "notification", "ERROR", "net/pong"):
-                self._undo.append(client.on(event, self._forward))
-            await client.connect()
-
+        """Connect and log in; the events that come with the login reach the callback."""
+        self._client._loop.call(self.socket_callbacks)
         try:
-            self._client._loop.run(go(), timeout=60)
+            self._client._loop.run(self._async.connect(), timeout=60)
         except BaseException:
             self._unsubscribe()
             raise
@@ -378,47 +231,63 @@ class OGSSocket:
         if undo:
             self._client._loop.call(lambda: [u() for u in undo])
 
+    def notification_connect(self) -> None:
+        """Kept for ogsapi scripts: OGS subscribes notifications at `authenticate` now."""
+
+    def chat_connect(self) -> None:
+        """Kept for ogsapi scripts: OGS connects chat at `authenticate` now."""
+
     def game_connect(self, game_id: int, callback_handler: Callback | None = None) -> SyncGame:
-        """Join a game; its events go to `callback_handler(event, data)` (or the socket's)."""
+        """Join a game; its events go to `callback_handler` (or the socket's). A game the
+        server will not show raises `OGSGameError` with its message at once."""
         callback = callback_handler or self.callback_handler
+        forward = adapt(callback)
+        self._game_handlers[int(game_id)] = forward
 
-        def forward(game: Game, event: str, data: Any) -> None:
-            try:
-                callback(event, data)
-            except Exception:
-                logger.exception("game callback failed on {}", event)
+        def on_game(game: Game, event: str, data: Any) -> None:
+            forward(event, data)
 
-        game = self._client._loop.run(self._client._async.join(game_id, on_event=forward), 60)
-        sync = SyncGame(game, self._client._loop)
-        self.games[game_id] = sync
+        try:
+            game = self._client._loop.run(
+                self._async.join(int(game_id), on_event=on_game), JOIN_TIMEOUT + 5
+            )
+        except BaseException:
+            self._game_handlers.pop(int(game_id), None)
+            raise
+        sync = SyncGame(game, self._client._loop, callback)
+        self.games[int(game_id)] = sync
         return sync
 
     def game_disconnect(self, game_id: int) -> None:
-        self.games.pop(game_id, None)
-        self._client._loop.call(lambda: self._client._async.leave(game_id))
+        self.games.pop(int(game_id), None)
+        self._game_handlers.pop(int(game_id), None)
+        self._client._loop.call(lambda: self._async.leave(int(game_id)))
 
     def host_info(self) -> dict[str, Any]:
-        """Where we are connected and how well: url, latency, drift, user."""
-        realtime = self._client._async.realtime
-        if realtime is None:
-            return {}
-        return {
-            "url": realtime.url,
-            "connected": realtime.connected,
-            "latency": realtime.latency,
-            "clock_drift": realtime.clock_drift,
-            "user": dict(realtime.user),
-        }
+        """The server's `{hostname, clients, uptime, ggs-version}` (OGS's `hostinfo`)."""
+        return self._client._loop.run(self._async.hostinfo(), timeout=35)
 
     def ping(self) -> None:
-        """Send a `net/ping` now (one goes out every 10 s anyway)."""
-        data = {"client": int(time.time() * 1000), "drift": 0, "latency": 0}
-        self._client._loop.call(lambda: self._client._async.realtime.send("net/ping", data))  # type: ignore[union-attr]
+        """Send a `net/ping` now with the measured drift and latency; the pong updates
+        `clock_latency`, `clock_drift` and `last_ping` (one goes out every 10 s anyway)."""
+        realtime = self._async.realtime
+        if realtime is None:
+            raise OGSNotConnected("net/ping", "the socket is not connected")
+        self.last_issued_ping = time.time() * 1000
+        self._client._loop.call(realtime.ping)
+
+    def seek_graph(self, callback_handler: Callback | None = None) -> SyncProxy[SeekGraph]:
+        """Follow the open challenges (`.entries`, `.challenges`); each change also goes to
+        `callback_handler(kind, entry)` with kind "add", "delete" or "started"."""
+        handler = adapt(callback_handler) if callback_handler is not None else None
+        graph = self._client._loop.run(self._async.seek_graph(handler), timeout=35)
+        return SyncProxy(graph, self._client._loop)
 
     def disconnect(self) -> None:
         self.games.clear()
+        self._game_handlers.clear()
         self._unsubscribe()
-        self._client._loop.run(self._client._async.disconnect(), timeout=30)
+        self._client._loop.run(self._async.disconnect(), timeout=30)
 
     def enable_logging(self) -> None:
         enable_logging()
@@ -428,7 +297,11 @@ class OGSSocket:
 
 
 class OGSClient:
-    """The synchronous client for scripts, with the seed library's method names."""
+    """The synchronous client for scripts, with ogsapi's method names.
+
+    Log in with an OAuth2 application and a user's password (ogsapi's four arguments) or,
+    for a bot account, `api_key=`. `dev=True` is OGS's beta server (`BETA`).
+    """
 
     def __init__(
         self,
@@ -436,19 +309,17 @@ class OGSClient:
         client_secret: str | None = None,
         username: str | None = None,
         password: str | None = None,
+        dev: bool = False,
         *,
         api_key: str | None = None,
         server: str = PRODUCTION,
-        dev: bool = False,
         log_level: str | None = None,
     ) -> None:
         if dev and server == PRODUCTION:
-            server = "https://beta.online-go.com"
-        self._log_sink: int | None = None
-        if log_level:  # the seed's shortcut: our log lines on stderr from this level up
-            self._log_sink = logger.add(sys.stderr, level=log_level.upper(), filter="ogsbot")
-            enable_logging()
-        self._loop = _LoopThread()
+            server = BETA
+        if log_level:  # the shortcut: ogsbot's log lines on stderr from this level up, once
+            _LogShortcut.set(log_level)
+        self._loop = LoopThread()
         self._async = AsyncOGSClient(
             server,
             api_key=api_key,
@@ -461,83 +332,96 @@ class OGSClient:
         self.sock: OGSSocket | None = None
         self._closed = False
         atexit.register(self.close)
-        self.credentials = {"username": username, "user_id": None}
+        self.credentials = OGSCredentials(client_id, client_secret, username, password, api_key)
         if self._async.login is not None:
             try:
-                self.credentials["user_id"] = self.user_vitals().get("id")
+                vitals = self.user_vitals()
             except BaseException:
                 self.close()
                 raise
+            self.credentials.user_id = int(vitals["id"]) if "id" in vitals else None
+            self.credentials.username = str(vitals.get("username") or username or "") or None
 
-    # seed names, REST
+    def _me(self) -> int:
+        if self.credentials.user_id is None:
+            self.credentials.user_id = int(self.user_vitals()["id"])
+        return self.credentials.user_id
+
+    # ----- REST, ogsapi's names ---------------------------------------------------------
+
     def user_vitals(self) -> dict[str, Any]:
+        """The logged-in account: id, username, ranking, ratings, about, ..."""
         return self.api.me()
 
     def user_settings(self) -> dict[str, Any]:
         return self.api.settings()
 
+    def update_user_settings(
+        self,
+        username: str | None = None,
+        first_name: str | None = None,
+        last_name: str | None = None,
+        private_name: bool | None = None,
+        country: str | None = None,
+        website: str | None = None,
+        about: str | None = None,
+    ) -> dict[str, Any]:
+        """Change the profile; only the fields given are sent."""
+        return self.api.update_profile(
+            self._me(),
+            username=username,
+            first_name=first_name,
+            last_name=last_name,
+            real_name_is_private=private_name,
+            country=country,
+            website=website,
+            about=about,
+        )
+
     def user_games(self, page: int = 1, page_size: int = 10) -> dict[str, Any]:
         return self.api.my_games(page, page_size)
 
     def user_friends(self, username: str | None = None) -> list[Any]:
+        """Every friend (all pages, where ogsapi read the first), optionally by name."""
         return self.api.friends(username)
+
+    def send_friend_request(self, username: str) -> dict[str, Any]:
+        return self.api.add_friend(int(self.get_player(username)["id"]))
+
+    def remove_friend(self, username: str) -> dict[str, Any]:
+        return self.api.remove_friend(int(self.get_player(username)["id"]))
 
     def active_games(self, player_id: int | None = None) -> list[dict[str, Any]]:
         return self.api.active_games(player_id)
 
-    def get_player(self, player: str | int) -> dict[str, Any]:
-        return self.api.player(player)
+    def get_player(self, player_username: str | int) -> dict[str, Any]:
+        """A player by exact username (or id); `OGSNotFound` when there is none."""
+        return self.api.player(player_username)
 
-    def get_player_games(self, player: str | int) -> dict[str, Any]:
-        return self.api.player_games(int(self.get_player(player)["id"]))
+    def get_player_games(self, player_username: str | int) -> dict[str, Any]:
+        return self.api.player_games(int(self.get_player(player_username)["id"]))
 
     def create_challenge(
         self,
         player_username: str | int | None = None,
-        *,
-        time_control: TimeControl | dict[str, Any] | str = "byoyomi",
-        **settings: Any,
+        time_control: TimeControl | Mapping[str, Any] | str | None = None,
+        **game_settings: Any,
     ) -> tuple[int, int]:
-        """Create a challenge; returns (challenge id, game id).
-
-        `time_control` is a `TimeControl`, an OGS time-control dict, or a system name with
-        its parameters as keywords (`main_time=600, period_time=30, periods=5`). Other
-        keywords are `ChallengeRequest` fields: rules, ranked, width, height, handicap, komi,
-        color, name, private, disable_analysis, min_ranking, max_ranking. The seed library's
-        names work too (`ruleset`, `game_width`, `fischer_time_increment`, ...: see
-        `SEED_CHALLENGE_KEYWORDS`).
-        """
-        for seed_name, name in SEED_CHALLENGE_KEYWORDS.items():
-            if seed_name in settings:
-                value = settings.pop(seed_name)
-                settings.setdefault(name, value)
-        if settings.pop("game_komi_auto", False) is True:
-            settings["komi"] = None
-        tc_keys = {
-            "initial_time", "time_increment", "max_time", "main_time", "period_time",
-            "periods", "stones_per_period", "per_move", "total_time", "speed",
-        }  # fmt: skip
-        tc_fields = {k: settings.pop(k) for k in list(settings) if k in tc_keys}
-        if isinstance(time_control, TimeControl):
-            tc = time_control
-        elif isinstance(time_control, dict):
-            tc = TimeControl.from_json(time_control)
-        else:
-            defaults = {
-                "byoyomi": {"main_time": 2400, "period_time": 30, "periods": 5},
-                "fischer": {"initial_time": 2400, "time_increment": 30, "max_time": 4800},
-            }.get(time_control, {})
-            tc = TimeControl.from_json({"system": time_control, **defaults, **tc_fields})
-        request = ChallengeRequest(time_control=tc, opponent=player_username, **settings)
-        return self.api.create_challenge(request)
+        """Create a direct challenge (or an open one with no player); returns
+        (challenge id, game id). ogsapi's keywords and its docs' spellings work
+        (`challenge.SEED_CHALLENGE_KEYWORDS`); a time system missing a parameter is refused
+        before anything is sent. A live challenge is kept alive while the socket is
+        connected, as OGS's site does."""
+        request = seed_challenge(player_username, time_control, game_settings)
+        return self._loop.run(self._async.create_challenge(request), timeout=120)
 
     def received_challenges(self) -> list[dict[str, Any]]:
-        return self.api.received_challenges(int(self.credentials["user_id"] or 0))
+        return self.api.received_challenges(self._me())
 
-    receive_challenges = received_challenges  # as the seed's docs spell it
+    receive_challenges = received_challenges  # as ogsapi's docs spell it
 
     def sent_challenges(self) -> list[dict[str, Any]]:
-        return self.api.sent_challenges(int(self.credentials["user_id"] or 0))
+        return self.api.sent_challenges(self._me())
 
     def accept_challenge(self, challenge_id: int) -> dict[str, Any]:
         return self.api.accept_challenge(challenge_id)
@@ -547,6 +431,17 @@ class OGSClient:
 
     def challenge_details(self, challenge_id: int) -> dict[str, Any]:
         return self.api.challenge(challenge_id)
+
+    def open_challenges(self) -> list[dict[str, Any]]:
+        """The open challenges anyone may accept."""
+        return self.api.open_challenges()
+
+    def accept_open_challenge(self, challenge_id: int) -> dict[str, Any]:
+        return self.api.accept_open_challenge(challenge_id)
+
+    def cancel_challenge(self, challenge_id: int) -> dict[str, Any]:
+        """Withdraw a challenge this account created."""
+        return self._loop.run(self._async.cancel_challenge(challenge_id), timeout=120)
 
     def game_details(self, game_id: int) -> dict[str, Any]:
         return self.api.game(game_id)
@@ -560,8 +455,22 @@ class OGSClient:
     def game_sgf(self, game_id: int) -> str:
         return self.api.game_sgf(game_id)
 
-    # seed names, realtime
-    def socket_connect(self, callback_handler: Callback) -> None:
+    # ----- automatch (human accounts) -----------------------------------------------------
+
+    def find_match(self, preferences: AutomatchPreferences | None = None) -> str:
+        """Ask OGS's automatch for a game; returns the request's uuid (not for bots)."""
+        return self._loop.run(self._async.find_match(preferences or AutomatchPreferences()), 60)
+
+    def wait_match(self, uuid: str, timeout: float | None = None) -> int:
+        """Block until automatch starts a game for `uuid`; returns its id."""
+        return self._loop.run(self._async.wait_match(uuid, timeout))
+
+    def cancel_match(self, uuid: str | None = None) -> None:
+        self._loop.run(self._async.cancel_match(uuid), 60)
+
+    # ----- realtime, ogsapi's names ---------------------------------------------------------
+
+    def socket_connect(self, callback_handler: Callback | None = None) -> None:
         """Open the realtime connection; socket-level events go to `callback_handler`."""
         if self.sock is not None:  # a new callback replaces the old one
             self.sock._unsubscribe()
@@ -573,6 +482,8 @@ class OGSClient:
         if self.sock is not None:
             self.sock.disconnect()
             self.sock = None
+
+    disconnect_socket = socket_disconnect  # the name ogsapi's usage text uses
 
     def enable_logging(self) -> None:
         enable_logging()
@@ -594,9 +505,6 @@ class OGSClient:
             self._loop.stop()
             self.sock = None
             atexit.unregister(self.close)
-            if self._log_sink is not None:
-                logger.remove(self._log_sink)
-                self._log_sink = None
 
     def __enter__(self) -> OGSClient:
         return self

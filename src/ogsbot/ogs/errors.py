@@ -96,3 +96,20 @@ class OGSNotConnected(OGSRealtimeError):
 
     def __init__(self, command: str, reason: str = "not connected") -> None:
         super().__init__(command, "not_connected", reason)
+
+
+class OGSLoginRequired(OGSError, ValueError):
+    """A call needs a login (the realtime API, the account's own data) and none was given."""
+
+
+class OGSGameError(OGSError):
+    """The server refused something done in a game: joining one that does not exist, a move
+    out of turn, on an occupied point or a ko, in a finished game, by a spectator...
+
+    `message` is the server's own words (its `game/<id>/error` event)."""
+
+    def __init__(self, game_id: int, action: str, message: str) -> None:
+        super().__init__(f"game {game_id}: {action}: {message}")
+        self.game_id = game_id
+        self.action = action
+        self.message = message

@@ -24,8 +24,8 @@ from loguru import logger
 
 from ogsbot.ogs.board import Color, GameState, IllegalMoveError, ruleset
 from ogsbot.ogs.coords import RESIGN, Point, parse_gtp_move, unpack_ogs, xy_to_ogs
-from ogsbot.ogs.errors import OGSError
-from ogsbot.ogs.models import ChatLine, Clock, GameData, Move
+from ogsbot.ogs.errors import OGSError, OGSGameError, OGSNotConnected
+from ogsbot.ogs.models import ChatLine, Clock, GameData, Move, UndoRequest
 from ogsbot.ogs.realtime import Realtime
 
 GameHandler = Callable[["Game", str, Any], Any]  # (game, event suffix, data)
@@ -66,8 +66,10 @@ class Game:
         self.phase = ""
         self.removed = ""
         self.chat_lines: list[ChatLine] = []
-        self.undo_requested: int | None = None
+        self.pending_undo: UndoRequest | None = None  # the opponent's or ours, pending
+        self.latencies: dict[int, float] = {}  # player id -> ms, from `latency` events
         self.last_error = ""
+        self.error_count = 0  # `error` events so far: an action waits for this to move
         self.gamedata_count = 0  # how many gamedata objects arrived (resyncs included)
         self._resyncing = False  # a resync was asked for and its gamedata is not in yet
         self._clock_moves = -1  # how many moves the game had when `clock` came
@@ -84,7 +86,13 @@ class Game:
     # ----- joining ------------------------------------------------------------------------
 
     async def connect(self, timeout: float = 30.0) -> Game:
-        """Join the game and wait for its gamedata; re-joins after every reconnect."""
+        """Join the game and wait for its gamedata; re-joins after every reconnect.
+
+        The server answers a game it will not show (none with that id, a private one) with
+        an `error` event: that raises `OGSGameError` with its words at once, and the game is
+        left. No answer within `timeout` raises `TimeoutError`.
+        """
+        errors = self.error_count
         if not self.joined:
             self.joined = True
             prefix = f"game/{self.game_id}/"
@@ -93,8 +101,20 @@ class Game:
                 self.realtime.on_connect(self._rejoin),
             ]
             self._send_connect()
-        await self.wait_for(lambda g: g.gamedata is not None, timeout)
+        await self.wait_for(lambda g: g.gamedata is not None or g.error_count > errors, timeout)
+        if self.gamedata is None:
+            message = self.last_error
+            self.disconnect()
+            raise OGSGameError(self.game_id, "join", message)
         return self
+
+    async def refresh(self, timeout: float = 30.0) -> GameData:
+        """Ask the server for the whole game again and return the gamedata it sends."""
+        count = self.gamedata_count
+        self.resync()
+        await self.wait_for(lambda g: g.gamedata_count > count, timeout)
+        assert self.gamedata is not None
+        return self.gamedata
 
     def _send_connect(self) -> None:
         self.realtime.send("game/connect", {"game_id": self.game_id, "chat": self.chat_enabled})
@@ -147,7 +167,8 @@ class Game:
     def disconnect(self) -> None:
         """Leave the game: no more events, no re-join."""
         if self.joined:
-            self.realtime.send("game/disconnect", {"game_id": self.game_id})
+            with contextlib.suppress(OGSNotConnected):  # a closed connection has left already
+                self.realtime.send("game/disconnect", {"game_id": self.game_id})
         for undo in self._unsubscribe:
             with contextlib.suppress(ValueError):
                 undo()
@@ -181,6 +202,15 @@ class Game:
     def resyncing(self) -> bool:
         """Fresh gamedata was asked for and is not in yet: what the game holds may be stale."""
         return self._resyncing
+
+    @property
+    def undo_requested(self) -> int | None:
+        """The move number of the pending undo request, if any (the seed's name)."""
+        return self.pending_undo.move_number if self.pending_undo is not None else None
+
+    @undo_requested.setter
+    def undo_requested(self, value: int | None) -> None:
+        self.pending_undo = None if value is None else UndoRequest(int(value))
 
     @property
     def my_id(self) -> int:
@@ -288,11 +318,14 @@ class Game:
             if isinstance(data, dict):
                 self.removed = str(data.get("all_removed", data.get("stones", "")))
         elif suffix == "undo_requested":
-            self.undo_requested = int(data["move_number"] if isinstance(data, dict) else data)
+            self.pending_undo = UndoRequest.from_json(data)
         elif suffix == "undo_canceled":
-            self.undo_requested = None
+            self.pending_undo = None
         elif suffix == "undo_accepted":
-            self._on_undo(int(data["move_number"] if isinstance(data, dict) else data))
+            self._on_undo(UndoRequest.from_json(data))
+        elif suffix == "latency":
+            if isinstance(data, dict) and "player_id" in data and "latency" in data:
+                self.latencies[int(data["player_id"])] = float(data["latency"])
         elif suffix == "chat":
             self.chat_lines.append(ChatLine.from_json(data))
         elif suffix == "error":
@@ -301,6 +334,7 @@ class Game:
             if not isinstance(data, str):
                 raise ValueError(f"an error is a message, not {type(data).__name__} {data!r}")
             self.last_error = data
+            self.error_count += 1
             self._sent_move = None  # whatever we sent last was read, and refused
             logger.warning("game {}: server error: {}", self.game_id, self.last_error)
         return True
@@ -378,18 +412,37 @@ class Game:
                 self.state = self._replay(gamedata)
                 return True
         self.gamedata = gamedata
-        self.undo_requested = None
+        self.pending_undo = None
         if self._sent_move is not None and number > self._sent_move[0]:
             self._sent_move = None
         return True
 
-    def _on_undo(self, move_number: int) -> None:
-        self.undo_requested = None
-        if self.gamedata is None or move_number != len(self.gamedata.moves):
+    def _on_undo(self, accepted: UndoRequest) -> None:
+        """Take back the moves of an accepted undo: `count` of them (the request's when the
+        event has none). The event's number is the request's (the move list's length) or,
+        as goban's docs have it, the number after the undo; anything else is a game we no
+        longer follow, and fresh gamedata is asked for."""
+        pending, self.pending_undo = self.pending_undo, None
+        if self.gamedata is None:
             return
-        self.gamedata = dataclasses.replace(self.gamedata, moves=self.gamedata.moves[:-1])
-        if self.state is not None and self.state.move_number:
-            self.state.undo()
+        count = accepted.count
+        if accepted.count == 1 and pending is not None and pending.count > 1:
+            count = pending.count  # the old event form carries no count: the request's holds
+        have = len(self.gamedata.moves)
+        if accepted.move_number not in (have, have - count) or count > have:
+            logger.warning(
+                "game {}: undo of {} move(s) at {} does not fit our {} moves: resync",
+                self.game_id,
+                count,
+                accepted.move_number,
+                have,
+            )
+            self._resync_once()
+            return
+        self.gamedata = dataclasses.replace(self.gamedata, moves=self.gamedata.moves[:-count])
+        for _ in range(count):
+            if self.state is not None and self.state.move_number:
+                self.state.undo()
 
     # ----- actions -------------------------------------------------------------------------
 
@@ -424,28 +477,60 @@ class Game:
         self._sent_move = (self.move_number, ogs)
         self.realtime.send("game/move", {"game_id": self.game_id, "move": ogs})
 
+    async def play(self, move: MoveInput, timeout: float = 30.0) -> Move:
+        """Play a move and wait for the server's word: the move it sends back, or its refusal
+        (out of turn, occupied point, ko, finished game, not a player), which raises
+        `OGSGameError` with the server's message. `move()` is the fire-and-forget form."""
+        have, errors = self.move_number, self.error_count
+        ogs = self.ogs_move(move)
+        self.move(ogs)
+        await self.wait_for(
+            lambda g: g.move_number > have or g.error_count > errors or g.finished, timeout
+        )
+        if self.error_count > errors:
+            raise OGSGameError(self.game_id, f"move {ogs}", self.last_error)
+        if self.move_number <= have:
+            raise OGSGameError(self.game_id, f"move {ogs}", f"the game ended ({self.outcome})")
+        return self.moves[have]
+
     def pass_turn(self) -> None:
         self.move(None)
 
     def resign(self) -> None:
         self.realtime.send("game/resign", {"game_id": self.game_id})
 
+    def cancel(self) -> None:
+        """Cancel the game: allowed at its very start only; it then counts for nobody."""
+        self.realtime.send("game/cancel", {"game_id": self.game_id})
+
+    def send_latency(self) -> None:
+        """Tell the server this connection's latency (the site does every 5 s while playing)."""
+        latency = int(self.realtime.latency * 1000)
+        self.realtime.send("game/latency", {"game_id": self.game_id, "latency": latency})
+
     def claim_timeout(self) -> None:
         """Tell the server the opponent's time has run out (it checks)."""
         self.realtime.send("game/timed_out", {"game_id": self.game_id})
 
-    def undo_request(self) -> None:
+    def undo_request(self, move_number: int | None = None) -> None:
+        """Ask to take back our last move (OGS asks for the reply too when there is one)."""
+        number = self.move_number if move_number is None else int(move_number)
+        self.realtime.send("game/undo/request", {"game_id": self.game_id, "move_number": number})
+
+    def undo_accept(self, move_number: int | None = None) -> None:
+        """Accept the pending undo request (all the moves it asks for)."""
+        if move_number is None:
+            move_number = self.undo_requested or self.move_number
         self.realtime.send(
-            "game/undo/request", {"game_id": self.game_id, "move_number": self.move_number}
+            "game/undo/accept", {"game_id": self.game_id, "move_number": int(move_number)}
         )
 
-    def undo_accept(self) -> None:
-        number = self.undo_requested or self.move_number
-        self.realtime.send("game/undo/accept", {"game_id": self.game_id, "move_number": number})
-
-    def undo_cancel(self) -> None:
+    def undo_cancel(self, move_number: int | None = None) -> None:
+        """Withdraw our own undo request."""
+        if move_number is None:
+            move_number = self.undo_requested or self.move_number
         self.realtime.send(
-            "game/undo/cancel", {"game_id": self.game_id, "move_number": self.move_number}
+            "game/undo/cancel", {"game_id": self.game_id, "move_number": int(move_number)}
         )
 
     def pause(self) -> None:
@@ -454,8 +539,11 @@ class Game:
     def resume(self) -> None:
         self.realtime.send("game/resume", {"game_id": self.game_id})
 
-    def chat(self, body: str | dict[str, Any], channel: str = "main") -> None:
-        """Say something in the game's chat: main, malkovich, personal or hidden."""
+    def chat(
+        self, body: str | dict[str, Any], channel: str = "main", move_number: int | None = None
+    ) -> None:
+        """Say something in the game's chat: main, malkovich, personal or hidden; a body is
+        text or one of OGS's typed bodies (`{"type": "analysis", ...}`)."""
         if channel not in CHAT_CHANNELS:
             raise GameError(f"chat channel {channel!r} is not one of {', '.join(CHAT_CHANNELS)}")
         self.realtime.send(
@@ -463,7 +551,7 @@ class Game:
             {
                 "game_id": self.game_id,
                 "type": channel,
-                "move_number": self.move_number,
+                "move_number": self.move_number if move_number is None else int(move_number),
                 "body": body,
             },
         )

@@ -43,6 +43,7 @@ __all__ = [
     "PlayerClock",
     "RengoTeams",
     "TimeControl",
+    "UndoRequest",
     "rank_to_text",
     "speed_of_move_time",
     "text_to_rank",
@@ -752,6 +753,45 @@ class MoveEvent:
         }
 
 
+@dataclass(frozen=True)
+class UndoRequest:
+    """An `undo_requested` / `undo_accepted` event: since 2025-10 OGS may take back more than
+    one move (a player asks for their own move and the opponent's reply).
+
+    Both the old payload (a bare move number) and the new one (`{move_number, requested_by?,
+    undo_move_count?}`) are read. `move_number` is the move the request was made at (the
+    length of the move list then); `count` moves are taken back from there.
+    """
+
+    move_number: int
+    requested_by: int | None = None
+    count: int = 1
+
+    @classmethod
+    def from_json(cls, data: object) -> UndoRequest:
+        if isinstance(data, Mapping):
+            number = _as_number(data.get("move_number"))
+            if number is None:
+                raise ValueError(f"undo: no move_number in {_describe(data)}")
+            by = _as_number(data.get("requested_by"))
+            count = _as_number(data.get("undo_move_count"))
+            return cls(
+                move_number=int(number),
+                requested_by=int(by) if by is not None else None,
+                count=int(count) if count is not None and count > 0 else 1,
+            )
+        number = _as_number(data)
+        if number is None:
+            raise ValueError(f"undo: {_describe(data)} is not a move number")
+        return cls(move_number=int(number))
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"move_number": self.move_number, "undo_move_count": self.count}
+        if self.requested_by is not None:
+            out["requested_by"] = self.requested_by
+        return out
+
+
 # --- clock ------------------------------------------------------------------------------
 
 
@@ -1409,6 +1449,21 @@ class GameData:
         if self.outcome:
             out["outcome"] = self.outcome
         return out
+
+    # -- the seed library's names (ogsapi's OGSGameData) --
+
+    @property
+    def black_player(self) -> Player:
+        return self.black
+
+    @property
+    def white_player(self) -> Player:
+        return self.white
+
+    @property
+    def initial_state(self) -> dict[str, str]:
+        """`{"black": "pd..", "white": ".."}`, packed as OGS sends it."""
+        return {"black": self.initial_state_black, "white": self.initial_state_white}
 
     # -- helpers a bot needs --
 

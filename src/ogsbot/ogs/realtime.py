@@ -101,10 +101,12 @@ class Realtime:
         self.clock_drift = 0.0  # seconds the local clock is ahead of the server's
         self.user: dict[str, Any] = {}  # what authenticate answered: id, username
         self.connections = 0  # successful (authenticated) connections so far
+        self.last_pong = 0.0  # epoch seconds the last net/pong arrived (0: none yet)
         self._auth = auth
         self._secrets = secrets
         self._rng = rng or random.Random()
         self._handlers: dict[str, list[Handler]] = {}
+        self._any_handlers: list[Handler] = []
         # Prefix handlers by prefix (a live game subscribes "game/<id>/": a daemon with
         # thousands of games must not test every prefix on every event), with the count of
         # prefixes of each length, and a sequence number that keeps the calls in the order
@@ -188,6 +190,11 @@ class Realtime:
         self._handlers.setdefault(event, []).append(handler)
         return lambda: self._handlers.get(event, []).remove(handler)
 
+    def on_any(self, handler: Handler) -> Callable[[], None]:
+        """Call `handler(event, data)` for every event, after the named and prefix ones."""
+        self._any_handlers.append(handler)
+        return lambda: self._any_handlers.remove(handler)
+
     def on_prefix(self, prefix: str, handler: Handler) -> Callable[[], None]:
         """Call `handler(event, data)` for every event whose name starts with `prefix`."""
         self._prefix_seq += 1
@@ -219,13 +226,12 @@ class Realtime:
         return lambda: self._on_connect.remove(callback)
 
     def send(self, command: str, data: Any = None) -> None:
-        """Send a command with no reply; queued while offline, sent in order.
-
-        After `close()` nothing is queued: a later `connect()` must not send stale frames.
+        """Send a command with no reply; queued while a dropped connection heals, sent in
+        order. A connection that was closed (or never opened) raises `OGSNotConnected`:
+        nothing is dropped without a word, and a later `connect()` sends no stale frames.
         """
-        if self._closing:
-            logger.debug("realtime is closed: {} not sent", command)
-            return
+        if self._closing or self._runner is None:
+            raise OGSNotConnected(command, "the realtime connection is closed")
         self._enqueue(json.dumps([command, data] if data is not None else [command]), None)
 
     async def request(self, command: str, data: Any = None, timeout: float | None = None) -> Any:
@@ -387,13 +393,20 @@ class Realtime:
                 )
                 await ws.close()
                 return
-            data = {
-                "client": int(time.time() * 1000),
-                "drift": int(self.clock_drift * 1000),
-                "latency": int(self.latency * 1000),
-            }
-            await ws.send_str(json.dumps(["net/ping", data]))
+            await ws.send_str(json.dumps(["net/ping", self._ping_data()]))
             await asyncio.sleep(self.ping_interval)
+
+    def _ping_data(self) -> dict[str, int]:
+        """A `net/ping` as the site sends it: its time, and the drift and latency measured."""
+        return {
+            "client": int(time.time() * 1000),
+            "drift": int(self.clock_drift * 1000),
+            "latency": int(self.latency * 1000),
+        }
+
+    def ping(self) -> None:
+        """Send a `net/ping` now (one goes out every `ping_interval` anyway)."""
+        self.send("net/ping", self._ping_data())
 
     # ----- frames --------------------------------------------------------------------
 
@@ -433,6 +446,8 @@ class Realtime:
             self._pong(data)
         elif name == "ERROR":
             logger.error("realtime server error: {}", data)
+        elif name == "net/timeout":
+            logger.warning("realtime server reports a timeout: {}", data)
         handlers = list(self._handlers.get(name, ()))
         matched: list[tuple[int, Handler]] = []
         for length in self._prefix_lengths:
@@ -441,6 +456,7 @@ class Realtime:
         if len(matched) > 1:
             matched.sort(key=lambda entry: entry[0])
         handlers += [handler for _, handler in matched]
+        handlers += self._any_handlers
         for handler in handlers:
             self._call(handler, name, data)
 
@@ -455,6 +471,7 @@ class Realtime:
         self.latency = latency / 1000
         self.clock_drift = (now - latency / 2 - server) / 1000
         self._last_pong = time.monotonic()
+        self.last_pong = now / 1000
 
     def _call(self, function: Callable[..., Any], *args: Any) -> None:
         """Run a handler; a coroutine becomes a task. Failures are logged, never raised."""

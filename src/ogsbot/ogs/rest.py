@@ -26,16 +26,19 @@ import requests
 from loguru import logger
 
 from ogsbot import __version__
+from ogsbot.ogs.challenge import ChallengeRequest
 from ogsbot.ogs.errors import (
     OGSAuthError,
     OGSConnectionError,
+    OGSLoginRequired,
     OGSNotFound,
     OGSRateLimited,
     OGSRequestError,
     OGSServerError,
     redact,
 )
-from ogsbot.ogs.models import TimeControl
+
+__all__ = ["BETA", "PRODUCTION", "APIKeyLogin", "ChallengeRequest", "Login", "OGSRest"]
 
 PRODUCTION = "https://online-go.com"
 BETA = "https://beta.online-go.com"
@@ -80,58 +83,6 @@ class RetryPolicy:
         about base_delay, each next one twice as long, never more than max_delay."""
         ceiling: float = min(self.max_delay, self.base_delay * 2.0 ** (attempt - 1))
         return min(self.max_delay, ceiling * rng.uniform(0.5, 1.5))
-
-
-@dataclass(frozen=True)
-class ChallengeRequest:
-    """A challenge to create: to `opponent` (a username or player id), or open when None."""
-
-    time_control: TimeControl
-    opponent: str | int | None = None
-    name: str = "Friendly Match"
-    rules: str = "japanese"
-    ranked: bool = False
-    width: int = 19
-    height: int = 19
-    handicap: int = 0  # -1: automatic
-    komi: float | None = None  # None: automatic
-    color: str = "automatic"  # the challenger's colour: automatic, black, white
-    disable_analysis: bool = False
-    private: bool = False
-    min_ranking: int = -1000
-    max_ranking: int = 1000
-    aga_ranked: bool = False
-    invite_only: bool = False
-
-    def to_json(self) -> dict[str, Any]:
-        """The body OGS's site posts to create a challenge."""
-        tc = self.time_control.to_json()
-        return {
-            "initialized": False,
-            "min_ranking": self.min_ranking,
-            "max_ranking": self.max_ranking,
-            "challenger_color": self.color,
-            "rengo_auto_start": 0,
-            "aga_ranked": self.aga_ranked,
-            "invite_only": self.invite_only,
-            "game": {
-                "name": self.name,
-                "rules": self.rules,
-                "ranked": self.ranked,
-                "width": self.width,
-                "height": self.height,
-                "handicap": self.handicap,
-                "komi_auto": "automatic" if self.komi is None else "custom",
-                "komi": self.komi,
-                "disable_analysis": self.disable_analysis,
-                "initial_state": None,
-                "private": self.private,
-                "rengo": False,
-                "time_control": tc["system"],
-                "time_control_parameters": tc,
-                "pause_on_weekends": tc["pause_on_weekends"],
-            },
-        }
 
 
 def _server_message(response: requests.Response) -> str:
@@ -313,7 +264,57 @@ class OGSRest:
         body: Mapping[str, Any] | None = None,
         raw: bool = False,
     ) -> Any:
-        """Call an endpoint (path under the server, e.g. `/api/v1/me`); JSON back, or bytes.
+        """Call an endpoint (path under the server, e.g. `/api/v1/me`); JSON back, or bytes."""
+        response = self.response(method, path, params=params, body=body)
+        if raw:
+            return response.content
+        if not response.content:
+            return {}
+        try:
+            return response.json()
+        except ValueError:
+            return response.text
+
+    def call_rest_endpoint(
+        self,
+        method: str,
+        endpoint: str,
+        params: Mapping[str, Any] | None = None,
+        payload: Mapping[str, Any] | None = None,
+    ) -> requests.Response:
+        """The seed's generic call: `endpoint` under /api/v1 ("/me/games"), the response back.
+
+        Unlike the seed, a failure raises a typed error instead of returning None.
+        """
+        if method.upper() not in ("GET", "POST", "PUT", "DELETE", "PATCH"):
+            raise ValueError(f"method {method!r} is not GET, POST, PUT, PATCH or DELETE")
+        path = "/api/v1/" + endpoint.lstrip("/")
+        return self.response(method, path, params=params, body=payload)
+
+    def authenticate(self) -> None:
+        """Log in now (a password login gets a fresh token; an API key is checked with
+        `/me`). Every call logs in by itself when needed: this only makes it happen here."""
+        login = self.login
+        if isinstance(login, PasswordLogin):
+            with self._auth_lock:
+                self._password_login(login)
+        elif isinstance(login, APIKeyLogin):
+            self.me()
+        else:
+            raise OGSLoginRequired(
+                "no login to authenticate: give an api_key, or client_id, client_secret, "
+                "username and password"
+            )
+
+    def response(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        body: Mapping[str, Any] | None = None,
+    ) -> requests.Response:
+        """Call an endpoint and return the successful response; errors raise.
 
         The login is added here: a bearer token, or the API key in the body (in the query
         for GET). A 401 under OAuth2 renews the token once and tries again; a 403 (not
@@ -336,14 +337,7 @@ class OGSRest:
                 raise
             self._renew_refused(login)
             response = self._send(method, path, params=params, json_body=payload)
-        if raw:
-            return response.content
-        if not response.content:
-            return {}
-        try:
-            return response.json()
-        except ValueError:
-            return response.text
+        return response
 
     def _send(
         self,
@@ -457,6 +451,10 @@ class OGSRest:
         result: dict[str, Any] = self.request("GET", "/api/v1/ui/config")
         return result
 
+    def get_auth_data(self) -> dict[str, Any]:
+        """The seed's name for `ui_config`: the site's config, with the realtime `user_jwt`."""
+        return self.ui_config()
+
     def player(self, name_or_id: str | int) -> dict[str, Any]:
         """A player by id, or by exact username; `OGSNotFound` when there is none."""
         if isinstance(name_or_id, int):
@@ -519,7 +517,23 @@ class OGSRest:
             player_id = opponent if isinstance(opponent, int) else self.player(opponent)["id"]
             path = f"/api/v1/players/{player_id}/challenge"
         body = self.request("POST", path, body=challenge.to_json())
-        return int(body["challenge"]), int(body["game"])
+        return challenge_ids(body, path)
+
+    def open_challenges(self) -> list[dict[str, Any]]:
+        """The open challenges anyone may accept (all pages)."""
+        return self._pages("/api/v1/challenges")
+
+    def accept_open_challenge(self, challenge_id: int) -> dict[str, Any]:
+        """Accept an open challenge (a human account's: OGS bots may not accept them)."""
+        result: dict[str, Any] = self.request(
+            "POST", f"/api/v1/challenges/{challenge_id}/accept", body={}
+        )
+        return result
+
+    def cancel_challenge(self, challenge_id: int) -> dict[str, Any]:
+        """Withdraw an open or direct challenge this account created."""
+        result: dict[str, Any] = self.request("DELETE", f"/api/v1/challenges/{challenge_id}")
+        return result
 
     def challenges(self) -> list[dict[str, Any]]:
         """Every challenge the account sent or received (all pages)."""
@@ -588,3 +602,16 @@ class OGSRest:
         """The game as SGF text."""
         data: bytes = self.request("GET", f"/api/v1/games/{game_id}/sgf", raw=True)
         return data.decode("utf-8", "replace")
+
+
+def challenge_ids(body: Any, path: str = "/api/v1/challenges") -> tuple[int, int]:
+    """(challenge id, game id) from a challenge's creation reply: OGS sends `game` as an id
+    or as `{id, ...}` (the site reads both)."""
+    try:
+        game = body["game"]
+        game_id = game["id"] if isinstance(game, Mapping) else game
+        return int(body["challenge"]), int(game_id)
+    except (KeyError, TypeError, ValueError):
+        raise OGSRequestError(
+            200, "POST", path, f"a challenge reply without challenge and game ids: {body!r:.200}"
+        ) from None

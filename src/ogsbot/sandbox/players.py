@@ -22,8 +22,8 @@ from typing import TYPE_CHECKING, Any
 from loguru import logger
 
 from ogsbot.gtp.engine import GTPEngine
+from ogsbot.ogs.async_client import AsyncOGSClient
 from ogsbot.ogs.board import Color, GameState
-from ogsbot.ogs.client import AsyncOGSClient
 from ogsbot.ogs.coords import RESIGN, Point, unpack_ogs, xy_to_gtp
 from ogsbot.ogs.game import Game
 from ogsbot.ogs.models import TimeControl
