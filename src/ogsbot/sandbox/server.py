@@ -16,7 +16,6 @@ import random
 import re
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -37,19 +36,14 @@ from ogsbot.sandbox.referee import (
 )
 from ogsbot.sandbox.render import board_png, game_sgf
 from ogsbot.sandbox.spectator import page
+from ogsbot.sandbox.wire import JSON, Client, Command, ProtocolError, ReplyOrEvent
 
-JSON = dict[str, Any]
+__all__ = ["Client", "Emulator", "ProtocolError"]
+
 MATCH = web.RequestKey("match", dict)
 CLOSE_WAIT = 2.0  # seconds a client gets to answer the close of a stopping server
 RestHandler = Callable[[web.Request, Account | None, JSON], Awaitable[web.StreamResponse]]
-
-
-class ProtocolError(Exception):
-    """A realtime command the server refuses: sent back as the reply's error."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
+PUBLIC_COMMANDS = frozenset({"authenticate", "net/ping"})  # answered before authenticate
 
 
 def _now() -> float:
@@ -58,21 +52,6 @@ def _now() -> float:
 
 def _json_error(status: int, detail: str, **headers: str) -> web.Response:
     return web.json_response({"detail": detail}, status=status, headers=headers or None)
-
-
-@dataclass(eq=False)
-class Client:
-    """One WebSocket connection and what it has joined."""
-
-    id: int
-    ws: web.WebSocketResponse
-    transport: asyncio.Transport | None = None
-    account: Account | None = None
-    games: set[int] = field(default_factory=set)
-    chat_games: set[int] = field(default_factory=set)  # joined with chat: true
-    deferred: list[tuple[str, Any]] = field(default_factory=list)
-    queue: asyncio.Queue[str | None] = field(default_factory=asyncio.Queue)
-    writer: asyncio.Task[None] | None = None
 
 
 class Emulator:
@@ -112,6 +91,7 @@ class Emulator:
         self._runner: web.AppRunner | None = None
         self._opponents: dict[int, Any] = {}  # game id -> built-in opponent (players.py)
         self._background: set[asyncio.Future[None]] = set()
+        self._public_commands = PUBLIC_COMMANDS
         self._rest_routes = self._build_rest_routes()
         self._commands = self._build_commands()
         self.app = self._build_app()
@@ -867,14 +847,24 @@ class Emulator:
     def push_to_account(self, account_id: int, event: str, data: Any) -> None:
         for client in list(self.clients):
             if client.account is not None and client.account.id == account_id:
-                self._push(client, event, data)
+                self.push(client, event, data)
+
+    def push_to_game(self, game_id: int, suffix: str, data: Any) -> None:
+        """Send `game/<id>/<suffix>` to every socket in the game; chat, as on OGS, only to
+        those who joined it with chat: true."""
+        room = "chat_games" if suffix == "chat" else "games"
+        event = f"game/{game_id}/{suffix}"
+        for client in list(self.clients):
+            if game_id in getattr(client, room):
+                self.push(client, event, data)
 
     def _push_active_game(self, referee: Referee, now: float) -> None:
         entry = referee.active_game(now)
         for account in referee.players:
             self.push_to_account(account.id, "active_game", entry)
 
-    def _push(self, client: Client, event: str, data: Any) -> None:
+    def push(self, client: Client, event: str, data: Any) -> None:
+        """Queue an event for one socket (through any injected event fault)."""
         fault = self.faults.event_fault(event)
         frame = json.dumps([event, data])
         if fault is None:
@@ -892,13 +882,8 @@ class Emulator:
     def broadcast_game(self, referee: Referee, events: list[Event]) -> None:
         """Send a referee's events to everyone in the game, then the players' game lists."""
         now = _now()
-        prefix = f"game/{referee.game_id}/"
         for suffix, data in events:
-            # As OGS: chat goes only to those who joined the game with chat: true.
-            room = "chat_games" if suffix == "chat" else "games"
-            for client in list(self.clients):
-                if referee.game_id in getattr(client, room):
-                    self._push(client, prefix + suffix, data)
+            self.push_to_game(referee.game_id, suffix, data)
         if events:
             self._push_active_game(referee, now)
         if referee.finished and any(name == "phase" for name, _ in events):
@@ -971,44 +956,72 @@ class Emulator:
                 return
 
     async def _on_frame(self, client: Client, text: str) -> None:
+        """Run one command. Whatever a frame carries, the socket lives on: a refusal, a
+        malformed field or a failing handler is answered with an error (the reply's when the
+        frame carried an id, else a `game/<id>/error` or `ERROR` event)."""
         try:
             frame = json.loads(text)
         except ValueError:
             logger.warning("client {} sent a frame that is not JSON: {!r}", client.id, text[:100])
+            self.push(client, "ERROR", "malformed frame: not JSON")
             return
         if not isinstance(frame, list) or not frame or not isinstance(frame[0], str):
             logger.warning("client {} sent a malformed frame: {!r}", client.id, text[:100])
+            self.push(client, "ERROR", "malformed frame: expected [command, data?, id?]")
             return
         command = frame[0]
         data = frame[1] if len(frame) > 1 else None
         ident = frame[2] if len(frame) > 2 else None
-        handler = self._commands.get(command)
         try:
-            if handler is None:
-                raise ProtocolError("unknown_command", f"unknown command {command!r}")
-            if command not in ("authenticate", "net/ping") and client.account is None:
-                raise ProtocolError("not_authenticated", "authenticate first")
-            if client.account is not None and client.account.is_bot:
-                self.received.append((client.account.id, command, data))
-            result = handler(client, data if isinstance(data, dict) else {})
-            if ident is not None:
-                client.queue.put_nowait(json.dumps([ident, result]))
-            deferred, client.deferred = client.deferred, []
-            for event, payload in deferred:  # what follows the reply (authenticate's pushes)
-                self._push(client, event, payload)
+            result = self._run(client, command, data)
         except (ProtocolError, RefereeError) as exc:
-            code = exc.code
-            if ident is not None:
-                client.queue.put_nowait(
-                    json.dumps([ident, None, {"code": code, "message": str(exc)}])
-                )
-            elif command.startswith("game/") and isinstance(data, dict) and "game_id" in data:
-                self._push(client, f"game/{data['game_id']}/error", str(exc))
-            else:
-                self._push(client, "ERROR", str(exc))
+            self._refuse(client, command, data, ident, exc.code, str(exc))
+            return
+        except (TypeError, ValueError, KeyError, IndexError, AttributeError) as exc:
+            message = f"malformed {command}: {exc}"
+            self._refuse(client, command, data, ident, "bad_request", message)
+            return
+        except Exception as exc:
+            logger.exception("client {}: {} failed", client.id, command)
+            self._refuse(client, command, data, ident, "server_error", f"{command} failed: {exc}")
+            return
+        if isinstance(result, ReplyOrEvent):
+            if ident is None:
+                self.push(client, result.event, result.event_data)
+            result = result.reply
+        if ident is not None:
+            client.queue.put_nowait(json.dumps([ident, result]))
+        deferred, client.deferred = client.deferred, []
+        for event, payload in deferred:  # what follows the reply (authenticate's pushes)
+            self.push(client, event, payload)
 
-    def _build_commands(self) -> dict[str, Callable[[Client, JSON], Any]]:
-        return {
+    def _run(self, client: Client, command: str, data: Any) -> Any:
+        handler = self._commands.get(command)
+        if handler is None:
+            raise ProtocolError("unknown_command", f"unknown command {command!r}")
+        if command not in self._public_commands and client.account is None:
+            raise ProtocolError("not_authenticated", "authenticate first")
+        if client.account is not None and client.account.is_bot:
+            self.received.append((client.account.id, command, data))
+        return handler(client, data if isinstance(data, dict) else {})
+
+    def _refuse(
+        self, client: Client, command: str, data: Any, ident: Any, code: str, message: str
+    ) -> None:
+        client.deferred = []
+        if ident is not None:
+            error = {"code": code, "message": message}
+            client.queue.put_nowait(json.dumps([ident, None, error]))
+            return
+        game_id = data.get("game_id") if isinstance(data, dict) else None
+        if command.startswith("game/") and isinstance(game_id, int | str):
+            with contextlib.suppress(ValueError):
+                self.push(client, f"game/{int(game_id)}/error", message)
+                return
+        self.push(client, "ERROR", message)
+
+    def _build_commands(self) -> dict[str, Command]:
+        commands: dict[str, Command] = {
             "authenticate": self._c_authenticate,
             "net/ping": self._c_ping,
             "bot/config": self._c_bot_config,
@@ -1033,6 +1046,7 @@ class Emulator:
             "chat/part": lambda client, data: None,
             "challenge/keepalive": lambda client, data: None,
         }
+        return commands
 
     def _c_authenticate(self, client: Client, data: JSON) -> JSON:
         account: Account | None = None
@@ -1053,7 +1067,7 @@ class Emulator:
         return {"id": account.id, "username": account.username}
 
     def _c_ping(self, client: Client, data: JSON) -> None:
-        self._push(client, "net/pong", {"client": data.get("client"), "server": int(_now() * 1000)})
+        self.push(client, "net/pong", {"client": data.get("client"), "server": int(_now() * 1000)})
 
     def _bot(self, client: Client) -> Account:
         account = client.account
@@ -1071,9 +1085,12 @@ class Emulator:
 
     def _c_notification_delete(self, client: Client, data: JSON) -> None:
         assert client.account is not None
-        self.notifications.get(client.account.id, {}).pop(str(data.get("notification_id")), None)
+        notification_id = data.get("notification_id")
+        if not isinstance(notification_id, str):
+            raise ProtocolError("bad_request", "notification/delete: notification_id is missing")
+        self.notifications.get(client.account.id, {}).pop(notification_id, None)
 
-    def _referee(self, data: JSON) -> Referee:
+    def referee_for(self, data: JSON) -> Referee:
         try:
             game_id = int(data["game_id"])
         except (KeyError, TypeError, ValueError):
@@ -1084,16 +1101,16 @@ class Emulator:
         return referee
 
     def _c_game_connect(self, client: Client, data: JSON) -> None:
-        referee = self._referee(data)
+        referee = self.referee_for(data)
         client.games.add(referee.game_id)
         now = _now()
         prefix = f"game/{referee.game_id}/"
-        self._push(client, prefix + "gamedata", referee.gamedata(now))
-        self._push(client, prefix + "clock", referee.clock(now))
+        self.push(client, prefix + "gamedata", referee.gamedata(now))
+        self.push(client, prefix + "clock", referee.clock(now))
         if data.get("chat"):
             client.chat_games.add(referee.game_id)
             for line in referee.chat:
-                self._push(client, prefix + "chat", line)
+                self.push(client, prefix + "chat", line)
         else:
             client.chat_games.discard(referee.game_id)
 
@@ -1105,14 +1122,14 @@ class Emulator:
     def _act(
         self, client: Client, data: JSON, action: Callable[[Referee, int, float], list[Event]]
     ) -> None:
-        referee = self._referee(data)
+        referee = self.referee_for(data)
         assert client.account is not None
         events = action(referee, client.account.id, _now())
         self.broadcast_game(referee, events)
 
     def _c_game_move(self, client: Client, data: JSON) -> None:
         move = data.get("move")
-        referee = self._referee(data)
+        referee = self.referee_for(data)
         width, height = referee.settings.width, referee.settings.height
         try:
             if isinstance(move, list) and len(move) >= 2:
@@ -1127,7 +1144,7 @@ class Emulator:
         self._act(client, data, lambda r, p, now: r.resign(p, now))
 
     def _c_game_chat(self, client: Client, data: JSON) -> None:
-        referee = self._referee(data)
+        referee = self.referee_for(data)
         account = client.account
         assert account is not None
         channel = str(data.get("type", "main"))
