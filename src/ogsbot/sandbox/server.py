@@ -26,7 +26,9 @@ from ogsbot.ogs.coords import Point, ogs_to_xy
 from ogsbot.sandbox.accounts import Account, Accounts
 from ogsbot.sandbox.challenges import ChallengeError, ChallengeRecord
 from ogsbot.sandbox.control import handle_control
+from ogsbot.sandbox.diagnostics import Diagnostics
 from ogsbot.sandbox.faults import EventFault, Faults, RestFault
+from ogsbot.sandbox.latency import GameLatency
 from ogsbot.sandbox.referee import (
     FREE_PLACEMENT_RULES,
     Event,
@@ -91,7 +93,10 @@ class Emulator:
         self._runner: web.AppRunner | None = None
         self._opponents: dict[int, Any] = {}  # game id -> built-in opponent (players.py)
         self._background: set[asyncio.Future[None]] = set()
-        self._public_commands = PUBLIC_COMMANDS
+        # Realtime features, one module each; server.py only wires them in.
+        self.diagnostics = Diagnostics(self)
+        self.latency = GameLatency(self)
+        self._public_commands = PUBLIC_COMMANDS | self.diagnostics.PUBLIC
         self._rest_routes = self._build_rest_routes()
         self._commands = self._build_commands()
         self.app = self._build_app()
@@ -118,6 +123,7 @@ class Emulator:
             self.port = sockets[0].getsockname()[1]
         for referee in self.games.values():
             self._schedule(referee)
+        self.diagnostics.mark_started()
         logger.info("OGS emulator listening on {}", self.url)
         return self.url
 
@@ -1041,11 +1047,15 @@ class Emulator:
             "game/removed_stones/accept": self._c_removed_accept,
             "game/removed_stones/reject": self._c_removed_reject,
             "game/timed_out": self._c_timed_out,
-            "game/latency": lambda client, data: None,
             "chat/join": lambda client, data: None,
             "chat/part": lambda client, data: None,
             "challenge/keepalive": lambda client, data: None,
         }
+        for feature in (
+            self.diagnostics,
+            self.latency,
+        ):
+            commands.update(feature.commands())
         return commands
 
     def _c_authenticate(self, client: Client, data: JSON) -> JSON:
