@@ -257,7 +257,9 @@ class Referee:
         self.removed: set[Point] = set()
         self.accepted: dict[Color, str] = {}
         self.stone_removal_started = 0.0
-        self.undo_requested: int | None = None
+        self.undo_requested: int | None = None  # the move number the request was made at
+        self.undo_requested_by: int | None = None
+        self.undo_move_count = 0
         self.outcome = ""
         self.winner: int | None = None
         self.score: Score | None = None
@@ -290,6 +292,7 @@ class Referee:
             "end_time": self.end_time,
             "chat": self.chat,
             "state_version": self.state_version,
+            "undo": [self.undo_requested, self.undo_requested_by, self.undo_move_count],
         }
 
     @classmethod
@@ -318,6 +321,8 @@ class Referee:
         referee.end_time = data["end_time"]
         referee.chat = list(data["chat"])
         referee.state_version = int(data["state_version"])
+        undo = data.get("undo") or [None, None, 0]  # older state files have none
+        referee.undo_requested, referee.undo_requested_by, referee.undo_move_count = undo
         if referee.finished and referee.outcome.endswith("points"):
             s = referee.settings
             referee.score = score(referee.state, referee.removed, referee.rules, s.komi, s.handicap)
@@ -389,7 +394,7 @@ class Referee:
         ms = int(elapsed * 1000)
         self.move_times.append(ms)
         self.last_move = now
-        self.undo_requested = None
+        self._clear_undo()  # a new move lapses a pending request, as on OGS
         self.state_version += 1
         x, y = point if point is not None else (-1, -1)
         events: list[Event] = [
@@ -465,6 +470,27 @@ class Referee:
             and self.state.move_number < handicap
         )
 
+    def can_be_cancelled(self) -> bool:
+        """Whether the game may still be cancelled: goban's `gameCanBeCancelled` (in play,
+        fewer than 5 + (free handicap placement ? handicap : 1) moves made)."""
+        if self.phase != "play":
+            return False
+        s = self.settings
+        return self.state.move_number < 5 + (s.handicap if s.free_handicap_placement else 1)
+
+    def cancel(self, player_id: int, now: float) -> list[Event]:
+        """End the game at its very start with no winner, unranked (OGS's `game/cancel`)."""
+        if self.color_of(player_id) is None:
+            raise RefereeError("not_a_player", "you are not a player in this game")
+        if self.finished:
+            raise RefereeError("wrong_phase", "the game is already over")
+        if not self.can_be_cancelled():
+            raise RefereeError(
+                "cannot_cancel", "the game is past its first moves and can no longer be cancelled"
+            )
+        self.settings.ranked = False
+        return self._finish(None, "Cancellation", now)
+
     def resign(self, player_id: int, now: float) -> list[Event]:
         color = self.color_of(player_id)
         if color is None:
@@ -498,33 +524,64 @@ class Referee:
     # ----- undo and pause ---------------------------------------------------------------
 
     def request_undo(self, player_id: int, move_number: int, now: float) -> list[Event]:
-        self._require(player_id, "play")
+        """Ask to take back one's last move, or one's last move and the opponent's reply.
+
+        `move_number` is the current move number (what goban sends); the event says how many
+        moves the request covers (`undo_move_count`, 1 or 2) and who asked.
+        """
+        color = self._require(player_id, "play")
         if self.state.move_number == 0 or move_number != self.state.move_number:
             raise RefereeError("bad_undo", f"cannot undo move {move_number}")
+        if self.undo_requested is not None and self.undo_requested_by != player_id:
+            raise RefereeError("bad_undo", "the opponent's undo request is waiting for an answer")
+        moves = self.state.moves
+        if moves[-1][0] == color:
+            count = 1
+        elif len(moves) >= 2 and moves[-2][0] == color:
+            count = 2
+        else:
+            raise RefereeError("bad_undo", "you have no move of your own to take back")
         self.undo_requested = move_number
-        return [("undo_requested", move_number)]
+        self.undo_requested_by = player_id
+        self.undo_move_count = count
+        return [("undo_requested", self._undo_request())]
+
+    def _undo_request(self) -> dict[str, Any]:
+        return {
+            "move_number": self.undo_requested,
+            "requested_by": self.undo_requested_by,
+            "undo_move_count": self.undo_move_count,
+        }
+
+    def _clear_undo(self) -> None:
+        self.undo_requested = None
+        self.undo_requested_by = None
+        self.undo_move_count = 0
 
     def accept_undo(self, player_id: int, move_number: int, now: float) -> list[Event]:
-        color = self._require(player_id, "play")
+        """The requester's opponent agrees: the requested moves are taken back."""
+        self._require(player_id, "play")
         if self.undo_requested is None or move_number != self.undo_requested:
             raise RefereeError("bad_undo", "there is no undo request for that move")
-        last_color, _ = self.state.moves[-1]
-        if last_color == color:
-            raise RefereeError("bad_undo", "only the opponent of the undone move may accept")
-        self.state.undo()
-        self.move_times.pop()
-        self.undo_requested = None
+        if player_id == self.undo_requested_by:
+            raise RefereeError("bad_undo", "only the opponent of the player who asked may accept")
+        count = self.undo_move_count
+        for _ in range(count):
+            self.state.undo()
+            self.move_times.pop()
+        self._clear_undo()
         self.last_move = now
         self.state_version += 1
         return [
-            ("undo_accepted", move_number),
+            ("undo_accepted", {"move_number": move_number, "undo_move_count": count}),
             ("gamedata", self.gamedata(now)),
             ("clock", self.clock(now)),
         ]
 
     def cancel_undo(self, player_id: int, move_number: int, now: float) -> list[Event]:
+        """The requester withdraws, or the opponent turns the request down."""
         self._require(player_id, "play")
-        self.undo_requested = None
+        self._clear_undo()
         return [("undo_canceled", move_number)]
 
     def pause(self, player_id: int, now: float) -> list[Event]:
@@ -578,12 +635,31 @@ class Referee:
         if proposed != self.removed:
             raise RefereeError("stale_removal", "those are not the stones marked dead now")
         self.accepted[color] = self._packed(self.removed)
-        events: list[Event] = [
-            ("removed_stones_accepted", {"player_id": player_id, "stones": self.accepted[color]})
-        ]
-        if len(self.accepted) == 2:
-            events += self._finish_scored(now)
-        return events
+        # Both accepted: the game ends first, so the event carries the final result.
+        ending = self._finish_scored(now) if len(self.accepted) == 2 else []
+        return [("removed_stones_accepted", self._acceptance(player_id, color)), *ending]
+
+    def _acceptance(self, player_id: int, color: Color) -> dict[str, Any]:
+        """The `removed_stones_accepted` event: who accepted what, and the result once over."""
+        players = {}
+        sides: tuple[tuple[Color, str], ...] = (("b", "black"), ("w", "white"))
+        for side, key in sides:
+            players[key] = {
+                **self._player(self.account(side)),
+                "accepted_stones": self.accepted.get(side),
+                "accepted_strict_seki_mode": False,
+            }
+        return {
+            "player_id": player_id,
+            "stones": self.accepted[color],
+            "strict_seki_mode": False,
+            "players": players,
+            "phase": self.phase,
+            "score": self.score.to_json() if self.finished and self.score is not None else None,
+            "winner": self.winner if self.finished else None,
+            "outcome": self.outcome if self.finished else "",
+            "end_time": int(self.end_time * 1000) if self.end_time is not None else None,
+        }
 
     def reject_removed(self, player_id: int, now: float) -> list[Event]:
         self._require(player_id, "stone removal")
@@ -763,7 +839,7 @@ class Referee:
             "private": self.settings.private,
             "black": entry(self.black),
             "white": entry(self.white),
-            "time_per_move": _time_per_move(tc),
+            "time_per_move": time_per_move(tc),
             "clock_expiration": int(deadline * 1000) if deadline is not None else 0,
             "rengo": False,
             "rengo_teams": {"black": [], "white": []},
@@ -791,7 +867,7 @@ def _own_eye(board: Board, point: Point, color: Color) -> bool:
     return True
 
 
-def _time_per_move(tc: TimeControl) -> int:
+def time_per_move(tc: TimeControl) -> int:
     """OGS's rough average seconds per move of a time control (assuming 120 moves each)."""
     moves = 120
     system = tc.system

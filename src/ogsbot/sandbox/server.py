@@ -1037,6 +1037,7 @@ class Emulator:
             "game/disconnect": self._c_game_disconnect,
             "game/move": self._c_game_move,
             "game/resign": self._c_game_resign,
+            "game/cancel": self._c_game_cancel,
             "game/chat": self._c_game_chat,
             "game/undo/request": self._c_undo_request,
             "game/undo/accept": self._c_undo_accept,
@@ -1152,6 +1153,9 @@ class Emulator:
 
     def _c_game_resign(self, client: Client, data: JSON) -> None:
         self._act(client, data, lambda r, p, now: r.resign(p, now))
+
+    def _c_game_cancel(self, client: Client, data: JSON) -> None:
+        self._act(client, data, lambda r, p, now: r.cancel(p, now))
 
     def _c_game_chat(self, client: Client, data: JSON) -> None:
         referee = self.referee_for(data)
