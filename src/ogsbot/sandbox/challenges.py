@@ -11,16 +11,25 @@ import json
 import math
 import random
 import time
-import uuid
 from dataclasses import dataclass, field
 from typing import Any
+from uuid import uuid4
 
 from ogsbot.ogs.board import ruleset
 from ogsbot.ogs.models import TIME_SYSTEMS, TimeControl
 from ogsbot.sandbox.accounts import Account
 
 RULES = ("japanese", "korean", "chinese", "aga", "ing", "nz")
-COLORS = ("automatic", "black", "white")
+COLORS = ("automatic", "black", "white", "random")
+# The parameters each time system needs (what the site always sends).
+TIME_PARAMETERS = {
+    "fischer": ("initial_time", "time_increment", "max_time"),
+    "byoyomi": ("main_time", "period_time", "periods"),
+    "canadian": ("main_time", "period_time", "stones_per_period"),
+    "simple": ("per_move",),
+    "absolute": ("total_time",),
+    "none": (),
+}
 
 
 class ChallengeError(ValueError):
@@ -31,6 +40,74 @@ def automatic_komi(rules: str, handicap: int) -> float:
     """OGS's automatic komi: the ruleset's komi, only its half point in a handicap game."""
     komi = ruleset(rules).default_komi
     return komi - math.floor(komi) if handicap > 0 else komi
+
+
+def _int_field(data: dict[str, Any], key: str, name: str, default: int) -> int:
+    """An integer field (a number or numeric string) that may be missing; else refused."""
+    value = data.get(key)
+    if value is None:
+        return default
+    if isinstance(value, bool):
+        raise ChallengeError(f"{name} must be a number, not {value!r}")
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise ChallengeError(f"{name} must be a number, not {value!r}") from None
+
+
+def _komi(game: dict[str, Any]) -> float | None:
+    """The komi asked for; None when automatic (`komi_auto` "automatic", or no komi given)."""
+    raw = game.get("komi")
+    mode = game.get("komi_auto")
+    if mode is None:
+        mode = "automatic" if raw in (None, "") else "custom"
+    if mode not in ("automatic", "custom"):
+        raise ChallengeError(f"game.komi_auto {mode!r} is not 'automatic' or 'custom'")
+    if mode == "automatic":
+        return None
+    if raw in (None, "") or isinstance(raw, bool):
+        raise ChallengeError("game.komi is required when game.komi_auto is 'custom'")
+    try:
+        komi = float(raw)
+    except (TypeError, ValueError):
+        raise ChallengeError(f"game.komi {raw!r} is not a number") from None
+    if not -100 <= komi <= 100:
+        raise ChallengeError(f"game.komi {komi} is not allowed: -100 to 100")
+    return komi
+
+
+def _time_control(game: dict[str, Any]) -> TimeControl:
+    """The time control of a challenge body; a missing or bad parameter is refused by name."""
+    params = game.get("time_control_parameters") or {}
+    if isinstance(params, str):
+        try:
+            params = json.loads(params)
+        except ValueError:
+            raise ChallengeError("game.time_control_parameters is not valid JSON") from None
+    if not isinstance(params, dict):
+        raise ChallengeError("game.time_control_parameters must be an object")
+    system = str(
+        params.get("system") or params.get("time_control") or game.get("time_control") or "none"
+    ).lower()
+    if system not in TIME_PARAMETERS:
+        raise ChallengeError(
+            f"game.time_control {system!r} is not one of {', '.join(TIME_SYSTEMS)}"
+        )
+    for key in TIME_PARAMETERS[system]:
+        value = params.get(key)
+        name = f"game.time_control_parameters.{key}"
+        if value is None:
+            raise ChallengeError(f"{name} is required for the {system} time system")
+        try:
+            number = float(value) if not isinstance(value, bool) else -1.0
+        except (TypeError, ValueError):
+            number = -1.0
+        if not 0 <= number < float("inf"):
+            raise ChallengeError(f"{name} must be a number >= 0, not {value!r}")
+    try:
+        return TimeControl.from_json({**params, "system": system})
+    except ValueError as exc:
+        raise ChallengeError(f"game.time_control_parameters: {exc}") from None
 
 
 @dataclass
@@ -56,6 +133,8 @@ class ChallengeRecord:
     max_ranking: int = 1000
     created: float = field(default_factory=time.time)
     notification_id: str = ""
+    invite_only: bool = False
+    uuid: str = field(default_factory=lambda: uuid4().hex)
 
     @classmethod
     def from_request(
@@ -67,41 +146,34 @@ class ChallengeRecord:
         challenger: Account,
         challenged: Account | None,
     ) -> ChallengeRecord:
-        """Parse and check the body OGS's site posts; errors name the field."""
+        """Parse and check the body OGS's site posts; errors name the field.
+
+        What the site sends as it is is accepted: `komi` left out when `komi_auto` is
+        "automatic", `initial_state: null`, `rengo_casual_mode`, and time control parameters
+        carrying the legacy `time_control` key and the `periods_min`/`periods_max` bounds.
+        """
         game = body.get("game")
         if not isinstance(game, dict):
             raise ChallengeError("'game' must be an object with the game's settings")
         rules = str(game.get("rules", "japanese")).lower()
         if rules not in RULES:
             raise ChallengeError(f"game.rules {rules!r} is not one of {', '.join(RULES)}")
-        try:
-            width, height = int(game.get("width", 19)), int(game.get("height", 19))
-            handicap = int(game.get("handicap", 0))
-        except (TypeError, ValueError) as exc:
-            raise ChallengeError(
-                f"game.width, height and handicap must be numbers: {exc}"
-            ) from None
+        width = _int_field(game, "width", "game.width", 19)
+        height = _int_field(game, "height", "game.height", 19)
+        handicap = _int_field(game, "handicap", "game.handicap", 0)
         if not (1 <= width <= 25 and 1 <= height <= 25):
             raise ChallengeError(f"board size {width}x{height} is not allowed: each side 1..25")
         if not -1 <= handicap <= 25:
             raise ChallengeError(f"game.handicap {handicap} is not allowed: -1 (automatic) to 25")
-        komi_raw = game.get("komi")
-        automatic = game.get("komi_auto", "automatic") == "automatic" or komi_raw in (None, "")
-        try:
-            komi = None if automatic or komi_raw is None else float(komi_raw)
-        except (TypeError, ValueError):
-            raise ChallengeError(f"game.komi {komi_raw!r} is not a number") from None
-        params = game.get("time_control_parameters") or {}
-        if isinstance(params, str):
-            params = json.loads(params)
-        if not isinstance(params, dict):
-            raise ChallengeError("game.time_control_parameters must be an object")
-        params = {"system": game.get("time_control"), **params}
-        tc = TimeControl.from_json(params).with_speed(width, height)
-        if tc.system not in TIME_SYSTEMS:
-            raise ChallengeError(
-                f"time control {tc.system!r} is not one of {', '.join(TIME_SYSTEMS)}"
-            )
+        if game.get("rengo"):
+            raise ChallengeError("game.rengo: the emulator has no rengo games")
+        initial_state = game.get("initial_state")
+        if initial_state and not (
+            isinstance(initial_state, dict) and not any(initial_state.values())
+        ):
+            raise ChallengeError("game.initial_state: the emulator starts from an empty board")
+        komi = _komi(game)
+        tc = _time_control(game).with_speed(width, height)
         color = str(body.get("challenger_color", "automatic")).lower()
         if color not in COLORS:
             raise ChallengeError(f"challenger_color {color!r} is not one of {', '.join(COLORS)}")
@@ -121,8 +193,9 @@ class ChallengeRecord:
             challenger_color=color,
             disable_analysis=bool(game.get("disable_analysis", False)),
             private=bool(game.get("private", False)),
-            min_ranking=int(body.get("min_ranking", -1000)),
-            max_ranking=int(body.get("max_ranking", 1000)),
+            min_ranking=_int_field(body, "min_ranking", "min_ranking", -1000),
+            max_ranking=_int_field(body, "max_ranking", "max_ranking", 1000),
+            invite_only=bool(body.get("invite_only", False)),
         )
 
     def to_state(self) -> dict[str, Any]:
@@ -147,6 +220,8 @@ class ChallengeRecord:
             "max_ranking": self.max_ranking,
             "created": self.created,
             "notification_id": self.notification_id,
+            "invite_only": self.invite_only,
+            "uuid": self.uuid,
         }
 
     @classmethod
@@ -165,7 +240,7 @@ class ChallengeRecord:
         """The `challenge` notification the challenged player receives (OGS's shape)."""
         assert self.challenged is not None
         if not self.notification_id:
-            self.notification_id = f"{self.challenged.id}:{uuid.uuid4()}"
+            self.notification_id = f"{self.challenged.id}:{uuid4()}"
         user = self.challenger.player_json()
         user["rating"] = f"{user['ratings']['overall']['rating']:.3f}"
         return {
@@ -202,6 +277,8 @@ class ChallengeRecord:
             "challenger_color": self.challenger_color,
             "min_ranking": self.min_ranking,
             "max_ranking": self.max_ranking,
+            "uuid": self.uuid,
+            "invite_only": self.invite_only,
             "game": {
                 "id": self.game_id,
                 "name": self.name,
@@ -229,7 +306,7 @@ class ChallengeRecord:
             black, white = challenger, acceptor
         elif self.challenger_color == "white":
             black, white = acceptor, challenger
-        elif handicap > 0 or self.handicap < 0:
+        elif handicap > 0 or self.handicap < 0:  # the weaker takes black (also for "random")
             weaker_is_challenger = challenger.ranking <= acceptor.ranking
             black, white = (
                 (challenger, acceptor) if weaker_is_challenger else (acceptor, challenger)

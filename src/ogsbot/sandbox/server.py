@@ -28,6 +28,7 @@ from ogsbot.sandbox.challenges import ChallengeError, ChallengeRecord
 from ogsbot.sandbox.control import handle_control
 from ogsbot.sandbox.diagnostics import Diagnostics
 from ogsbot.sandbox.faults import EventFault, Faults, RestFault
+from ogsbot.sandbox.keepalive import KEEPALIVE_TIMEOUT, ChallengeKeepalive
 from ogsbot.sandbox.latency import GameLatency
 from ogsbot.sandbox.referee import (
     FREE_PLACEMENT_RULES,
@@ -37,6 +38,7 @@ from ogsbot.sandbox.referee import (
     RefereeError,
 )
 from ogsbot.sandbox.render import board_png, game_sgf
+from ogsbot.sandbox.seekgraph import SeekGraph
 from ogsbot.sandbox.spectator import page
 from ogsbot.sandbox.wire import JSON, Client, Command, ProtocolError, ReplyOrEvent
 
@@ -67,7 +69,10 @@ class Emulator:
         state_file: str | Path | None = None,
         stone_removal_timeout: float = 300.0,
         seed: int | None = None,
+        challenge_keepalive_timeout: float = KEEPALIVE_TIMEOUT,
     ) -> None:
+        """`challenge_keepalive_timeout`: seconds after its last `challenge/keepalive` that a
+        live challenge whose creator sent keepalives is withdrawn."""
         self.host = host
         self.port = port
         self.state_file = Path(state_file) if state_file else None
@@ -96,7 +101,9 @@ class Emulator:
         # Realtime features, one module each; server.py only wires them in.
         self.diagnostics = Diagnostics(self)
         self.latency = GameLatency(self)
-        self._public_commands = PUBLIC_COMMANDS | self.diagnostics.PUBLIC
+        self.seekgraph = SeekGraph(self)
+        self.keepalive = ChallengeKeepalive(self, challenge_keepalive_timeout)
+        self._public_commands = PUBLIC_COMMANDS | self.diagnostics.PUBLIC | self.seekgraph.PUBLIC
         self._rest_routes = self._build_rest_routes()
         self._commands = self._build_commands()
         self.app = self._build_app()
@@ -143,6 +150,7 @@ class Emulator:
         for handle in self._timers.values():
             handle.cancel()
         self._timers.clear()
+        self.keepalive.stop()
         if self._runner is not None:
             # First no new connection: a client that reconnects at once would otherwise get
             # in while the others are being closed, and hold the shutdown for a minute.
@@ -329,6 +337,10 @@ class Emulator:
             ("GET", r"players/(?P<id>\d+)/games", self._r_player_games, False),
             ("POST", r"players/(?P<id>\d+)/challenge", self._r_create_challenge, True),
             ("POST", r"challenges", self._r_create_challenge, True),
+            ("GET", r"challenges", self._r_open_challenges, False),
+            ("GET", r"challenges/(?P<id>\d+)", self._r_challenge, True),
+            ("POST", r"challenges/(?P<id>\d+)/accept", self._r_accept, True),
+            ("DELETE", r"challenges/(?P<id>\d+)", self._r_delete_challenge, True),
             ("GET", r"games/(?P<id>\d+)", self._r_game, False),
             ("GET", r"games/(?P<id>\d+)/sgf", self._r_game_sgf, False),
             ("GET", r"games/(?P<id>\d+)/png", self._r_game_png, False),
@@ -506,6 +518,10 @@ class Emulator:
             return _json_error(404, "Challenge not found.")
         if challenge.challenger.id == me.id:
             return _json_error(400, "You cannot accept your own challenge.")
+        if challenge.challenged is None:
+            refusal = self.seekgraph.refusal(challenge, me)
+            if refusal is not None:
+                return _json_error(403, refusal)
         referee = self.start_game(challenge, me)
         return web.json_response({"success": True, "game": referee.game_id, "status": "ok"})
 
@@ -536,9 +552,17 @@ class Emulator:
             return _json_error(404, "Challenge not found.")
         if challenge.challenger.id == me.id:
             self._drop_challenge(challenge)
+        elif challenge.challenged is None:  # someone else's open challenge
+            return _json_error(403, "You may only cancel your own challenges.")
         else:
             self.decline(challenge, me, "", None)
         return web.json_response({"success": True})
+
+    async def _r_open_challenges(
+        self, request: web.Request, me: Account | None, body: JSON
+    ) -> web.Response:
+        """The open challenges anyone may see (those on the seek graph)."""
+        return self._paged(request, [c.listing() for c in self.seekgraph.open_challenges()])
 
     async def _r_ui_config(
         self, request: web.Request, me: Account | None, body: JSON
@@ -624,7 +648,12 @@ class Emulator:
                 return _json_error(400, "You cannot challenge yourself.")
         challenge = self.create_challenge(me, challenged, body)
         return web.json_response(
-            {"status": "ok", "challenge": challenge.id, "game": challenge.game_id}
+            {
+                "status": "ok",
+                "challenge": challenge.id,
+                "uuid": challenge.uuid,
+                "game": challenge.game_id,
+            }
         )
 
     def _referee_or_none(self, request: web.Request) -> Referee | None:
@@ -678,7 +707,8 @@ class Emulator:
     def create_challenge(
         self, challenger: Account, challenged: Account | None, body: JSON
     ) -> ChallengeRecord:
-        """Create a challenge (open when `challenged` is None) and notify the challenged."""
+        """Create a challenge (open when `challenged` is None) and notify the challenged,
+        or the seek graph's watchers."""
         challenge = ChallengeRecord.from_request(
             body,
             challenge_id=self._next_challenge,
@@ -691,12 +721,26 @@ class Emulator:
         self.challenges[challenge.id] = challenge
         if challenged is not None:
             self.notify(challenged.id, challenge.notification())
+        self.seekgraph.created(challenge)
         return challenge
 
-    def _drop_challenge(self, challenge: ChallengeRecord) -> None:
-        self.challenges.pop(challenge.id, None)
+    def _forget_challenge(self, challenge: ChallengeRecord) -> bool:
+        """The challenge is no longer pending; False if it was not."""
+        pending = self.challenges.pop(challenge.id, None) is not None
+        self.keepalive.forget(challenge.id)
         if challenge.challenged is not None and challenge.notification_id:
             self.unnotify(challenge.challenged.id, challenge.notification_id)
+        return pending
+
+    def _drop_challenge(self, challenge: ChallengeRecord) -> None:
+        """Cancelled, declined or withdrawn: gone without a game."""
+        if self._forget_challenge(challenge):
+            self.seekgraph.deleted(challenge)
+
+    def withdraw_challenge(self, challenge: ChallengeRecord, reason: str) -> None:
+        """The server takes a challenge back (its creator stopped keeping it alive)."""
+        logger.info("challenge {} withdrawn: {}", challenge.id, reason)
+        self._drop_challenge(challenge)
 
     def decline(
         self, challenge: ChallengeRecord, by: Account, message: str, details: JSON | None
@@ -732,7 +776,7 @@ class Emulator:
 
     def start_game(self, challenge: ChallengeRecord, acceptor: Account) -> Referee:
         """Turn an accepted challenge into a game in play, and tell both players."""
-        self._drop_challenge(challenge)
+        listed = self._forget_challenge(challenge)
         black, white, handicap, komi = challenge.resolve(acceptor, self.rng)
         width, height = challenge.width, challenge.height
         free = challenge.rules in FREE_PLACEMENT_RULES or min(width, height) < 7
@@ -759,6 +803,8 @@ class Emulator:
             stone_removal_timeout=self.stone_removal_timeout,
         )
         self.games[referee.game_id] = referee
+        if listed:
+            self.seekgraph.started(challenge, referee)
         for account in referee.players:
             self.notify(
                 account.id,
@@ -1050,11 +1096,12 @@ class Emulator:
             "game/timed_out": self._c_timed_out,
             "chat/join": lambda client, data: None,
             "chat/part": lambda client, data: None,
-            "challenge/keepalive": lambda client, data: None,
         }
         for feature in (
             self.diagnostics,
             self.latency,
+            self.seekgraph,
+            self.keepalive,
         ):
             commands.update(feature.commands())
         return commands
