@@ -24,6 +24,7 @@ from loguru import logger
 
 from ogsbot.ogs.coords import Point, ogs_to_xy
 from ogsbot.sandbox.accounts import Account, Accounts
+from ogsbot.sandbox.automatch import Automatch
 from ogsbot.sandbox.challenges import ChallengeError, ChallengeRecord
 from ogsbot.sandbox.control import handle_control
 from ogsbot.sandbox.diagnostics import Diagnostics
@@ -103,7 +104,9 @@ class Emulator:
         self.latency = GameLatency(self)
         self.seekgraph = SeekGraph(self)
         self.keepalive = ChallengeKeepalive(self, challenge_keepalive_timeout)
+        self.automatch = Automatch(self)
         self._public_commands = PUBLIC_COMMANDS | self.diagnostics.PUBLIC | self.seekgraph.PUBLIC
+        self._public_commands |= self.automatch.PUBLIC
         self._rest_routes = self._build_rest_routes()
         self._commands = self._build_commands()
         self.app = self._build_app()
@@ -201,6 +204,7 @@ class Emulator:
         self.challenges = {}
         self.games = {}
         self.notifications = {}
+        self.automatch.clear()  # requests are not saved: they hold accounts of the old state
 
     # ----- state file --------------------------------------------------------------------
 
@@ -709,20 +713,26 @@ class Emulator:
     ) -> ChallengeRecord:
         """Create a challenge (open when `challenged` is None) and notify the challenged,
         or the seek graph's watchers."""
+        challenge_id, game_id = self.next_ids()
         challenge = ChallengeRecord.from_request(
             body,
-            challenge_id=self._next_challenge,
-            game_id=self._next_game,
+            challenge_id=challenge_id,
+            game_id=game_id,
             challenger=challenger,
             challenged=challenged,
         )
-        self._next_challenge += 1
-        self._next_game += 1
         self.challenges[challenge.id] = challenge
         if challenged is not None:
             self.notify(challenged.id, challenge.notification())
         self.seekgraph.created(challenge)
         return challenge
+
+    def next_ids(self) -> tuple[int, int]:
+        """A new (challenge id, game id) pair: every game starts as a challenge on OGS."""
+        ids = self._next_challenge, self._next_game
+        self._next_challenge += 1
+        self._next_game += 1
+        return ids
 
     def _forget_challenge(self, challenge: ChallengeRecord) -> bool:
         """The challenge is no longer pending; False if it was not."""
@@ -1102,6 +1112,7 @@ class Emulator:
             self.latency,
             self.seekgraph,
             self.keepalive,
+            self.automatch,
         ):
             commands.update(feature.commands())
         return commands
