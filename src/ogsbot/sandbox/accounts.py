@@ -29,6 +29,7 @@ class Account:
     api_key: str | None = field(default=None, repr=False)
     password: str | None = field(default=None, repr=False)
     country: str = "un"
+    about: str = ""
 
     def player_json(self) -> dict[str, Any]:
         """The player object as OGS embeds it in notifications and game lists."""
@@ -48,13 +49,21 @@ class Account:
         }
 
     def me_json(self) -> dict[str, Any]:
-        """What `/api/v1/me` returns."""
+        """What `/api/v1/me` returns: OGS's user vitals (ogsapi's `{'id', 'username',
+        'ratings', 'ranking', 'about', ...}`), with a placeholder e-mail address."""
         return {
             **self.player_json(),
             "is_bot": self.is_bot,
             "rank_text": rank_to_text(self.ranking, self.professional),
             "anonymous": False,
             "supporter": False,
+            "language": "en",
+            "about": self.about,
+            "icon": "",
+            "email": f"{self.username}@example.invalid",
+            "is_moderator": False,
+            "is_superuser": False,
+            "timezone": "UTC",
         }
 
     def to_state(self) -> dict[str, Any]:
@@ -68,6 +77,7 @@ class Account:
             "api_key": self.api_key,
             "password": self.password,
             "country": self.country,
+            "about": self.about,
         }
 
     @classmethod

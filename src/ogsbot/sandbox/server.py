@@ -619,6 +619,8 @@ class Emulator:
             return _json_error(403, "You may only change your own profile.")
         if "country" in body:
             account.country = str(body["country"])
+        if "about" in body:
+            account.about = str(body["about"])
         return web.json_response(account.me_json())
 
     async def _r_player_full(
