@@ -25,7 +25,7 @@ from ogsbot.sandbox.referee import GameSettings, Referee, RefereeError
 from ogsbot.sandbox.server import Emulator
 
 API_KEY = "bot-key-2026-0123456789"
-KEEPALIVE = 0.4  # seconds: the emulator's challenge keepalive timeout in these tests
+KEEPALIVE = 1.0  # seconds: the emulator's challenge keepalive timeout in these tests
 
 # goban's SeekgraphChallengeMessage and SeekgraphStartedMessage, field by field.
 SEEKGRAPH_CHALLENGE_KEYS = {
@@ -660,11 +660,11 @@ async def test_a_live_challenge_whose_keepalives_stop_is_withdrawn(
     assert status == 200
     await watcher.until("seekgraph/global")
     # Kept alive for longer than the timeout: still there.
-    for _ in range(4):
+    for _ in range(6):
         for created in (direct, open_):
             keepalive = {"challenge_id": created["challenge"], "game_id": created["game"]}
             await alice.send("challenge/keepalive", keepalive)
-        await asyncio.sleep(KEEPALIVE / 2)
+        await asyncio.sleep(KEEPALIVE / 4)
     assert {direct["challenge"], open_["challenge"]} <= set(emu.challenges)
     # Then the keepalives stop: both are withdrawn.
     deleted = await robot.until("notification", timeout=KEEPALIVE * 4)
@@ -696,7 +696,7 @@ async def test_challenges_without_keepalives_or_not_live_are_left_alone(
     # Keepalives for unknown or someone else's challenges are ignored, not errors.
     await alice.send("challenge/keepalive", {"challenge_id": 1, "game_id": 2})
     assert await alice.frames_before_reply() == []
-    await asyncio.sleep(KEEPALIVE * 2.5)
+    await asyncio.sleep(KEEPALIVE * 1.5)
     assert {silent["challenge"], corr["challenge"], invited["challenge"]} <= set(emu.challenges)
     reply = await alice.request("challenge/keepalive", {"game_id": 2})
     assert reply[2]["code"] == "bad_request" and "challenge_id" in reply[2]["message"]
