@@ -577,16 +577,18 @@ PAYLOAD_KEYS = {
     "min_move_time",
     "max_games_per_player",
     "_config_version",
+    "bot_id",
+    "username",
 }
 
 
 def test_bot_config_payload_defaults() -> None:
-    payload = parse_config(minimal(api_key=KEY), {}).bot_config_payload()
-    assert set(payload) == PAYLOAD_KEYS
+    payload = parse_config(minimal(api_key=KEY), {}).bot_config_payload(42, "gnubot")
+    assert set(payload) == PAYLOAD_KEYS - {"allowed_blitz_settings"}  # blitz is off
+    assert (payload["bot_id"], payload["username"]) == (42, "gnubot")
     assert payload["_config_version"] == 2
     assert payload["hidden"] is False and payload["decline_new_challenges"] is False
     assert payload["allowed_board_sizes"] == [9, 13, 19]
-    assert payload["allowed_blitz_settings"] is None
     assert payload["allowed_live_settings"] == {
         "simple": {"per_move_time_range": [10, 300]},
         "byoyomi": {
@@ -616,7 +618,7 @@ def test_bot_config_payload_follows_the_config() -> None:
             "accept_new": False,
             "board_sizes": {"width": [5, 19], "height": [5, 19]},
             "rank_range": ["15k", "2d"],
-            "time_systems": ["byoyomi"],
+            "time_systems": ["byoyomi", "canadian"],
             "speeds": {"blitz": {"allowed": True, "max_games": 2}},
         },
         game={"min_move_time": 0.25},
@@ -624,9 +626,10 @@ def test_bot_config_payload_follows_the_config() -> None:
     payload = parse_config(data, ENV).bot_config_payload()
     assert payload["hidden"] is True  # not accepting challenges hides the bot, like gtp2ogs
     assert payload["decline_new_challenges"] is True
-    assert payload["allowed_board_sizes"] == {"width_range": [5, 19], "height_range": [5, 19]}
+    # goban's type has sizes, "all" or "square": the square sizes the ranges allow
+    assert payload["allowed_board_sizes"] == list(range(5, 20))
     assert payload["allowed_rank_range"] == ["15k", "2d"]
-    assert payload["allowed_time_control_systems"] == ["byoyomi"]
+    assert payload["allowed_time_control_systems"] == ["byoyomi"]  # OGS's type has no canadian
     assert set(payload["allowed_blitz_settings"]) == {"byoyomi", "concurrent_games"}
     assert payload["allowed_blitz_settings"]["concurrent_games"] == 2
     assert payload["min_move_time"] == 250

@@ -132,6 +132,7 @@ async def test_full_game_gnugo_to_the_finished_phase(emu: Emulator, tmp_path: Pa
         assert any("Hi" in body or "Hello" in body or "game" in body for body in chat[:1])
         seen = emu.bot_config.get(bot.id)
         assert seen is not None and seen["_config_version"] == 2 and "apikey" not in seen
+        assert (seen["bot_id"], seen["username"]) == (bot.id, "gnubot")
         assert emu.bot_status.get(bot.id) is not None
     assert_same_record(saved, referee)
 
@@ -554,6 +555,27 @@ async def test_undo_policy(emu: Emulator, tmp_path: Path, policy: Any, answers: 
             else:
                 await until(lambda n=number: referee.state.move_number == n + 1, 10, "a move")
                 assert referee.state.moves[number - 1][1] == point
+
+
+async def test_an_undo_of_the_move_and_the_bots_reply_takes_both_back(
+    emu: Emulator, tmp_path: Path
+) -> None:
+    """Since 2025-10 OGS lets a player ask, after the bot has replied, to take back their move
+    and the reply (`undo_move_count` 2). Granted, both go, and the bot's engine follows: the
+    human may play on the point the bot's taken-back stone held."""
+    daemon = Daemon(bot_config(emu, tmp_path, game={"undo": "always"}))
+    async with running(daemon):
+        referee, human = await human_game(emu, daemon)
+        await human_move(emu, referee, human, (4, 4))
+        number = referee.state.move_number
+        _, reply = referee.state.moves[-1]
+        emu.broadcast_game(referee, referee.request_undo(human, number, time.time()))
+        await until(lambda: referee.state.move_number == number - 2, 10, "both moves undone")
+        retry = reply if reply is not None and reply != (4, 4) else (2, 2)
+        await human_move(emu, referee, human, retry)
+        empty = [p for p in [(6, 2), (2, 6), (6, 6), (0, 8)] if referee.state.board.get(p) is None]
+        await human_move(emu, referee, human, empty[0])
+        assert referee.phase == "play" and referee.state.move_number == number + 2
 
 
 async def test_an_opponent_pause_is_ended(emu: Emulator, tmp_path: Path) -> None:

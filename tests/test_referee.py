@@ -296,11 +296,13 @@ def test_player_time_restores_exactly() -> None:
 def test_undo_request_and_accept() -> None:
     r = referee()
     now = play(r, ["E5", "C3"])
-    assert r.request_undo(WHITE.id, 2, now + 1) == [("undo_requested", 2)]
+    # OGS's form since 2025-10: who asked, and how many moves (white's own last one: 1).
+    request = {"move_number": 2, "requested_by": WHITE.id, "undo_move_count": 1}
+    assert r.request_undo(WHITE.id, 2, now + 1) == [("undo_requested", request)]
     with pytest.raises(RefereeError):
         r.accept_undo(WHITE.id, 2, now + 2)  # the requester cannot accept
     events = r.accept_undo(BLACK.id, 2, now + 2)
-    assert events[0] == ("undo_accepted", 2)
+    assert events[0] == ("undo_accepted", {"move_number": 2, "undo_move_count": 1})
     assert r.state.move_number == 1 and r.to_move() == "w"
     assert len(events[1][1]["moves"]) == 1
 
@@ -323,8 +325,15 @@ def test_two_passes_start_stone_removal_and_acceptance_scores() -> None:
     assert events[1][1] == "stone removal"
     assert events[2][1] == {"removed": True, "stones": "", "all_removed": ""}
     assert r.clock(now + 1)["stone_removal_mode"] is True
-    accepted = r.accept_removed(BLACK.id, "", now + 2)
-    assert accepted == [("removed_stones_accepted", {"player_id": BLACK.id, "stones": ""})]
+    [(name, accepted)] = r.accept_removed(BLACK.id, "", now + 2)
+    assert name == "removed_stones_accepted"
+    assert (accepted["player_id"], accepted["stones"], accepted["phase"]) == (
+        BLACK.id,
+        "",
+        "stone removal",
+    )
+    assert accepted["players"]["black"]["accepted_stones"] == ""
+    assert accepted["players"]["white"]["accepted_stones"] is None  # not yet
     events = r.accept_removed(WHITE.id, "", now + 3)
     data = dict(events)["gamedata"]
     # Black: columns A-C = 27 points; white: columns G-J = 27 points + 6.5 komi.

@@ -15,6 +15,7 @@ import subprocess
 import sys
 import textwrap
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -35,6 +36,7 @@ def text_world(world: World) -> World:
 
     def setup() -> None:
         world.emu.accounts.client_id = "your_client_id"
+        world.emu.accounts.client_secret = "your_client_secret"
         world.emu.add_human(USER, PASSWORD)
         world.emu.add_human(LISA, LISA_PASSWORD)
 
@@ -54,7 +56,7 @@ def game_with_lisa(text_world: World) -> Iterator[tuple[int, SyncGame]]:
         return world.emu.create_game(me, lisa, settings).game_id
 
     game_id = world.call(create)
-    lisa = OGSClient("your_client_id", "secret", LISA, LISA_PASSWORD, server=world.url)
+    lisa = OGSClient("your_client_id", "your_client_secret", LISA, LISA_PASSWORD, server=world.url)
     replies = iter(LISA_MOVES)
     holder: list[SyncGame] = []
 
@@ -78,19 +80,21 @@ def run_script(script: str, *args: str, timeout: float = 60) -> subprocess.Compl
     )
 
 
-def results(stdout: str) -> dict[str, Any]:
-    """The script's `RESULT name value` lines, values read back with `ast.literal_eval`."""
+def results(path: Path) -> dict[str, Any]:
+    """The script's `name value` lines, values read back with `ast.literal_eval`."""
     found: dict[str, Any] = {}
-    for line in stdout.splitlines():
-        if line.startswith("RESULT "):
-            _, name, value = line.split(" ", 2)
-            found[name] = ast.literal_eval(value)
+    for line in path.read_text().splitlines():
+        name, value = line.split(" ", 1)
+        found[name] = ast.literal_eval(value)
     return found
 
 
 USAGE_SCRIPT = """
     import sys
-    URL, GAME_ID = sys.argv[1], int(sys.argv[2])  # glue: where the emulator is, our game
+    URL, GAME_ID, RESULTS = sys.argv[1], int(sys.argv[2]), sys.argv[3]  # glue: where, what
+    def result(name, value):  # glue: what the test checks, apart from the handlers' prints
+        with open(RESULTS, "a") as f:
+            f.write(f"{name} {value!r}\\n")
     from typing import Callable  # glue: the text's class annotation uses it
 
     # ----- Connect to the REST API -----
@@ -108,12 +112,12 @@ USAGE_SCRIPT = """
     ogs.socket_connect(ogs_error_handler)
     game_id = GAME_ID  # glue: the text's 12345678
     game = ogs.sock.game_connect(game_id, ogs_notification_handler)
-    print("RESULT first_game_phase", repr(game.phase))
+    result("first_game_phase", game.phase)
 
     # ----- Basic usage -----
-    print("RESULT vitals", repr(ogs.user_vitals()))
-    print("RESULT player", repr(ogs.get_player('Bone-A Lisa')))
-    print("RESULT challenge", repr(ogs.create_challenge(player_username="Bone-A Lisa",
+    result("vitals", ogs.user_vitals())
+    result("player", ogs.get_player('Bone-A Lisa'))
+    result("challenge", ogs.create_challenge(player_username="Bone-A Lisa",
       ruleset="japanese",
       time_control="fischer", # (1)
       fisher_time_initial_time=300,
@@ -123,8 +127,8 @@ USAGE_SCRIPT = """
       komi=6.5,
       width=19,
       height=19
-    )))
-    print("RESULT received", repr(ogs.receive_challenges()))
+    ))
+    result("received", ogs.receive_challenges())
 
     # ----- Game class -----
     class Game:
@@ -151,33 +155,33 @@ USAGE_SCRIPT = """
     game.move('A1') # (1)
     game.game.wait_for(lambda g: g.my_turn, 10)  # glue: the opponent answers
     game.pass_turn()
-    print("RESULT clock_player", repr(game.game.clock.current_player))
-    print("RESULT phase", repr(game.game.phase))
+    result("clock_player", game.game.clock.current_player)
+    result("phase", game.game.phase)
 
     # ----- Socket level methods -----
-    print("RESULT host_info", repr(ogs.sock.host_info()))
+    result("host_info", ogs.sock.host_info())
     ogs.sock.ping()
     import time  # glue: the pong takes a round trip
     deadline = time.monotonic() + 5
     while not ogs.sock.last_ping and time.monotonic() < deadline:
         time.sleep(0.01)
-    print("RESULT last_ping", repr(ogs.sock.last_ping))
+    result("last_ping", ogs.sock.last_ping)
 
     # ----- Disconnecting from the Realtime API -----
     ogs.disconnect_socket()
-    print("RESULT sock", repr(ogs.sock))
+    result("sock", ogs.sock)
 """  # noqa: E501 (the text's lines, as written)
 
 
 def test_the_usage_text_runs_as_written(
-    text_world: World, game_with_lisa: tuple[int, SyncGame]
+    text_world: World, game_with_lisa: tuple[int, SyncGame], tmp_path: Path
 ) -> None:
     world = text_world
     game_id, _ = game_with_lisa
-    result = run_script(USAGE_SCRIPT, world.url, str(game_id))
+    result = run_script(USAGE_SCRIPT, world.url, str(game_id), str(tmp_path / "results"))
     assert result.returncode == 0, result.stderr
     assert "failed" not in result.stderr and "Traceback" not in result.stderr, result.stderr
-    out = results(result.stdout)
+    out = results(tmp_path / "results")
 
     # The one-argument handlers get the data: the socket's and the game's.
     assert "OGS Error from API: {" in result.stdout  # the socket's events (active_game, ...)

@@ -234,12 +234,17 @@ class BoardSizes:
             )
         return _join_words([f"{s}x{s}" for s in self.sizes]) + " boards"
 
-    def to_ogs(self) -> list[int] | str | dict[str, list[int | float]]:
-        """The `allowed_board_sizes` value of OGS's bot config."""
+    def to_ogs(self) -> list[int] | str:
+        """The `allowed_board_sizes` value of OGS's bot config: goban's type has sizes, "all"
+        or "square" only, so ranges become the square sizes they allow (all of them: "all")."""
         if self.mode in ("all", "square"):
             return self.mode
         if self.mode == "ranges":
-            return {"width_range": self.width.as_list(), "height_range": self.height.as_list()}
+            low = max(self.width.low, self.height.low, 1)
+            high = min(self.width.high, self.height.high, 25)
+            if low <= 1 and high >= 25:
+                return "all"
+            return list(range(math.ceil(low), int(high) + 1))
         return list(self.sizes)
 
 
@@ -443,21 +448,29 @@ class Config:
                 return profile.engine
         return self.engine
 
-    def bot_config_payload(self) -> dict[str, Any]:
-        """What the daemon sends as OGS's `bot/config` (BotConfigV2's fields).
+    def bot_config_payload(self, bot_id: int = 0, username: str = "") -> dict[str, Any]:
+        """What the daemon sends as OGS's `bot/config`: goban's `BotConfigV2`, every field
+        and only the values its type allows.
 
-        Never the API key nor any engine detail. The per-speed settings use gtp2ogs's
-        `TimeControlRanges` shape (simple, byoyomi and fischer only, as OGS knows no others;
-        canadian and absolute are still checked by `decide`), or None for a speed not played.
+        Never the API key nor any engine detail. `bot_id` and `username` are what the login
+        answered. The systems and per-speed settings are simple, byoyomi and fischer only
+        (OGS's type knows no others; canadian and absolute are still checked by `decide`);
+        a speed not played has no settings key at all.
         """
         rules = self.challenges
         payload: dict[str, Any] = {
             "hidden": self.hidden or not rules.accept_new,
-            "allowed_time_control_systems": list(rules.time_systems),
+            "bot_id": bot_id,
+            "username": username,
+            "allowed_time_control_systems": [
+                s for s in rules.time_systems if s in ("simple", "byoyomi", "fischer")
+            ],
             "allowed_board_sizes": rules.board_sizes.to_ogs(),
         }
         for speed in SPEEDS:
-            payload[f"allowed_{speed}_settings"] = _time_control_ranges(rules, speed)
+            settings = _time_control_ranges(rules, speed)
+            if settings is not None:
+                payload[f"allowed_{speed}_settings"] = settings
         payload.update(
             {
                 "allow_ranked": rules.ranked,

@@ -185,7 +185,10 @@ class Daemon:
         realtime = self.client.realtime
         if realtime is None:
             return
-        payload = self.config.bot_config_payload()
+        user = realtime.user
+        payload = self.config.bot_config_payload(
+            int(user.get("id") or 0), str(user.get("username") or "")
+        )
         if self.stopping:
             payload = {**payload, "decline_new_challenges": True}
         realtime.send("bot/config", payload)

@@ -480,18 +480,34 @@ class Game:
     async def play(self, move: MoveInput, timeout: float = 30.0) -> Move:
         """Play a move and wait for the server's word: the move it sends back, or its refusal
         (out of turn, occupied point, ko, finished game, not a player), which raises
-        `OGSGameError` with the server's message. `move()` is the fire-and-forget form."""
+        `OGSGameError` with the server's message. `move()` is the fire-and-forget form.
+
+        The move waited for is ours: a move of our colour at that point, after the moves we
+        knew of (the opponent's move may still be on its way to us when we play).
+        """
         have, errors = self.move_number, self.error_count
         ogs = self.ogs_move(move)
+        width, height = self._size()
+        point = None if ogs == ".." else unpack_ogs(ogs, width, height)[0]
+        color = self.my_color
+
+        def ours(game: Game) -> int | None:
+            colors = game.gamedata.move_colors() if game.gamedata is not None else ()
+            for index in range(have, len(game.moves)):
+                if game.moves[index].point == point and colors[index] == color:
+                    return index
+            return None
+
         self.move(ogs)
         await self.wait_for(
-            lambda g: g.move_number > have or g.error_count > errors or g.finished, timeout
+            lambda g: ours(g) is not None or g.error_count > errors or g.finished, timeout
         )
         if self.error_count > errors:
             raise OGSGameError(self.game_id, f"move {ogs}", self.last_error)
-        if self.move_number <= have:
+        index = ours(self)
+        if index is None:
             raise OGSGameError(self.game_id, f"move {ogs}", f"the game ended ({self.outcome})")
-        return self.moves[have]
+        return self.moves[index]
 
     def pass_turn(self) -> None:
         self.move(None)
