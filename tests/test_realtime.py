@@ -516,6 +516,11 @@ async def test_clock_drift_follows_the_server_clock(
     # Later pings tell the server what we measured, in ms.
     await until(lambda: fake.commands("net/ping")[-1][1]["drift"] > 4900, timeout=3)
     assert fake.commands("net/ping")[-1][1]["drift"] < 5100
+    # So does a ping sent on demand (the seed's sock.ping() sent 0 and 0).
+    before = len(fake.commands("net/ping"))
+    realtime.ping()
+    await until(lambda: len(fake.commands("net/ping")) > before, timeout=3)
+    assert 4900 < fake.commands("net/ping")[before][1]["drift"] < 5100
 
 
 async def test_no_pong_for_three_intervals_replaces_the_connection(
@@ -532,6 +537,10 @@ async def test_no_pong_for_three_intervals_replaces_the_connection(
     assert fake.connections == 2
     assert realtime.connected
     assert (await realtime.request("echo", {"v": 2}))["v"] == 2
+    # The new connection tells OGS why the old one was dropped, as the site does.
+    [(_, report, _)] = fake.commands("net/timeout")
+    assert (report["ping_interval"], report["timeout_delay"]) == (200, 600)
+    assert report["times_connected"] == 1 and report["device_info"]["browser_name"] == "ogsbot"
 
 
 async def test_pongs_keep_a_quiet_connection_alive(

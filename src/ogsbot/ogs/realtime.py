@@ -4,8 +4,8 @@ Out: `[command, data, id?]`. In: events `[name, data]` and replies `[id, data, e
 `request()` awaits the reply to its id; `send()` fires and forgets. Every (re)connect
 authenticates first, then runs the `on_connect` callbacks (live games re-join there), then
 flushes what was sent while offline. `net/ping` every 10 s measures latency and clock drift,
-and a connection whose pongs stop is dropped and replaced. A malformed frame is logged and
-skipped; a failing handler is logged and never stops the others.
+and a connection whose pongs stop is dropped and replaced (and OGS told, `net/timeout`). A
+malformed frame is logged and skipped; a failing handler is logged and never stops the others.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import inspect
 import json
+import platform
 import random
 import time
 from collections import deque
@@ -25,6 +26,7 @@ from urllib.parse import urlsplit
 import aiohttp
 from loguru import logger
 
+from ogsbot import __version__
 from ogsbot.ogs.errors import (
     OGSAuthError,
     OGSNotConnected,
@@ -127,6 +129,7 @@ class Realtime:
         self._tasks: set[asyncio.Task[Any]] = set()
         self._last_pong = 0.0
         self._closing = False
+        self._timed_out: dict[str, Any] | None = None  # the last dead connection, to report
 
     # ----- public API ------------------------------------------------------------------
 
@@ -315,6 +318,9 @@ class Realtime:
             )
             if self._first_result is not None and not self._first_result.done():
                 self._first_result.set_result(None)
+            if self._timed_out is not None:  # as the site does: tell OGS why we came back
+                report, self._timed_out = self._timed_out, None
+                await ws.send_str(json.dumps(["net/timeout", report]))
             # What the callbacks send (re-joins) goes out before what was queued offline.
             queued = list(self._outbox)
             self._outbox.clear()
@@ -391,6 +397,7 @@ class Realtime:
                 logger.warning(
                     "no pong for {:.0f} s: dropping the connection", 3 * self.ping_interval
                 )
+                self._timed_out = self._timeout_report()
                 await ws.close()
                 return
             await ws.send_str(json.dumps(["net/ping", self._ping_data()]))
@@ -402,6 +409,24 @@ class Realtime:
             "client": int(time.time() * 1000),
             "drift": int(self.clock_drift * 1000),
             "latency": int(self.latency * 1000),
+        }
+
+    def _timeout_report(self) -> dict[str, Any]:
+        """goban's `net/timeout` diagnostics, for a connection dropped for want of pongs."""
+        return {
+            "route": self.url,
+            "ping_interval": int(self.ping_interval * 1000),
+            "timeout_delay": int(3 * self.ping_interval * 1000),
+            "latency": int(self.latency * 1000),
+            "times_connected": self.connections,
+            "in_live_game": False,
+            "device_info": {
+                "mobile": False,
+                "manufacturer": "",
+                "os_name": platform.system(),
+                "browser_name": "ogsbot",
+                "useragent": f"ogsbot/{__version__}",
+            },
         }
 
     def ping(self) -> None:
