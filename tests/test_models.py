@@ -22,6 +22,7 @@ from ogsbot.ogs.models import (
     Player,
     PlayerClock,
     TimeControl,
+    UndoRequest,
     rank_to_text,
     speed_of_move_time,
     text_to_rank,
@@ -958,3 +959,18 @@ def test_unreadable_moves_are_errors_naming_their_index() -> None:
         GameData.from_json({"moves": "ddpp"})
     with pytest.raises(ValueError, match="no move"):
         MoveEvent.from_json({"game_id": 1, "move_number": 2})
+
+
+def test_undo_events_in_both_forms() -> None:
+    """OGS's undo events: a bare move number before 2025-10, an object since (with who asked
+    and how many moves)."""
+    assert UndoRequest.from_json(7) == UndoRequest(7)
+    assert UndoRequest.from_json("7") == UndoRequest(7)
+    new = {"move_number": 8, "requested_by": 12, "undo_move_count": 2}
+    assert UndoRequest.from_json(new) == UndoRequest(8, 12, 2)
+    assert UndoRequest.from_json(UndoRequest(8, 12, 2).to_json()) == UndoRequest(8, 12, 2)
+    assert UndoRequest.from_json({"move_number": 3}) == UndoRequest(3)
+    with pytest.raises(ValueError, match="move_number"):
+        UndoRequest.from_json({"undo_move_count": 2})
+    with pytest.raises(ValueError, match="not a move number"):
+        UndoRequest.from_json([1, 2])

@@ -90,6 +90,7 @@ class AsyncOGSClient:
         self._subscriptions: list[_Subscription] = []
         self._connecting = asyncio.Lock()
         self._keepalives: dict[int, asyncio.Task[None]] = {}
+        self.keepalive_interval = KEEPALIVE_INTERVAL
 
     def secrets(self) -> list[str]:
         """Everything that must never be printed: the REST ones and the realtime JWT."""
@@ -242,7 +243,7 @@ class AsyncOGSClient:
                 while not over.is_set():
                     realtime.send("challenge/keepalive", payload)
                     with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(over.wait(), KEEPALIVE_INTERVAL)
+                        await asyncio.wait_for(over.wait(), self.keepalive_interval)
         except (TimeoutError, OGSNotConnected):
             pass
         finally:
