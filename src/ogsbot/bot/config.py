@@ -36,7 +36,7 @@ from typing import Any, Literal, cast
 
 import yaml
 
-from ogsbot.ogs.models import PRO_RANK_BASE, SPEEDS, rank_to_text, text_to_rank
+from ogsbot.ogs.models import PRO_RANK_BASE, SPEEDS, TIME_PARAMETERS, rank_to_text, text_to_rank
 
 __all__ = [
     "BOARD_SIZE_LIMIT",
@@ -71,14 +71,6 @@ HIDDEN = "<hidden>"
 RULESETS = ("japanese", "korean", "chinese", "aga", "ing", "nz")
 """OGS's rulesets, as a challenge names them."""
 
-TIME_PARAMETERS: dict[str, tuple[str, ...]] = {
-    "fischer": ("initial_time", "time_increment", "max_time"),
-    "byoyomi": ("main_time", "period_time", "periods"),
-    "canadian": ("main_time", "period_time", "stones_per_period"),
-    "simple": ("per_move",),
-    "absolute": ("total_time",),
-}
-"""The parameters of each OGS time control system (`none` has none)."""
 
 _COUNT_PARAMETERS = frozenset({"periods", "stones_per_period"})
 _ALL_SYSTEMS = ("fischer", "byoyomi", "canadian", "simple", "absolute", "none")

@@ -18,17 +18,7 @@ from typing import Any
 
 from loguru import logger
 
-from ogsbot.ogs.models import TIME_SYSTEMS, TimeControl
-
-TIME_PARAMETERS: dict[str, tuple[str, ...]] = {
-    "fischer": ("initial_time", "time_increment", "max_time"),
-    "byoyomi": ("main_time", "period_time", "periods"),
-    "canadian": ("main_time", "period_time", "stones_per_period"),
-    "simple": ("per_move",),
-    "absolute": ("total_time",),
-    "none": (),
-}
-"""The parameters each time system needs (seconds, or counts for periods and stones)."""
+from ogsbot.ogs.models import TIME_PARAMETERS, TIME_SYSTEMS, TimeControl
 
 _MAY_BE_ZERO = frozenset({("fischer", "time_increment"), ("byoyomi", "main_time")})
 _MAY_BE_ZERO |= {("canadian", "main_time")}
@@ -75,11 +65,11 @@ _TIME_KEYWORDS = frozenset(
 
 def check_time_control(tc: TimeControl) -> None:
     """Raise `ValueError` naming the first parameter `tc` lacks or gets wrong."""
-    if tc.system not in TIME_PARAMETERS:
+    if tc.system not in TIME_SYSTEMS:
         raise ValueError(
             f"time control system {tc.system!r} is not one of {', '.join(TIME_SYSTEMS)}"
         )
-    for name in TIME_PARAMETERS[tc.system]:
+    for name in TIME_PARAMETERS.get(tc.system, ()):
         value = getattr(tc, name)
         if value < 0 or (value == 0 and (tc.system, name) not in _MAY_BE_ZERO):
             allowed = ">= 0" if (tc.system, name) in _MAY_BE_ZERO else "> 0"

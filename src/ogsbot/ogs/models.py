@@ -29,6 +29,7 @@ from typing import Any, Literal
 __all__ = [
     "PRO_RANK_BASE",
     "SPEEDS",
+    "TIME_PARAMETERS",
     "TIME_SYSTEMS",
     "ActiveGame",
     "Challenge",
@@ -50,6 +51,14 @@ __all__ = [
 ]
 
 TIME_SYSTEMS = ("fischer", "byoyomi", "canadian", "simple", "absolute", "none")
+TIME_PARAMETERS: dict[str, tuple[str, ...]] = {
+    "fischer": ("initial_time", "time_increment", "max_time"),
+    "byoyomi": ("main_time", "period_time", "periods"),
+    "canadian": ("main_time", "period_time", "stones_per_period"),
+    "simple": ("per_move",),
+    "absolute": ("total_time",),
+}
+"""The parameters of each OGS time control system (`none` has none)."""
 SPEEDS = ("blitz", "rapid", "live", "correspondence")
 
 Color = Literal["black", "white"]
@@ -345,13 +354,7 @@ class TimeControl:
         `speed` is left out when unknown (""), as the old payloads did; use
         `with_speed()` first to send a derived one.
         """
-        keys = {
-            "fischer": ("initial_time", "time_increment", "max_time"),
-            "byoyomi": ("main_time", "period_time", "periods"),
-            "canadian": ("main_time", "period_time", "stones_per_period"),
-            "simple": ("per_move",),
-            "absolute": ("total_time",),
-        }.get(self.system, ())
+        keys = TIME_PARAMETERS.get(self.system, ())
         out: dict[str, Any] = {"system": self.system, "time_control": self.system}
         if self.speed:
             out["speed"] = self.speed

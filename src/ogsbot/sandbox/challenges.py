@@ -16,20 +16,11 @@ from typing import Any
 from uuid import uuid4
 
 from ogsbot.ogs.board import ruleset
-from ogsbot.ogs.models import TIME_SYSTEMS, TimeControl
+from ogsbot.ogs.models import TIME_PARAMETERS, TIME_SYSTEMS, TimeControl
 from ogsbot.sandbox.accounts import Account
 
 RULES = ("japanese", "korean", "chinese", "aga", "ing", "nz")
 COLORS = ("automatic", "black", "white", "random")
-# The parameters each time system needs (what the site always sends).
-TIME_PARAMETERS = {
-    "fischer": ("initial_time", "time_increment", "max_time"),
-    "byoyomi": ("main_time", "period_time", "periods"),
-    "canadian": ("main_time", "period_time", "stones_per_period"),
-    "simple": ("per_move",),
-    "absolute": ("total_time",),
-    "none": (),
-}
 
 
 class ChallengeError(ValueError):
@@ -89,11 +80,11 @@ def _time_control(game: dict[str, Any]) -> TimeControl:
     system = str(
         params.get("system") or params.get("time_control") or game.get("time_control") or "none"
     ).lower()
-    if system not in TIME_PARAMETERS:
+    if system not in TIME_SYSTEMS:
         raise ChallengeError(
             f"game.time_control {system!r} is not one of {', '.join(TIME_SYSTEMS)}"
         )
-    for key in TIME_PARAMETERS[system]:
+    for key in TIME_PARAMETERS.get(system, ()):
         value = params.get(key)
         name = f"game.time_control_parameters.{key}"
         if value is None:
