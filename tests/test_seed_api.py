@@ -14,7 +14,15 @@ from typing import Any
 import pytest
 import requests
 
-from ogsbot.ogs.client import OGSClient, OGSGame, SyncGame
+from ogsbot.ogs.client import (
+    OGSApiException,
+    OGSClient,
+    OGSGame,
+    OGSGameClock,
+    OGSGameData,
+    OGSRestAPI,
+    SyncGame,
+)
 from ogsbot.ogs.errors import OGSGameError, OGSNotConnected
 from ogsbot.sandbox.referee import GameSettings
 from world import CLIENT_ID, CLIENT_SECRET, World, wait
@@ -417,3 +425,15 @@ def test_game_connect_and_disconnect(pair: Pair) -> None:
     assert not alice_game.joined
     assert alice_game.connect() is alice_game and alice_game.joined
     assert alice_game.game_data is not None and alice_game.game_data.game_id == game_id
+
+
+def test_ogsapi_class_names(pair: Pair) -> None:
+    """ogsapi's classes by name: its exception catches every ogsbot error."""
+    _, alice_game, _ = pair.new_game()
+    assert isinstance(pair.alice.api, OGSRestAPI)
+    assert isinstance(alice_game.game_data, OGSGameData)
+    assert isinstance(alice_game.clock, OGSGameClock)
+    with pytest.raises(OGSApiException):
+        alice_game.move("Z99")  # not a point of a 9x9 board
+    with pytest.raises(OGSApiException):
+        pair.alice.get_player("nobody-of-that-name")

@@ -27,24 +27,38 @@ from ogsbot.ogs.async_client import AsyncOGSClient, disable_logging, enable_logg
 from ogsbot.ogs.automatch import AutomatchPreferences
 from ogsbot.ogs.callbacks import EventCallback, adapt
 from ogsbot.ogs.challenge import seed_challenge
-from ogsbot.ogs.errors import OGSNotConnected
+from ogsbot.ogs.errors import OGSError, OGSNotConnected
 from ogsbot.ogs.game import Game, MoveInput
 from ogsbot.ogs.loop_thread import LoopThread, SyncProxy
-from ogsbot.ogs.models import GameData, Move, TimeControl
-from ogsbot.ogs.rest import BETA, PRODUCTION
+from ogsbot.ogs.models import Clock, GameData, Move, Player, TimeControl
+from ogsbot.ogs.rest import BETA, PRODUCTION, OGSRest
 from ogsbot.ogs.seekgraph import SeekGraph
 
 __all__ = [
     "AsyncOGSClient",
+    "OGSApiException",
     "OGSClient",
     "OGSCredentials",
     "OGSGame",
+    "OGSGameClock",
+    "OGSGameData",
+    "OGSRestAPI",
     "OGSSocket",
+    "Player",
     "SyncGame",
+    "TimeControl",
     "disable_logging",
     "enable_logging",
     "make_login",
 ]
+
+# ogsapi's other public classes, under their names, for the scripts that name them (in
+# `except` clauses, annotations, isinstance checks): every error ogsbot raises is an
+# `OGSApiException`; `ogs.api` is an `OGSRestAPI`; `game.game_data` an `OGSGameData`.
+OGSApiException = OGSError
+OGSRestAPI = OGSRest
+OGSGameData = GameData
+OGSGameClock = Clock
 
 Callback = Callable[..., Any]  # (data), (event_name, data) or (event_name=, data=)
 JOIN_TIMEOUT = 30.0  # seconds a game_connect waits for the game

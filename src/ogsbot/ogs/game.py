@@ -42,7 +42,7 @@ def _board_color(color: str) -> Color:
     return "b" if color.startswith("b") else "w"
 
 
-class GameError(OGSError):
+class GameError(OGSError, ValueError):
     """A game action that cannot be sent (bad move text, game not joined yet...)."""
 
 
@@ -452,7 +452,16 @@ class Game:
         return self.gamedata.width, self.gamedata.height
 
     def ogs_move(self, move: MoveInput) -> str:
-        """Any move form as OGS letters: "D4" (GTP), "dd" (OGS), (x, y), None/"pass"."""
+        """Any move form as OGS letters: "D4" (GTP), "dd" (OGS), (x, y), None/"pass"; a
+        move off the board or unreadable is a `GameError` saying why."""
+        try:
+            return self._ogs_move(move)
+        except GameError:
+            raise
+        except (ValueError, TypeError) as exc:
+            raise GameError(f"game {self.game_id}: {exc}") from None
+
+    def _ogs_move(self, move: MoveInput) -> str:
         width, height = self._size()
         if move is None:
             return ".."
