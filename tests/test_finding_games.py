@@ -87,6 +87,30 @@ async def test_a_live_challenge_is_kept_alive_until_withdrawn(emu: Emulator, log
     await until(lambda: challenge_id not in emu.challenges, 5, "the quiet challenge withdrawn")
 
 
+async def test_a_live_challenge_made_before_connecting_is_kept_alive_once_connected(
+    emu: Emulator,
+) -> None:
+    """The usage text creates its challenge first and connects the socket after."""
+    ann = AsyncOGSClient(
+        emu.url,
+        client_id="sandbox-client",
+        client_secret="sandbox-secret",
+        username="ann",
+        password="ann-password-123",
+        reconnect=QUICK,
+    )
+    try:
+        ann.keepalive_interval = KEEPALIVE_TIMEOUT / 3
+        challenge_id, _ = await ann.create_challenge(ChallengeRequest(LIVE, opponent="ben"))
+        assert challenge_id not in ann._keepalives
+        await ann.connect()
+        assert challenge_id in ann._keepalives
+        await asyncio.sleep(3 * KEEPALIVE_TIMEOUT)
+        assert challenge_id in emu.challenges
+    finally:
+        await ann.close()
+
+
 async def test_keepalive_stops_when_the_game_starts(emu: Emulator, login: Login) -> None:
     ann, ben = await login("ann"), await login("ben")
     challenge_id, game_id = await ann.create_challenge(ChallengeRequest(LIVE, opponent="ben"))

@@ -90,6 +90,7 @@ class AsyncOGSClient:
         self._subscriptions: list[_Subscription] = []
         self._connecting = asyncio.Lock()
         self._keepalives: dict[int, asyncio.Task[None]] = {}
+        self._to_keep: dict[int, int] = {}  # live challenges made before connect(): id -> game
         self.keepalive_interval = KEEPALIVE_INTERVAL
 
     def secrets(self) -> list[str]:
@@ -167,6 +168,9 @@ class AsyncOGSClient:
                     raise
                 if isinstance(self.login, APIKeyLogin):
                     self.rest.bot_id = int(realtime.user.get("id", 0)) or None
+                to_keep, self._to_keep = self._to_keep, {}
+                for challenge_id, game_id in to_keep.items():
+                    self.keep_challenge_alive(challenge_id, game_id)
         return self.realtime
 
     async def join(
@@ -199,11 +203,14 @@ class AsyncOGSClient:
         """Create a challenge; returns (challenge id, game id).
 
         A live one is kept alive while the realtime connection is open, as the site does
-        (see `keep_challenge_alive`).
+        (see `keep_challenge_alive`); made before `connect()`, from the connection on.
         """
         challenge_id, game_id = await self.call(self.rest.create_challenge, challenge)
-        if challenge.needs_keepalive and self.realtime is not None:
-            self.keep_challenge_alive(challenge_id, game_id)
+        if challenge.needs_keepalive:
+            if self.realtime is not None:
+                self.keep_challenge_alive(challenge_id, game_id)
+            else:  # kept alive from connect() on: OGS needs a socket to hear it
+                self._to_keep[challenge_id] = game_id
         return challenge_id, game_id
 
     def keep_challenge_alive(self, challenge_id: int, game_id: int) -> None:
@@ -254,6 +261,7 @@ class AsyncOGSClient:
     async def cancel_challenge(self, challenge_id: int) -> dict[str, Any]:
         """Withdraw a challenge this account created (and stop keeping it alive)."""
         self.stop_keepalive(challenge_id)
+        self._to_keep.pop(challenge_id, None)
         return await self.call(self.rest.cancel_challenge, challenge_id)
 
     async def seek_graph(self, on_change: SeekHandler | None = None) -> SeekGraph:
