@@ -24,7 +24,7 @@ from support import until
 QUICK = ReconnectPolicy(first=0.05, factor=2.0, longest=0.5)
 LIVE = TimeControl("fischer", initial_time=300, time_increment=10, max_time=600)
 CORRESPONDENCE = TimeControl("fischer", initial_time=86400, time_increment=3600, max_time=172800)
-KEEPALIVE_TIMEOUT = 0.6  # the emulator withdraws a live challenge gone quiet this long
+KEEPALIVE_TIMEOUT = 1.0  # the emulator withdraws a live challenge gone quiet this long
 BOT_KEY = "finder-bot-api-key-0123456789"
 
 Login = Callable[[str], Awaitable[AsyncOGSClient]]
@@ -78,10 +78,10 @@ def account_id(emu: Emulator, name: str) -> int:
 
 async def test_a_live_challenge_is_kept_alive_until_withdrawn(emu: Emulator, login: Login) -> None:
     ann = await login("ann")
-    ann.keepalive_interval = KEEPALIVE_TIMEOUT / 3  # the site's 1 s against OGS's patience
+    ann.keepalive_interval = KEEPALIVE_TIMEOUT / 5  # the site's 1 s against OGS's patience
     challenge_id, _ = await ann.create_challenge(ChallengeRequest(LIVE, opponent="ben"))
-    # Five times the emulator's patience: the keepalives hold it.
-    await asyncio.sleep(5 * KEEPALIVE_TIMEOUT)
+    # Three times the emulator's patience: the keepalives hold it.
+    await asyncio.sleep(3 * KEEPALIVE_TIMEOUT)
     assert challenge_id in emu.challenges
     ann.stop_keepalive(challenge_id)  # as a script that went away
     await until(lambda: challenge_id not in emu.challenges, 5, "the quiet challenge withdrawn")
@@ -100,12 +100,12 @@ async def test_a_live_challenge_made_before_connecting_is_kept_alive_once_connec
         reconnect=QUICK,
     )
     try:
-        ann.keepalive_interval = KEEPALIVE_TIMEOUT / 3
+        ann.keepalive_interval = KEEPALIVE_TIMEOUT / 5
         challenge_id, _ = await ann.create_challenge(ChallengeRequest(LIVE, opponent="ben"))
         assert challenge_id not in ann._keepalives
         await ann.connect()
         assert challenge_id in ann._keepalives
-        await asyncio.sleep(3 * KEEPALIVE_TIMEOUT)
+        await asyncio.sleep(2 * KEEPALIVE_TIMEOUT)
         assert challenge_id in emu.challenges
     finally:
         await ann.close()
