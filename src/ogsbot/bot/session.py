@@ -29,7 +29,7 @@ from ogsbot.ogs.board import Color, GameState
 from ogsbot.ogs.coords import RESIGN, GtpMove, Point, parse_gtp_move, unpack_ogs, xy_to_gtp
 from ogsbot.ogs.errors import OGSError
 from ogsbot.ogs.game import Game
-from ogsbot.ogs.models import GameData, Move
+from ogsbot.ogs.models import GameData, Move, UndoRequest
 from ogsbot.ogs.sgf import game_sgf, sgf_result
 
 KATAGO_RULES = {
@@ -115,6 +115,7 @@ class GameSession:
         self.sgf_dir = sgf_dir
         self.failures = 0
         self.undos_granted = 0
+        self._undo_answered: UndoRequest | None = None  # the request last answered
         self.resumed_pause: float | None = None
         self.greeted = False
         self.sgf_path: Path | None = None
@@ -613,29 +614,30 @@ class GameSession:
 
     def _answer_undo(self) -> bool | None:
         """Answer the opponent's pending undo request by the policy: True granted, False
-        refused, None when there is none (or it is stale, or ours).
+        refused, None when there is none (or it is stale, ours, or answered already).
 
         Since 2025-10 OGS lets a player take back their move and the bot's reply in one
         request (`count` 2); a granted request takes back all of its moves, and the engine
-        follows with as many `undo`s (or a replay) on the next turn.
+        follows with as many `undo`s (or a replay) on the next turn. The game keeps the
+        request until the server settles it: its accept may not repeat the count.
         """
         game = self.game
         request = game.pending_undo
         gd = game.gamedata
-        if request is None or gd is None or request.move_number != game.move_number:
+        if request is None or request == self._undo_answered or gd is None:
             return None
-        if not 0 < request.count <= len(gd.moves):
+        if request.move_number != game.move_number or not 0 < request.moves <= len(gd.moves):
             return None
         if request.requested_by is not None:
             if request.requested_by == game.my_id:
                 return None  # our own request
         else:  # the old form names no one: the move it takes back must be the opponent's
-            if gd.move_colors()[-request.count] == self._my_color():
+            if gd.move_colors()[-request.moves] == self._my_color():
                 return None
         policy = self.config.game.undo
         allowed = policy == "always" or (isinstance(policy, int) and self.undos_granted < policy)
-        game.pending_undo = None
-        moves = f"{request.count} moves" if request.count > 1 else "a move"
+        self._undo_answered = request
+        moves = f"{request.moves} moves" if request.moves > 1 else "a move"
         if allowed:
             self.undos_granted += 1
             self._log.info("granting an undo of {} at move {}", moves, request.move_number)

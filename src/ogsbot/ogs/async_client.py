@@ -91,7 +91,19 @@ class AsyncOGSClient:
         self._connecting = asyncio.Lock()
         self._keepalives: dict[int, asyncio.Task[None]] = {}
         self._to_keep: dict[int, int] = {}  # live challenges made before connect(): id -> game
+        self._over: dict[int, None] = {}  # games that started or were refused (recent ones)
+        self._matches: dict[str, asyncio.Future[int]] = {}  # automatch uuid -> game id
+        self._graph: SeekGraph | None = None
+        self.on("active_game", self._note_over)
+        self.on("notification", self._note_over)
+        self.on("automatch/start", self._note_match)
+        self.on("automatch/cancel", self._note_match)
         self.keepalive_interval = KEEPALIVE_INTERVAL
+
+    @property
+    def user_jwt(self) -> str:
+        """The realtime login of a password account (from `/ui/config`), once connected."""
+        return self._jwt
 
     def secrets(self) -> list[str]:
         """Everything that must never be printed: the REST ones and the realtime JWT."""
@@ -173,18 +185,32 @@ class AsyncOGSClient:
                     self.keep_challenge_alive(challenge_id, game_id)
         return self.realtime
 
-    async def join(
-        self, game_id: int, *, chat: bool = False, on_event: GameHandler | None = None
-    ) -> Game:
-        """Join a game (connecting first if needed) and return it once its gamedata is in."""
+    async def game(self, game_id: int, *, chat: bool = False) -> Game:
+        """The game with this id, not joined yet if it is new (handlers may be added before
+        `join` so that they see its first gamedata)."""
         realtime = await self.connect()
         game = self.games.get(game_id)
         if game is None:
-            game = Game(realtime, game_id, chat=chat, on_event=on_event)
+            game = Game(realtime, game_id, chat=chat)
             self.games[game_id] = game
-        elif on_event is not None:
+        return game
+
+    async def join(
+        self, game_id: int, *, chat: bool = False, on_event: GameHandler | None = None
+    ) -> Game:
+        """Join a game (connecting first if needed) and return it once its gamedata is in.
+
+        A join that fails (the server's error, no answer) leaves the game: no handler and
+        no re-join stay behind it."""
+        game = await self.game(game_id, chat=chat)
+        if on_event is not None:
             game.add_handler(on_event)
-        return await game.connect()
+        try:
+            return await game.connect()
+        except BaseException:
+            if not game.gamedata:
+                self.leave(game_id)
+            raise
 
     def leave(self, game_id: int) -> None:
         game = self.games.pop(game_id, None)
@@ -223,40 +249,34 @@ class AsyncOGSClient:
         self._keepalives[challenge_id] = task
         task.add_done_callback(lambda _: self._keepalives.pop(challenge_id, None))
 
+    def _note_over(self, event: str, data: Any) -> None:
+        """Remember games whose challenges need no keepalive any more: started (an
+        `active_game` push, which may come with the login) or refused."""
+        if not isinstance(data, dict):
+            return
+        if event == "active_game":
+            game_id = data.get("id")
+        elif data.get("type") in ("gameOfferRejected", "challengeCanceled", "gameStarted"):
+            game_id = data.get("game_id")
+        else:
+            return
+        if isinstance(game_id, int):
+            self._over[game_id] = None
+            while len(self._over) > 1000:
+                del self._over[next(iter(self._over))]
+
     def stop_keepalive(self, challenge_id: int) -> None:
         task = self._keepalives.pop(challenge_id, None)
         if task is not None:
             task.cancel()
 
     async def _keepalive(self, realtime: Realtime, challenge_id: int, game_id: int) -> None:
-        over = asyncio.Event()
-
-        def watch(event: str, data: Any) -> None:
-            if not isinstance(data, dict):
-                return
-            if event == "active_game" and data.get("id") == game_id:
-                over.set()  # the game started
-            elif (
-                event == "notification"
-                and data.get("type") in ("gameOfferRejected", "challengeCanceled")
-                and data.get("game_id") == game_id
-            ):
-                over.set()
-
-        undo = [realtime.on("active_game", watch), realtime.on("notification", watch)]
         payload = {"challenge_id": challenge_id, "game_id": game_id}
-        try:
+        with contextlib.suppress(TimeoutError, OGSNotConnected):
             async with asyncio.timeout(KEEPALIVE_LIMIT):
-                while not over.is_set():
+                while game_id not in self._over:
                     realtime.send("challenge/keepalive", payload)
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(over.wait(), self.keepalive_interval)
-        except (TimeoutError, OGSNotConnected):
-            pass
-        finally:
-            for u in undo:
-                with contextlib.suppress(ValueError):
-                    u()
+                    await asyncio.sleep(self.keepalive_interval)
 
     async def cancel_challenge(self, challenge_id: int) -> dict[str, Any]:
         """Withdraw a challenge this account created (and stop keeping it alive)."""
@@ -265,10 +285,17 @@ class AsyncOGSClient:
         return await self.call(self.rest.cancel_challenge, challenge_id)
 
     async def seek_graph(self, on_change: SeekHandler | None = None) -> SeekGraph:
-        """Follow OGS's open challenges; the graph fills as the server's list comes in."""
-        graph = SeekGraph(await self.connect(), on_change)
-        graph.connect()
-        return graph
+        """Follow OGS's open challenges; the graph fills as the server's list comes in.
+
+        One graph per client (one subscription per connection): a second call adds its
+        handler to the same graph."""
+        realtime = await self.connect()
+        if self._graph is None or not self._graph.connected:
+            self._graph = SeekGraph(realtime)
+            self._graph.connect()
+        if on_change is not None:
+            self._graph.add_handler(on_change)
+        return self._graph
 
     def _human_only(self, what: str) -> None:
         if isinstance(self.login, APIKeyLogin):
@@ -283,32 +310,41 @@ class AsyncOGSClient:
         `wait_match(uuid)` then waits for the game."""
         self._human_only("find_match")
         realtime = await self.connect()
+        self._match(preferences.uuid)  # before sending: the answer may come at once
         realtime.send("automatch/find_match", preferences.to_json())
         return preferences.uuid
 
+    def _match(self, uuid: str) -> asyncio.Future[int]:
+        found = self._matches.get(uuid)
+        if found is None:
+            found = self._matches[uuid] = asyncio.get_running_loop().create_future()
+        return found
+
+    def _note_match(self, event: str, data: Any) -> None:
+        if not isinstance(data, dict):
+            return
+        uuid = data.get("uuid")
+        if event == "automatch/start":
+            found = self._matches.get(str(uuid))
+            if found is not None and not found.done():
+                with contextlib.suppress(KeyError, TypeError, ValueError):
+                    found.set_result(int(data["game_id"]))
+            return
+        for key, found in list(self._matches.items()):  # cancel: this one, or all (null)
+            if (uuid is None or key == uuid) and not found.done():
+                found.set_exception(OGSError(f"automatch request {key} was cancelled"))
+                found.exception()  # retrieved: nobody may be waiting for it
+
     async def wait_match(self, uuid: str, timeout: float | None = None) -> int:
-        """The id of the game automatch started for the request `uuid`."""
-        realtime = await self.connect()
-        found: asyncio.Future[int] = asyncio.get_running_loop().create_future()
-
-        def on_start(event: str, data: Any) -> None:
-            if isinstance(data, dict) and data.get("uuid") == uuid and not found.done():
-                found.set_result(int(data["game_id"]))
-
-        def on_cancel(event: str, data: Any) -> None:
-            if isinstance(data, dict) and data.get("uuid") in (uuid, None) and not found.done():
-                found.set_exception(OGSError(f"automatch request {uuid} was cancelled"))
-
-        undo = [
-            realtime.on("automatch/start", on_start),
-            realtime.on("automatch/cancel", on_cancel),
-        ]
+        """The id of the game automatch started for the request `uuid` (found already, or
+        to come)."""
+        await self.connect()
+        found = self._match(uuid)
         try:
-            async with asyncio.timeout(timeout):
-                return await found
+            return await asyncio.wait_for(asyncio.shield(found), timeout)
         finally:
-            for u in undo:
-                u()
+            if found.done():
+                self._matches.pop(uuid, None)
 
     async def cancel_match(self, uuid: str | None = None) -> None:
         """Withdraw an automatch request (None: every one of this account's)."""

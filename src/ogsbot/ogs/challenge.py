@@ -18,6 +18,7 @@ from typing import Any
 
 from loguru import logger
 
+from ogsbot.ogs.errors import OGSBadArgument, OGSUnknownKeyword
 from ogsbot.ogs.models import TIME_PARAMETERS, TIME_SYSTEMS, TimeControl
 
 _MAY_BE_ZERO = frozenset({("fischer", "time_increment"), ("byoyomi", "main_time")})
@@ -64,21 +65,21 @@ _TIME_KEYWORDS = frozenset(
 
 
 def check_time_control(tc: TimeControl) -> None:
-    """Raise `ValueError` naming the first parameter `tc` lacks or gets wrong."""
+    """Raise `OGSBadArgument` (a ValueError) naming the first parameter `tc` lacks or gets wrong."""
     if tc.system not in TIME_SYSTEMS:
-        raise ValueError(
+        raise OGSBadArgument(
             f"time control system {tc.system!r} is not one of {', '.join(TIME_SYSTEMS)}"
         )
     for name in TIME_PARAMETERS.get(tc.system, ()):
         value = getattr(tc, name)
         if value < 0 or (value == 0 and (tc.system, name) not in _MAY_BE_ZERO):
             allowed = ">= 0" if (tc.system, name) in _MAY_BE_ZERO else "> 0"
-            raise ValueError(
+            raise OGSBadArgument(
                 f"a {tc.system} time control needs {name} {allowed}, not {value:g}"
                 f" (its parameters: {', '.join(TIME_PARAMETERS[tc.system])})"
             )
     if tc.system == "fischer" and tc.max_time < tc.initial_time:
-        raise ValueError(
+        raise OGSBadArgument(
             f"a fischer time control needs max_time >= initial_time ({tc.initial_time:g}),"
             f" not {tc.max_time:g}"
         )
@@ -88,10 +89,10 @@ def time_control_from_json(data: Mapping[str, Any]) -> TimeControl:
     """A time control from an OGS-style object, every parameter of its system required."""
     system = str(data.get("system") or data.get("time_control") or "").lower()
     if not system:
-        raise ValueError(f"a time control needs a system ({', '.join(TIME_SYSTEMS)})")
+        raise OGSBadArgument(f"a time control needs a system ({', '.join(TIME_SYSTEMS)})")
     missing = [name for name in TIME_PARAMETERS.get(system, ()) if data.get(name) is None]
     if missing:
-        raise ValueError(
+        raise OGSBadArgument(
             f"a {system} time control needs {', '.join(missing)}: missing"
             f" (its parameters: {', '.join(TIME_PARAMETERS[system])})"
         )
@@ -197,7 +198,7 @@ def seed_challenge(
     parameters come as keywords (`main_time=600`, or ogsapi's `byoyomi_main_time=600`);
     byoyomi and fischer fill in ogsapi's defaults for what is not given (fischer's cap at
     twice the initial time: ogsapi's 300 s was below its own 2400 s start), the other
-    systems name what is missing. A keyword neither library knows is a `TypeError`.
+    systems name what is missing. A keyword neither library knows is an `OGSUnknownKeyword` (a TypeError).
     """
     given = dict(settings)
     for seed_name, name in SEED_CHALLENGE_KEYWORDS.items():
@@ -232,7 +233,7 @@ def seed_challenge(
     except TypeError:
         known = sorted(set(ChallengeRequest.__dataclass_fields__) | set(SEED_CHALLENGE_KEYWORDS))
         unknown = sorted(set(given) - set(ChallengeRequest.__dataclass_fields__))
-        raise TypeError(
+        raise OGSUnknownKeyword(
             f"create_challenge() got unknown keyword(s) {', '.join(unknown)};"
             f" known: {', '.join(known)}"
         ) from None

@@ -8,15 +8,17 @@ returning None, nothing is printed to stdout, callbacks that raise are reported,
 re-joins games after a reconnect, and the program never hangs at exit.
 
 Everything runs on a private event loop thread (`loop_thread.LoopThread`): a call from the
-script's thread is handed to it and reaches the server at once; callbacks run on it. Programs
-with an event loop of their own use `AsyncOGSClient` and `Game` directly.
+script's thread is handed to it and reaches the server at once. Callbacks run in order on a
+thread of their own (`loop_thread.CallbackThread`), where they may call anything, blocking
+calls included. Programs with an event loop of their own use `AsyncOGSClient` and `Game`.
 """
 
 from __future__ import annotations
 
-import atexit
+import contextlib
 import sys
 import time
+import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,8 +31,9 @@ from ogsbot.ogs.callbacks import EventCallback, adapt
 from ogsbot.ogs.challenge import seed_challenge
 from ogsbot.ogs.errors import OGSError, OGSNotConnected
 from ogsbot.ogs.game import Game, MoveInput
-from ogsbot.ogs.loop_thread import LoopThread, SyncProxy
+from ogsbot.ogs.loop_thread import CallbackThread, LoopThread, SyncProxy
 from ogsbot.ogs.models import Clock, GameData, Move, Player, TimeControl
+from ogsbot.ogs.realtime import Realtime
 from ogsbot.ogs.rest import BETA, PRODUCTION, OGSRest
 from ogsbot.ogs.seekgraph import SeekGraph
 
@@ -85,16 +88,27 @@ class _LogShortcut:
         except ValueError:
             pass  # the script configured loguru itself: its sinks are left alone
         else:
-            logger.add(sys.stderr, filter=lambda record: not record["name"].startswith("ogsbot"))
+            logger.add(
+                sys.stderr,
+                filter=lambda record: not record["name"].startswith("ogsbot"),
+                diagnose=False,
+            )
         if cls.sink is not None:
             logger.remove(cls.sink)
-        cls.sink = logger.add(sys.stderr, level=level, filter="ogsbot")
+        # No variables in tracebacks: a REST call's frame holds the API key.
+        cls.sink = logger.add(
+            sys.stderr, level=level, filter="ogsbot", diagnose=False, backtrace=False
+        )
         enable_logging()
 
 
 @dataclass
 class OGSCredentials:
-    """Who the client is logged in as (ogsapi's `OGSCredentials`); secrets stay out of repr."""
+    """Who the client is logged in as (ogsapi's `OGSCredentials`); secrets stay out of repr.
+
+    The tokens are read from the client as they are now (they are renewed). OGS issues no
+    `chat_auth` or `notification_auth` any more (`authenticate` covers both): None.
+    """
 
     client_id: str | None = None
     client_secret: str | None = field(default=None, repr=False)
@@ -102,6 +116,21 @@ class OGSCredentials:
     password: str | None = field(default=None, repr=False)
     api_key: str | None = field(default=None, repr=False)
     user_id: int | None = None
+    _client: AsyncOGSClient | None = field(default=None, repr=False, compare=False)
+    chat_auth: None = field(default=None, repr=False)
+    notification_auth: None = field(default=None, repr=False)
+
+    @property
+    def access_token(self) -> str | None:
+        return self._client.rest.access_token if self._client else None
+
+    @property
+    def refresh_token(self) -> str | None:
+        return self._client.rest.refresh_token if self._client else None
+
+    @property
+    def user_jwt(self) -> str | None:
+        return (self._client.user_jwt or None) if self._client else None
 
     def __getitem__(self, key: str) -> Any:
         """Also readable as a dict (`credentials["user_id"]`), as ogsbot's first facade was."""
@@ -116,14 +145,32 @@ class SyncGame(SyncProxy[Game]):
 
     Any `Game` attribute or method not named here works too, run on the client's loop.
     `move()` waits for the server's word and raises `OGSGameError` when it refuses the move
-    (`wait=False` sends and returns at once, as ogsapi did; so does a move made from inside
-    a callback, which cannot wait).
+    (`wait=False` sends and returns at once, as ogsapi did).
     """
 
-    def __init__(self, game: Game, loop: LoopThread, callback_handler: Callback) -> None:
-        super().__init__(game, loop)
+    def __init__(self, game: Game, client: OGSClient, callback_handler: Callback) -> None:
+        super().__init__(game, client._loop)
+        self._client = client
         self.game_id = game.game_id
         self.callback_handler = callback_handler
+
+    @property
+    def callback_handler(self) -> Callback:
+        """The game's events go here; a new one may be set at any time."""
+        return self._client._handler_of(self.game_id)
+
+    @callback_handler.setter
+    def callback_handler(self, handler: Callback) -> None:
+        self._client._set_game_handler(self._target, handler)
+
+    @property
+    def socket(self) -> SyncProxy[Realtime]:
+        """ogsapi's name for the connection the game is followed on."""
+        return SyncProxy(self._target.realtime, self._loop)
+
+    @property
+    def credentials(self) -> OGSCredentials:
+        return self._client.credentials
 
     @property
     def game_data(self) -> GameData | None:
@@ -144,12 +191,13 @@ class SyncGame(SyncProxy[Game]):
     ) -> Move | None:
         """Play "D4" (GTP), "dd" (OGS), (x, y), or None / "pass"; returns the move the server
         recorded, or None when not waiting."""
-        if not wait or self._loop.on_loop():
+        if not wait:
             self._loop.call(lambda: self._target.move(move))
             return None
         return self._loop.run(self._target.play(move, timeout), timeout + 5)
 
     def pass_turn(self, wait: bool = True, timeout: float = MOVE_TIMEOUT) -> Move | None:
+        """Pass; as `move()`."""
         return self.move(None, wait, timeout)
 
     def undo(self, move: int | None = None) -> None:
@@ -157,9 +205,11 @@ class SyncGame(SyncProxy[Game]):
         self._loop.call(lambda: self._target.undo_request(move))
 
     def accept_undo(self, move: int | None = None) -> None:
+        """Accept the opponent's undo request (all the moves it asks for)."""
         self._loop.call(lambda: self._target.undo_accept(move))
 
     def cancel_undo(self, move: int | None = None) -> None:
+        """Withdraw our undo request."""
         self._loop.call(lambda: self._target.undo_cancel(move))
 
     def send_chat(self, message: str, chat_type: str = "main", move: int | None = None) -> None:
@@ -183,17 +233,31 @@ class OGSSocket:
 
     def __init__(self, client: OGSClient, callback_handler: Callback | None = None) -> None:
         self._client = client
-        self.callback_handler: Callback = callback_handler or (lambda *args, **kwargs: None)
         self.credentials = client.credentials
         self.games: dict[int, SyncGame] = {}
         self.last_issued_ping = 0.0  # epoch ms of the last ping() (ogsapi's name)
-        self._forward: EventCallback = adapt(self.callback_handler)
-        self._undo: list[Callable[[], None]] = []
-        self._game_handlers: dict[int, EventCallback] = {}
+        self._handler: Callback = callback_handler or _ignore
+        self._forward: EventCallback = adapt(self._handler)
+        self._subscriptions: list[Callable[[], None]] = []
+
+    @property
+    def callback_handler(self) -> Callback:
+        """The socket's events go here; a new one may be set at any time."""
+        return self._handler
+
+    @callback_handler.setter
+    def callback_handler(self, handler: Callback) -> None:
+        self._handler, self._forward = handler, adapt(handler)
 
     @property
     def _async(self) -> AsyncOGSClient:
         return self._client._async
+
+    @property
+    def socket(self) -> SyncProxy[Realtime] | None:
+        """ogsapi's name for the connection itself."""
+        realtime = self._async.realtime
+        return SyncProxy(realtime, self._client._loop) if realtime is not None else None
 
     @property
     def connected(self) -> bool:
@@ -220,16 +284,17 @@ class OGSSocket:
         return realtime.last_pong * 1000 if realtime else 0.0
 
     def _on_event(self, event: str, data: Any) -> None:
+        """On the loop: an event for the socket's callback, unless a game's handler has it."""
         if event.startswith("game/"):
             game_id = event.split("/", 2)[1]
-            if game_id.isdigit() and int(game_id) in self._game_handlers:
-                return  # the game's own handler has it
-        self._forward(event, data)
+            if game_id.isdigit() and int(game_id) in self._client._game_handlers:
+                return
+        self._client._callbacks.submit(self._forward, event, data)
 
     def socket_callbacks(self) -> None:
         """Attach the socket's handlers (`connect()` does; calling it again changes nothing)."""
-        if not self._undo:
-            self._undo.append(self._async.on_any(self._on_event))
+        if not self._subscriptions:
+            self._subscriptions.append(self._async.on_any(self._on_event))
 
     def connect(self) -> None:
         """Connect and log in; the events that come with the login reach the callback."""
@@ -241,9 +306,9 @@ class OGSSocket:
             raise
 
     def _unsubscribe(self) -> None:
-        undo, self._undo = self._undo, []
-        if undo:
-            self._client._loop.call(lambda: [u() for u in undo])
+        subscriptions, self._subscriptions = self._subscriptions, []
+        if subscriptions:
+            self._client._loop.call(lambda: [undo() for undo in subscriptions])
 
     def notification_connect(self) -> None:
         """Kept for ogsapi scripts: OGS subscribes notifications at `authenticate` now."""
@@ -252,30 +317,36 @@ class OGSSocket:
         """Kept for ogsapi scripts: OGS connects chat at `authenticate` now."""
 
     def game_connect(self, game_id: int, callback_handler: Callback | None = None) -> SyncGame:
-        """Join a game; its events go to `callback_handler` (or the socket's). A game the
-        server will not show raises `OGSGameError` with its message at once."""
-        callback = callback_handler or self.callback_handler
-        forward = adapt(callback)
-        self._game_handlers[int(game_id)] = forward
+        """Join a game; its events go to `callback_handler` (or the socket's), from its first
+        gamedata on. Joining again replaces the handler. A game the server will not show
+        raises `OGSGameError` with its message at once."""
+        client = self._client
+        game_id = int(game_id)
+        handler = callback_handler or self.callback_handler
 
-        def on_game(game: Game, event: str, data: Any) -> None:
-            forward(event, data)
+        async def join() -> Game:
+            game = await self._async.game(game_id)
+            client._set_game_handler(game, handler)
+            try:
+                return await self._async.join(game_id)
+            except BaseException:
+                client._drop_game_handler(game_id)
+                raise
 
-        try:
-            game = self._client._loop.run(
-                self._async.join(int(game_id), on_event=on_game), JOIN_TIMEOUT + 5
-            )
-        except BaseException:
-            self._game_handlers.pop(int(game_id), None)
-            raise
-        sync = SyncGame(game, self._client._loop, callback)
-        self.games[int(game_id)] = sync
+        game = client._loop.run(join(), JOIN_TIMEOUT + 5)
+        sync = SyncGame(game, client, handler)
+        self.games[game_id] = sync
         return sync
 
     def game_disconnect(self, game_id: int) -> None:
+        """Leave a game: no more of its events."""
         self.games.pop(int(game_id), None)
-        self._game_handlers.pop(int(game_id), None)
-        self._client._loop.call(lambda: self._async.leave(int(game_id)))
+
+        def leave() -> None:
+            self._client._drop_game_handler(int(game_id))
+            self._async.leave(int(game_id))
+
+        self._client._loop.call(leave)
 
     def host_info(self) -> dict[str, Any]:
         """The server's `{hostname, clients, uptime, ggs-version}` (OGS's `hostinfo`)."""
@@ -293,13 +364,20 @@ class OGSSocket:
     def seek_graph(self, callback_handler: Callback | None = None) -> SyncProxy[SeekGraph]:
         """Follow the open challenges (`.entries`, `.challenges`); each change also goes to
         `callback_handler(kind, entry)` with kind "add", "delete" or "started"."""
-        handler = adapt(callback_handler) if callback_handler is not None else None
+        handler = None
+        if callback_handler is not None:
+            forward = adapt(callback_handler)
+
+            def handler(kind: str, entry: Any) -> None:
+                self._client._callbacks.submit(forward, kind, entry)
+
         graph = self._client._loop.run(self._async.seek_graph(handler), timeout=35)
         return SyncProxy(graph, self._client._loop)
 
     def disconnect(self) -> None:
+        """Leave every game and close the connection; REST calls still work."""
         self.games.clear()
-        self._game_handlers.clear()
+        self._client._loop.call(self._client._game_handlers.clear)
         self._unsubscribe()
         self._client._loop.run(self._async.disconnect(), timeout=30)
 
@@ -308,6 +386,28 @@ class OGSSocket:
 
     def disable_logging(self) -> None:
         disable_logging()
+
+
+def _ignore(*args: Any, **kwargs: Any) -> None:
+    """The socket's callback when the script gives none."""
+
+
+def _shut(loop: LoopThread, callbacks: CallbackThread, client: AsyncOGSClient) -> None:
+    """Close the connection and stop the threads: at `close()`, at exit, or when the client
+    is dropped unclosed (a `weakref.finalize`, which must not hold the client itself)."""
+    try:
+        if loop.loop.is_running() and not loop.on_loop():
+            loop.run(client.close(), timeout=10)
+    except Exception:
+        logger.exception("closing the OGS client failed")
+    finally:
+        loop.stop()
+        callbacks.stop()
+
+
+def _page(results: list[Any]) -> dict[str, Any]:
+    """Every result in one page of the shape ogsapi returned (OGS's paged list)."""
+    return {"count": len(results), "next": None, "previous": None, "results": results}
 
 
 class OGSClient:
@@ -333,7 +433,6 @@ class OGSClient:
             server = BETA
         if log_level:  # the shortcut: ogsbot's log lines on stderr from this level up, once
             _LogShortcut.set(log_level)
-        self._loop = LoopThread()
         self._async = AsyncOGSClient(
             server,
             api_key=api_key,
@@ -342,11 +441,17 @@ class OGSClient:
             username=username,
             password=password,
         )
+        self._loop = LoopThread()
+        self._callbacks = CallbackThread()
+        # game id -> (the script's handler, the game-side handler that forwards to it)
+        self._game_handlers: dict[int, tuple[Callback, Callable[[], None]]] = {}
+        self._finalizer = weakref.finalize(self, _shut, self._loop, self._callbacks, self._async)
         self.api = self._async.rest
         self.sock: OGSSocket | None = None
-        self._closed = False
-        atexit.register(self.close)
-        self.credentials = OGSCredentials(client_id, client_secret, username, password, api_key)
+        self.credentials = OGSCredentials(
+            client_id, client_secret, username, password, api_key, _client=self._async
+        )
+        self.api.credentials = self.credentials
         if self._async.login is not None:
             try:
                 vitals = self.user_vitals()
@@ -361,6 +466,32 @@ class OGSClient:
             self.credentials.user_id = int(self.user_vitals()["id"])
         return self.credentials.user_id
 
+    # ----- game handlers (on the loop) ---------------------------------------------------
+
+    def _set_game_handler(self, game: Game, handler: Callback) -> None:
+        """`handler` gets the game's events from now on, instead of the one before."""
+
+        def set_it() -> None:
+            self._drop_game_handler(game.game_id)
+            forward = adapt(handler)
+
+            def on_game(_: Game, event: str, data: Any) -> None:
+                self._callbacks.submit(forward, event, data)
+
+            self._game_handlers[game.game_id] = (handler, game.add_handler(on_game))
+
+        self._loop.call(set_it)
+
+    def _drop_game_handler(self, game_id: int) -> None:
+        entry = self._game_handlers.pop(game_id, None)
+        if entry is not None:
+            with contextlib.suppress(ValueError):
+                entry[1]()
+
+    def _handler_of(self, game_id: int) -> Callback:
+        entry = self._loop.call(lambda: self._game_handlers.get(game_id))
+        return entry[0] if entry is not None else _ignore
+
     # ----- REST, ogsapi's names ---------------------------------------------------------
 
     def user_vitals(self) -> dict[str, Any]:
@@ -368,6 +499,7 @@ class OGSClient:
         return self.api.me()
 
     def user_settings(self) -> dict[str, Any]:
+        """The account's settings."""
         return self.api.settings()
 
     def update_user_settings(
@@ -393,11 +525,12 @@ class OGSClient:
         )
 
     def user_games(self, page: int = 1, page_size: int = 10) -> dict[str, Any]:
+        """One page of the account's games."""
         return self.api.my_games(page, page_size)
 
-    def user_friends(self, username: str | None = None) -> list[Any]:
-        """Every friend (all pages, where ogsapi read the first), optionally by name."""
-        return self.api.friends(username)
+    def user_friends(self, username: str | None = None) -> dict[str, Any]:
+        """The friends (`results`: all of them, where ogsapi read the first page)."""
+        return _page(self.api.friends(username))
 
     def send_friend_request(self, username: str) -> dict[str, Any]:
         return self.api.add_friend(int(self.get_player(username)["id"]))
@@ -406,6 +539,7 @@ class OGSClient:
         return self.api.remove_friend(int(self.get_player(username)["id"]))
 
     def active_games(self, player_id: int | None = None) -> list[dict[str, Any]]:
+        """The games in play: the account's, or another player's."""
         return self.api.active_games(player_id)
 
     def get_player(self, player_username: str | int) -> dict[str, Any]:
@@ -413,6 +547,7 @@ class OGSClient:
         return self.api.player(player_username)
 
     def get_player_games(self, player_username: str | int) -> dict[str, Any]:
+        """One page of a player's games."""
         return self.api.player_games(int(self.get_player(player_username)["id"]))
 
     def create_challenge(
@@ -430,11 +565,13 @@ class OGSClient:
         return self._loop.run(self._async.create_challenge(request), timeout=120)
 
     def received_challenges(self) -> list[dict[str, Any]]:
+        """Challenges others sent this account (every page)."""
         return self.api.received_challenges(self._me())
 
     receive_challenges = received_challenges  # as ogsapi's docs spell it
 
     def sent_challenges(self) -> list[dict[str, Any]]:
+        """Challenges this account sent (every page)."""
         return self.api.sent_challenges(self._me())
 
     def accept_challenge(self, challenge_id: int) -> dict[str, Any]:
@@ -451,6 +588,7 @@ class OGSClient:
         return self.api.open_challenges()
 
     def accept_open_challenge(self, challenge_id: int) -> dict[str, Any]:
+        """Accept an open challenge (human accounts: OGS's rules forbid it to bots)."""
         return self.api.accept_open_challenge(challenge_id)
 
     def cancel_challenge(self, challenge_id: int) -> dict[str, Any]:
@@ -460,8 +598,9 @@ class OGSClient:
     def game_details(self, game_id: int) -> dict[str, Any]:
         return self.api.game(game_id)
 
-    def game_reviews(self, game_id: int) -> list[Any]:
-        return self.api.game_reviews(game_id)
+    def game_reviews(self, game_id: int) -> dict[str, Any]:
+        """The game's reviews (`results`: all of them)."""
+        return _page(self.api.game_reviews(game_id))
 
     def game_png(self, game_id: int) -> bytes:
         return self.api.game_png(game_id)
@@ -480,6 +619,7 @@ class OGSClient:
         return self._loop.run(self._async.wait_match(uuid, timeout))
 
     def cancel_match(self, uuid: str | None = None) -> None:
+        """Withdraw an automatch request (None: all of this account's)."""
         self._loop.run(self._async.cancel_match(uuid), 60)
 
     # ----- realtime, ogsapi's names ---------------------------------------------------------
@@ -493,9 +633,10 @@ class OGSClient:
         self.sock = sock
 
     def socket_disconnect(self) -> None:
-        if self.sock is not None:
-            self.sock.disconnect()
-            self.sock = None
+        """Close the realtime connection; REST calls still work."""
+        sock, self.sock = self.sock, None
+        if sock is not None:
+            sock.disconnect()
 
     disconnect_socket = socket_disconnect  # the name ogsapi's usage text uses
 
@@ -506,19 +647,10 @@ class OGSClient:
         disable_logging()
 
     def close(self) -> None:
-        """Disconnect and stop the background loop; safe to call twice (also runs at exit)."""
-        if self._closed:
-            return
-        self._closed = True
-        try:
-            if self._loop.loop.is_running():
-                self._loop.run(self._async.close(), timeout=10)
-        except Exception:
-            logger.exception("closing the OGS client failed")
-        finally:
-            self._loop.stop()
-            self.sock = None
-            atexit.unregister(self.close)
+        """Disconnect and stop the client's threads; whatever still waits on them is told
+        (`OGSClientClosed`). Safe to call twice, from a callback too; runs at exit."""
+        self.sock = None
+        self._finalizer()
 
     def __enter__(self) -> OGSClient:
         return self

@@ -113,3 +113,20 @@ class OGSGameError(OGSError):
         self.game_id = game_id
         self.action = action
         self.message = message
+
+
+class OGSTimeout(OGSError, TimeoutError):
+    """A wait of the synchronous client ran out (a game state, a match, a reply)."""
+
+
+class OGSClientClosed(OGSError, RuntimeError):
+    """The client was closed: what was waiting is cut short, and nothing more can be done."""
+
+
+class OGSBadArgument(OGSError, ValueError):
+    """An argument the client refuses before sending anything (a challenge missing a time
+    parameter, a move off the board...), with what is wrong and what is allowed."""
+
+
+class OGSUnknownKeyword(OGSError, TypeError):
+    """A keyword argument neither ogsbot nor ogsapi knows."""

@@ -24,7 +24,13 @@ from loguru import logger
 
 from ogsbot.ogs.board import Color, GameState, IllegalMoveError, ruleset
 from ogsbot.ogs.coords import RESIGN, Point, parse_gtp_move, unpack_ogs, xy_to_ogs
-from ogsbot.ogs.errors import OGSError, OGSGameError, OGSNotConnected
+from ogsbot.ogs.errors import (
+    OGSError,
+    OGSGameError,
+    OGSNotConnected,
+    OGSRealtimeError,
+    OGSRealtimeTimeout,
+)
 from ogsbot.ogs.models import ChatLine, Clock, GameData, Move, UndoRequest
 from ogsbot.ogs.realtime import Realtime
 
@@ -425,9 +431,10 @@ class Game:
         pending, self.pending_undo = self.pending_undo, None
         if self.gamedata is None:
             return
-        count = accepted.count
-        if accepted.count == 1 and pending is not None and pending.count > 1:
-            count = pending.count  # the old event form carries no count: the request's holds
+        if accepted.count is not None:  # the event's word wins, as in goban
+            count = accepted.count
+        else:  # the old form carries no count: the request's holds
+            count = pending.moves if pending is not None else 1
         have = len(self.gamedata.moves)
         if accepted.move_number not in (have, have - count) or count > have:
             logger.warning(
@@ -507,16 +514,42 @@ class Game:
                     return index
             return None
 
-        self.move(ogs)
-        await self.wait_for(
-            lambda g: ours(g) is not None or g.error_count > errors or g.finished, timeout
+        # With a request id, as goban sends it: a refusal may come as the reply's error,
+        # which is this move's and no other's; or as a game `error` event.
+        self._sent_move = (self.move_number, ogs)
+        reply = asyncio.ensure_future(
+            self.realtime.request("game/move", {"game_id": self.game_id, "move": ogs}, timeout)
         )
-        if self.error_count > errors:
-            raise OGSGameError(self.game_id, f"move {ogs}", self.last_error)
+        refused: list[str] = []
+
+        def on_reply(done: asyncio.Future[Any]) -> None:
+            if done.cancelled():
+                return
+            error = done.exception()
+            lost = (OGSNotConnected, OGSRealtimeTimeout)  # no word from the server: not a no
+            if isinstance(error, OGSRealtimeError) and not isinstance(error, lost):
+                refused.append(error.message)
+                self._notify()
+
+        reply.add_done_callback(on_reply)
+        try:
+            await self.wait_for(
+                lambda g: (
+                    ours(g) is not None or bool(refused) or g.error_count > errors or g.finished
+                ),
+                timeout,
+            )
+        finally:
+            if not reply.done():
+                reply.cancel()
         index = ours(self)
-        if index is None:
-            raise OGSGameError(self.game_id, f"move {ogs}", f"the game ended ({self.outcome})")
-        return self.moves[index]
+        if index is not None:
+            return self.moves[index]
+        if refused or self.error_count > errors:
+            raise OGSGameError(
+                self.game_id, f"move {ogs}", refused[0] if refused else self.last_error
+            )
+        raise OGSGameError(self.game_id, f"move {ogs}", f"the game ended ({self.outcome})")
 
     def pass_turn(self) -> None:
         self.move(None)

@@ -763,12 +763,18 @@ class UndoRequest:
 
     Both the old payload (a bare move number) and the new one (`{move_number, requested_by?,
     undo_move_count?}`) are read. `move_number` is the move the request was made at (the
-    length of the move list then); `count` moves are taken back from there.
+    length of the move list then); `count` moves are taken back from there, None when the
+    event did not say (an accept then takes back what its request asked for).
     """
 
     move_number: int
     requested_by: int | None = None
-    count: int = 1
+    count: int | None = None
+
+    @property
+    def moves(self) -> int:
+        """How many moves it takes back: the count given, else one."""
+        return self.count or 1
 
     @classmethod
     def from_json(cls, data: object) -> UndoRequest:
@@ -781,7 +787,7 @@ class UndoRequest:
             return cls(
                 move_number=int(number),
                 requested_by=int(by) if by is not None else None,
-                count=int(count) if count is not None and count > 0 else 1,
+                count=int(count) if count is not None and count > 0 else None,
             )
         number = _as_number(data)
         if number is None:
@@ -789,7 +795,9 @@ class UndoRequest:
         return cls(move_number=int(number))
 
     def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"move_number": self.move_number, "undo_move_count": self.count}
+        out: dict[str, Any] = {"move_number": self.move_number}
+        if self.count is not None:
+            out["undo_move_count"] = self.count
         if self.requested_by is not None:
             out["requested_by"] = self.requested_by
         return out

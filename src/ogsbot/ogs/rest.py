@@ -150,6 +150,7 @@ class OGSRest:
         self._sleep = sleep
         self._rng = rng or random.Random()
         self.bot_id: int | None = None
+        self.credentials: object | None = None  # ogsapi's `api.credentials`: OGSClient's
         self._access_token: str | None = None
         self._refresh_token: str | None = None
         self._renew_at = 0.0  # time.monotonic() from which the access token is renewed
@@ -157,6 +158,22 @@ class OGSRest:
         self._used = threading.local()  # the access token this thread last sent
 
     # ----- secrets and auth -----------------------------------------------------------
+
+    @property
+    def access_token(self) -> str | None:
+        """The OAuth2 access token now (a password login's; renewed before it expires)."""
+        return self._access_token
+
+    @property
+    def refresh_token(self) -> str | None:
+        return self._refresh_token
+
+    @property
+    def base_url(self) -> str:
+        """ogsapi's name: the server with a trailing slash."""
+        return self.server + "/"
+
+    api_ver = "v1"  # ogsapi's name: the REST API's version in every path
 
     def secrets(self) -> list[str]:
         """Everything that must never be printed: used to clean messages and by tests."""

@@ -21,6 +21,7 @@ from ogsbot.ogs.models import Challenge
 from ogsbot.ogs.realtime import Realtime
 
 SeekHandler = Callable[[str, Mapping[str, Any]], Any]  # ("add" | "delete" | "started", entry)
+STARTED_KEPT = 1000  # how many of the games started from the graph are remembered
 
 
 class SeekGraph:
@@ -29,8 +30,9 @@ class SeekGraph:
     def __init__(self, realtime: Realtime, on_change: SeekHandler | None = None) -> None:
         self.realtime = realtime
         self.entries: dict[int, dict[str, Any]] = {}
-        self.started: dict[int, int] = {}  # challenge id -> game id, for challenges that began
-        self._on_change = on_change
+        # challenge id -> game id, for the last STARTED_KEPT challenges that began
+        self.started: dict[int, int] = {}
+        self._handlers: list[SeekHandler] = [on_change] if on_change is not None else []
         self._undo: list[Callable[[], None]] = []
         self._changed = asyncio.Event()
         self.updates = 0  # `seekgraph/global` pushes received
@@ -39,6 +41,16 @@ class SeekGraph:
     def challenges(self) -> list[Challenge]:
         """The open challenges, parsed."""
         return [Challenge.from_json(entry) for entry in self.entries.values()]
+
+    @property
+    def connected(self) -> bool:
+        """Subscribed (between `connect()` and `disconnect()`)."""
+        return bool(self._undo)
+
+    def add_handler(self, handler: SeekHandler) -> Callable[[], None]:
+        """Call `handler(kind, entry)` on every change; returns an undo."""
+        self._handlers.append(handler)
+        return lambda: self._handlers.remove(handler)
 
     def connect(self) -> None:
         """Subscribe (and again after every reconnect)."""
@@ -93,11 +105,13 @@ class SeekGraph:
             self.entries.pop(challenge_id, None)
             with contextlib.suppress(TypeError, ValueError):
                 self.started[challenge_id] = int(entry.get("game_id") or 0)
+            while len(self.started) > STARTED_KEPT:
+                del self.started[next(iter(self.started))]
         else:
             kind = "add"
             self.entries[challenge_id] = dict(entry)
-        if self._on_change is not None:
+        for handler in list(self._handlers):
             try:
-                self._on_change(kind, entry)
+                handler(kind, entry)
             except Exception:
-                logger.exception("seek graph handler {!r} failed", self._on_change)
+                logger.exception("seek graph handler {!r} failed", handler)
