@@ -111,6 +111,28 @@ async def test_a_live_challenge_made_before_connecting_is_kept_alive_once_connec
         await ann.close()
 
 
+async def test_no_keepalive_for_a_game_that_started_before_the_socket(emu: Emulator) -> None:
+    """The usage text's order: challenge, accepted at once, socket connected after."""
+    ann = AsyncOGSClient(
+        emu.url,
+        client_id="sandbox-client",
+        client_secret="sandbox-secret",
+        username="ann",
+        password="ann-password-123",
+        reconnect=QUICK,
+    )
+    try:
+        challenge_id, game_id = await ann.create_challenge(ChallengeRequest(LIVE, opponent="ben"))
+        ben_account, ann_account = emu.accounts.by_name("ben"), emu.accounts.by_name("ann")
+        assert ben_account is not None and ann_account is not None
+        emu.start_game(emu.challenges[challenge_id], ben_account)
+        await ann.connect()  # the game's active_game push comes with the login
+        await until(lambda: challenge_id not in ann._keepalives, 5, "no keepalive left")
+        assert game_id in emu.games
+    finally:
+        await ann.close()
+
+
 async def test_keepalive_stops_when_the_game_starts(emu: Emulator, login: Login) -> None:
     ann, ben = await login("ann"), await login("ben")
     challenge_id, game_id = await ann.create_challenge(ChallengeRequest(LIVE, opponent="ben"))
@@ -187,6 +209,15 @@ async def test_automatch_pairs_two_humans(emu: Emulator, login: Login) -> None:
     assert ann_game == ben_game and ann_game in emu.games
     players = {emu.games[ann_game].black.username, emu.games[ann_game].white.username}
     assert players == {"ann", "ben"}
+
+
+async def test_a_match_found_before_wait_match_is_not_missed(emu: Emulator, login: Login) -> None:
+    ann, ben = await login("ann"), await login("ben")
+    ann_uuid = await ann.find_match(AutomatchPreferences())
+    await ben.find_match(AutomatchPreferences())
+    await until(lambda: bool(emu.games), 5, "the match")
+    await asyncio.sleep(0.2)  # automatch/start has reached ann before she waits
+    assert await ann.wait_match(ann_uuid, 5) in emu.games
 
 
 async def test_automatch_can_be_cancelled(emu: Emulator, login: Login) -> None:

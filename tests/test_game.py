@@ -458,6 +458,41 @@ async def test_undo_request_and_accept(emu: Emulator, start_match: Callable[...,
     assert match.referee.state.board.get((3, 5)) == "b"
 
 
+async def test_an_undo_of_two_moves(emu: Emulator, start_match: Callable[..., Any]) -> None:
+    """Since 2025-10: the human asks, after the bot's reply, to take back both moves."""
+    match: Match = await start_match(emu)
+    await match.bot.play("C3")
+    await match.human.play("E5")
+    await match.bot.play("G7")
+    await match.moves(3)
+    match.human.undo_request()  # the human's E5 and the bot's G7
+    await match.bot.wait_for(lambda g: g.pending_undo is not None, 5)
+    request = match.bot.pending_undo
+    assert request is not None and (request.count, request.requested_by) == (2, match.human_id)
+    match.bot.undo_accept()
+    await match.moves(1)
+    match.check_boards()
+    assert match.human.my_turn
+
+
+async def test_an_accept_without_a_count_takes_its_requests_moves(
+    emu: Emulator, start_match: Callable[..., Any]
+) -> None:
+    """goban's type lets `undo_accepted` omit the count: the request's holds; one that gives
+    a count has the last word."""
+    match: Match = await start_match(emu)
+    for game, move in ((match.bot, "C3"), (match.human, "E5"), (match.bot, "G7")):
+        await game.play(move)
+    await match.moves(3)
+    prefix = f"game/{match.game_id}/"
+    request = {"move_number": 3, "requested_by": match.human_id, "undo_move_count": 2}
+    for game in (match.bot, match.human):
+        game._on_event(prefix + "undo_requested", request)
+    match.bot._on_event(prefix + "undo_accepted", {"move_number": 3})
+    match.human._on_event(prefix + "undo_accepted", {"move_number": 3, "undo_move_count": 1})
+    assert (match.bot.move_number, match.human.move_number) == (1, 2)
+
+
 async def test_undo_cancel(emu: Emulator, start_match: Callable[..., Any]) -> None:
     match: Match = await start_match(emu)
     match.bot.move("C3")

@@ -439,3 +439,29 @@ def test_ogsapi_class_names(pair: Pair) -> None:
         alice_game.move("Z99")  # not a point of a 9x9 board
     with pytest.raises(OGSApiException):
         pair.alice.get_player("nobody-of-that-name")
+
+
+def test_ogsapi_attributes_of_credentials_api_and_socket(pair: Pair) -> None:
+    credentials = pair.alice.credentials
+    assert credentials.access_token and credentials.refresh_token  # a password login's
+    assert credentials.access_token not in repr(credentials)
+    assert credentials.chat_auth is None and credentials.notification_auth is None
+    assert credentials.user_jwt  # the realtime login, once connected
+    api = pair.alice.api
+    assert (api.api_ver, api.base_url) == ("v1", pair.world.url + "/")
+    assert api.credentials is credentials
+    assert pair.alice.sock is not None and pair.alice.sock.socket is not None
+    assert pair.alice.sock.socket.connected is True
+    _, alice_game, _ = pair.new_game()
+    assert alice_game.socket.connected is True and alice_game.credentials is credentials
+    assert alice_game.game_data is not None
+    assert (
+        alice_game.game_data.time_control.time_control == alice_game.game_data.time_control.system
+    )
+
+
+def test_argument_errors_are_ogsapi_exceptions(pair: Pair) -> None:
+    with pytest.raises(OGSApiException):
+        pair.alice.create_challenge(pair.bob_name, time_control="simple")  # no per_move
+    with pytest.raises(OGSApiException):
+        pair.alice.create_challenge(pair.bob_name, no_such_keyword=1)

@@ -8,7 +8,8 @@ ogsapi's usage text writes handlers as `def handler(data)`, its class example as
 
 A handler that raises is reported with its name and the event: through loguru when ogsbot's
 log lines are enabled and a sink takes errors, else on stderr as Python reports an exception
-in a thread. Never silently: ogsbot's logging is off by default, like the seed's.
+in a thread. Never silently: ogsbot's logging is off by default, like the seed's. ogsbot's
+own frames are left out of the traceback: their variables hold credentials.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ import inspect
 import sys
 import traceback
 from collections.abc import Callable
+from pathlib import Path
+from types import TracebackType
 from typing import Any
 
 from loguru import logger
@@ -58,9 +61,36 @@ def _shape(handler: Callable[..., Any]) -> str:
     return "none" if not required else "pair"
 
 
+_PACKAGE = str(Path(__file__).resolve().parent.parent)
+
+
+def _without_our_frames(error: BaseException, seen: set[int] | None = None) -> None:
+    """Drop ogsbot's own frames from `error`'s traceback (and its causes'): a sink that shows
+    variables (loguru's `diagnose`) would print a REST call's API key or a token from them.
+    The script's own frames, where its handler failed, stay."""
+    seen = seen if seen is not None else set()
+    if id(error) in seen:
+        return
+    seen.add(id(error))
+    kept: list[TracebackType] = []
+    tb = error.__traceback__
+    while tb is not None:
+        if not tb.tb_frame.f_code.co_filename.startswith(_PACKAGE):
+            kept.append(tb)
+        tb = tb.tb_next
+    rebuilt: TracebackType | None = None
+    for entry in reversed(kept):
+        rebuilt = TracebackType(rebuilt, entry.tb_frame, entry.tb_lasti, entry.tb_lineno)
+    error.__traceback__ = rebuilt
+    for linked in (error.__cause__, error.__context__):
+        if linked is not None:
+            _without_our_frames(linked, seen)
+
+
 def report_failure(handler: Callable[..., Any], event: str, error: BaseException) -> None:
     """Say that `handler` raised on `event`: in ogsbot's log if anyone sees it, else on stderr."""
     name = callable_name(handler)
+    _without_our_frames(error)
     seen = False
 
     def mark(record: Any) -> None:

@@ -198,7 +198,8 @@ def seed_challenge(
     parameters come as keywords (`main_time=600`, or ogsapi's `byoyomi_main_time=600`);
     byoyomi and fischer fill in ogsapi's defaults for what is not given (fischer's cap at
     twice the initial time: ogsapi's 300 s was below its own 2400 s start), the other
-    systems name what is missing. A keyword neither library knows is an `OGSUnknownKeyword` (a TypeError).
+    systems name what is missing. A keyword neither library knows is an
+    `OGSUnknownKeyword` (a TypeError).
     """
     given = dict(settings)
     for seed_name, name in SEED_CHALLENGE_KEYWORDS.items():

@@ -629,8 +629,12 @@ class OGSClient:
         if self.sock is not None:  # a new callback replaces the old one
             self.sock._unsubscribe()
         sock = OGSSocket(self, callback_handler)
-        sock.connect()
-        self.sock = sock
+        self.sock = sock  # before connecting: the login's events may reach for it
+        try:
+            sock.connect()
+        except BaseException:
+            self.sock = None
+            raise
 
     def socket_disconnect(self) -> None:
         """Close the realtime connection; REST calls still work."""

@@ -363,6 +363,11 @@ class TimeControl:
             out[key] = _out(getattr(self, key))
         return out
 
+    @property
+    def time_control(self) -> str:
+        """The legacy `time_control` key (and ogsapi's name): the system."""
+        return self.system
+
     def average_move_time(self, width: int | None = None, height: int | None = None) -> int:
         """Expected seconds per move, as goban's `computeAverageMoveTime` computes it.
 
