@@ -51,3 +51,40 @@ def test_the_two_quick_start_commands_exist() -> None:
     for command in commands:
         assert (root / command).stat().st_mode & 0o111
     assert "scripts/test" in (root / ".ci" / "run").read_text()
+
+
+def test_the_library_examples_compile_and_name_what_exists() -> None:
+    """The README's two library examples (sync and async) parse, and what they import and
+    call on the clients exists."""
+    import ast
+
+    from ogsbot.ogs.async_client import AsyncOGSClient
+    from ogsbot.ogs.client import OGSClient, OGSSocket, SyncGame
+    from ogsbot.ogs.game import Game
+    from ogsbot.ogs.realtime import Realtime
+
+    section = README.split("## Use the library from a script", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"```python\n(.*?)```", section, re.S)
+    assert len(blocks) == 2
+
+    async def no_login() -> dict[str, str]:
+        return {}
+
+    game = Game(Realtime("http://127.0.0.1", no_login), 1)  # for its instance attributes
+    known = set(vars(game)) | {
+        name for cls in (OGSClient, OGSSocket, SyncGame, AsyncOGSClient, Game) for name in dir(cls)
+    }
+    for block in blocks:
+        tree = ast.parse(block)
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom):
+                module = __import__(node.module or "", fromlist=[a.name for a in node.names])
+                for alias in node.names:
+                    assert hasattr(module, alias.name), (node.module, alias.name)
+            elif (
+                isinstance(node, ast.Attribute)
+                and isinstance(node.value, ast.Name)
+                and node.value.id in ("ogs", "game")
+                and node.attr not in ("sock", "rest")
+            ):
+                assert node.attr in known, node.attr
