@@ -41,6 +41,17 @@ async def emu() -> AsyncIterator[Emulator]:
     await emulator.stop()
 
 
+def human_client(emu: Emulator, name: str) -> AsyncOGSClient:
+    return AsyncOGSClient(
+        emu.url,
+        client_id="sandbox-client",
+        client_secret="sandbox-secret",
+        username=name,
+        password=f"{name}-password-123",
+        reconnect=QUICK,
+    )
+
+
 @pytest.fixture
 async def login(emu: Emulator) -> AsyncIterator[Login]:
     """A connected client for a human of the emulator's, or for the bot ("finderbot")."""
@@ -50,14 +61,7 @@ async def login(emu: Emulator) -> AsyncIterator[Login]:
         if name == "finderbot":
             client = AsyncOGSClient(emu.url, api_key=BOT_KEY, reconnect=QUICK)
         else:
-            client = AsyncOGSClient(
-                emu.url,
-                client_id="sandbox-client",
-                client_secret="sandbox-secret",
-                username=name,
-                password=f"{name}-password-123",
-                reconnect=QUICK,
-            )
+            client = human_client(emu, name)
         made.append(client)
         await client.connect()
         return client
@@ -91,14 +95,7 @@ async def test_a_live_challenge_made_before_connecting_is_kept_alive_once_connec
     emu: Emulator,
 ) -> None:
     """The usage text creates its challenge first and connects the socket after."""
-    ann = AsyncOGSClient(
-        emu.url,
-        client_id="sandbox-client",
-        client_secret="sandbox-secret",
-        username="ann",
-        password="ann-password-123",
-        reconnect=QUICK,
-    )
+    ann = human_client(emu, "ann")  # not connected yet
     try:
         ann.keepalive_interval = KEEPALIVE_TIMEOUT / 5
         challenge_id, _ = await ann.create_challenge(ChallengeRequest(LIVE, opponent="ben"))
@@ -113,14 +110,7 @@ async def test_a_live_challenge_made_before_connecting_is_kept_alive_once_connec
 
 async def test_no_keepalive_for_a_game_that_started_before_the_socket(emu: Emulator) -> None:
     """The usage text's order: challenge, accepted at once, socket connected after."""
-    ann = AsyncOGSClient(
-        emu.url,
-        client_id="sandbox-client",
-        client_secret="sandbox-secret",
-        username="ann",
-        password="ann-password-123",
-        reconnect=QUICK,
-    )
+    ann = human_client(emu, "ann")  # not connected yet
     try:
         challenge_id, game_id = await ann.create_challenge(ChallengeRequest(LIVE, opponent="ben"))
         ben_account, ann_account = emu.accounts.by_name("ben"), emu.accounts.by_name("ann")
