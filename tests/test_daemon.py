@@ -492,6 +492,80 @@ async def test_a_game_that_ended_while_the_bot_was_away_gets_its_whole_record(
     assert_same_record(whole.read_text(), referee)
 
 
+def processes_with(arg: str) -> list[int]:
+    """The live (not zombie) processes whose command line has `arg`."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            argv = proc.joinpath("cmdline").read_bytes().decode(errors="replace").split("\0")
+            state = proc.joinpath("stat").read_text().rsplit(")", 1)[1].split()[0]
+            if arg in argv and state != "Z":
+                found.append(int(proc.name))
+        except (OSError, IndexError):
+            continue  # not a process, or gone meanwhile
+    return found
+
+
+async def quit_now(daemon: Daemon, task: asyncio.Task[int], event_after: int | None = None) -> bool:
+    """Stop twice (quit now) and tell whether the daemon ended within 10 s (it needs well
+    under one); with `event_after`, an event of each game comes that many loop iterations
+    after the stop."""
+    daemon.stop()
+    daemon.stop()
+    if event_after is not None:
+        for _ in range(event_after):
+            await asyncio.sleep(0)
+        for game in list(daemon.client.games.values()):
+            game._notify()  # as any event does: what waits on the game wakes up
+    done, _ = await asyncio.wait({task}, timeout=10)
+    if not done:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    return bool(done)
+
+
+@pytest.mark.parametrize("event_after", range(5))
+async def test_quit_now_is_not_lost_in_a_game_event(
+    emu: Emulator, tmp_path: Path, event_after: int
+) -> None:
+    """A second stop that comes with a game event (a clock, a chat line) still quits.
+
+    The session waited for the opponent with asyncio.wait_for, which on Python 3.11 loses a
+    cancellation that lands as its wait ends: the session played on, with the daemon waiting
+    for it, and a bot told to quit now did not (seen as a 20 s timeout with a hung engine).
+    """
+    daemon = Daemon(bot_config(emu, tmp_path))
+    task = asyncio.create_task(daemon.run(handle_signals=False))
+    await asyncio.wait_for(daemon.ready.wait(), 10)
+    referee, human = await human_game(emu, daemon)
+    await human_move(emu, referee, human, (4, 4))
+    game = daemon.client.games[referee.game_id]
+    await until(lambda: game.move_number == 2, 10, "the bot to see its own move")
+    await asyncio.sleep(0.1)  # the session now waits for the human's move
+    assert await quit_now(daemon, task, event_after), "the quit-now stop did not end"
+    assert task.result() == 0 and not daemon.games
+    assert len(list((tmp_path / "sgf").glob("*-incomplete.sgf"))) == 1
+
+
+async def test_quit_now_kills_a_hung_engine_at_once(emu: Emulator, tmp_path: Path) -> None:
+    """A second stop while the engine hangs in genmove kills it: asking it to `quit` cost its
+    whole `quit_grace` (a minute here), which an operator pressing Ctrl-C twice cannot wait."""
+    log = tmp_path / "engine.log"
+    argv = randomgo_argv(3, "--misbehave", "hang-at=1", "--log", str(log))
+    daemon = Daemon(bot_config(emu, tmp_path, engine={"command": argv, "quit_grace": 60}))
+    task = asyncio.create_task(daemon.run(handle_signals=False))
+    await asyncio.wait_for(daemon.ready.wait(), 10)
+    referee, human = await human_game(emu, daemon)
+    emu.broadcast_game(referee, referee.move(human, (4, 4), time.time()))
+    await until(lambda: log.exists() and "genmove" in log.read_text(), 10, "the hung genmove")
+    assert processes_with(str(log))
+    assert await quit_now(daemon, task), "the quit-now stop did not end"
+    assert task.result() == 0
+    assert processes_with(str(log)) == []  # killed and reaped, not left behind
+    assert len(list((tmp_path / "sgf").glob("*-incomplete.sgf"))) == 1
+
+
 # ----- undo and pause ---------------------------------------------------------------------
 
 

@@ -192,6 +192,23 @@ async def test_a_cancelled_stop_still_kills_the_process() -> None:
     assert not alive(pid)
 
 
+async def test_stop_now_kills_without_quit_or_grace() -> None:
+    """`stop(now=True)`, for a bot that quits now: an engine hung in genmove that ignores
+    SIGTERM is killed at once, not given `quit_grace` for `quit` and again for SIGTERM."""
+    hung = scripted({"genmove": None, "_ignore_sigterm": True}, quit_grace=60)
+    await hung.start()
+    pid = hung.pid
+    assert pid is not None
+    thinking = asyncio.create_task(hung.send("genmove B"))
+    await asyncio.sleep(0.1)
+    thinking.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await thinking
+    await asyncio.wait_for(hung.stop(now=True), 10)
+    assert not hung.running and hung.pid is None
+    assert not alive(pid)  # reaped too, not left a zombie
+
+
 async def test_stderr_is_offered_line_by_line() -> None:
     lines: list[str] = []
     argv = [

@@ -193,3 +193,30 @@ async def test_a_lease_during_an_idle_stop_gets_a_fresh_process() -> None:
             await asyncio.sleep(0.02)
         else:
             raise AssertionError(f"engine process {pid} outlived the manager")
+
+
+async def test_after_quit_now_engines_are_killed_not_asked_to_quit() -> None:
+    """Once the bot quits now, a game's engine and the pool's are killed at once: engines
+    that hang and ignore SIGTERM would otherwise hold the stop for their grace periods (a
+    minute each here)."""
+    script = {"genmove": None, "_ignore_sigterm": True, "_stay_after_quit": True}
+    argv = (sys.executable, str(SCRIPTED), json.dumps(script))
+    own = spec_from(argv, quit_grace=60.0)  # type: ignore[arg-type]
+    pooled = dataclasses.replace(own, pool_size=1)
+    manager = EngineManager()
+    pids: list[int] = []
+    try:
+        for game, s in ((1, own), (2, pooled)):
+            async with manager.lease(game, s) as handle:
+                assert handle.engine.pid is not None
+                pids.append(handle.engine.pid)
+                thinking = asyncio.create_task(handle.engine.send("genmove B"))
+                await asyncio.sleep(0.1)
+                thinking.cancel()  # the game is stopped while its engine hangs
+        manager.quit_now()
+        await asyncio.wait_for(manager.finish(1), 10)
+        await asyncio.wait_for(manager.close(), 10)
+    finally:
+        await manager.close()
+    for pid in pids:
+        assert not os.path.exists(f"/proc/{pid}"), f"engine process {pid} outlived the manager"

@@ -34,6 +34,10 @@ SPEEDS = ("blitz", "rapid", "live", "correspondence")
 # Seconds before answering again a challenge whose answer failed (after the REST client's own
 # retries): the challenge is still there, and its challenger waits for an answer.
 ANSWER_RETRIES = (5.0, 15.0, 45.0, 120.0)
+# Seconds between cancellations of a session that a quit-now stop has not ended yet: one
+# cancellation can be lost (Python 3.11's asyncio.wait_for drops one that lands as its wait
+# ends, and the session then plays on), and the next one cuts short a graceful engine stop.
+CANCEL_AGAIN = 0.5
 
 
 @dataclass
@@ -60,6 +64,7 @@ class Daemon:
         self.records: dict[int, Path] = {}  # game id -> its SGF
         self.declined: list[tuple[int, str | None]] = []
         self.stopping = False
+        self._ending = False  # the sessions are being stopped: no new one starts
         self._stop = asyncio.Event()
         self._quit_now = asyncio.Event()
         self._tasks: set[asyncio.Task[Any]] = set()
@@ -132,17 +137,47 @@ class Daemon:
             len(self.games) - len(waiting),
         )
         self._send_config()
-        if waiting:
+        if waiting and not self._quit_now.is_set():
             wait = asyncio.ensure_future(asyncio.wait(waiting, timeout=self.config.shutdown_wait))
             quit_now = asyncio.ensure_future(self._quit_now.wait())
             await asyncio.wait({wait, quit_now}, return_when=asyncio.FIRST_COMPLETED)
             wait.cancel()
             quit_now.cancel()
-        for running in list(self.games.values()):
-            running.task.cancel()
-        await asyncio.gather(*(r.task for r in self.games.values()), return_exceptions=True)
+        await self._stop_sessions()
+
+    async def _stop_sessions(self) -> None:
+        """Cancel every session (each saves its record and stops its engine) and wait for
+        them all. A quit-now request, before or during this, kills the engines instead of
+        asking them to quit, and cancels again every `CANCEL_AGAIN` s a session still running:
+        the operator's second Ctrl-C ends the bot within a second or two, whatever the engines
+        do and even if a cancellation was lost."""
+        self._ending = True
+        tasks: set[asyncio.Future[Any]] = {r.task for r in self.games.values()}
+        for task in tasks:
+            task.cancel()
+        quit_now = asyncio.ensure_future(self._quit_now.wait())
+        try:
+            while tasks and not self._quit_now.is_set():
+                _, pending = await asyncio.wait(
+                    tasks | {quit_now}, return_when=asyncio.FIRST_COMPLETED
+                )
+                tasks = pending - {quit_now}
+        finally:
+            quit_now.cancel()
+        if not tasks:
+            return
+        self.manager.quit_now()
+        while True:
+            _, tasks = await asyncio.wait(tasks, timeout=CANCEL_AGAIN)
+            if not tasks:
+                return
+            logger.warning("{} game session(s) still running: cancelling again", len(tasks))
+            for task in tasks:
+                task.cancel()
 
     async def _close(self) -> None:
+        if self._quit_now.is_set():
+            self.manager.quit_now()  # the engines left (pooled ones) are killed too
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
@@ -303,6 +338,8 @@ class Daemon:
     # ----- games -----------------------------------------------------------------------
 
     def _on_active_game(self, event: str, data: Any) -> None:
+        if self._ending:
+            return  # stopping: the game resumes on the next start
         if isinstance(data, dict) and data.get("id") in self.games:
             return  # a game being played: every move brings one of these
         try:

@@ -39,6 +39,12 @@ _RESPONSE = re.compile(r"^([=?])(\d*)(?:\s(.*))?$")
 # Everything below space except tab (which GTP turns into a space), plus DEL.
 _CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 
+# Seconds a killed process gets to be reaped (SIGKILL acts at once; only a machine stall or
+# a descendant that keeps the pipes open takes longer), and the readers to take the last
+# output after a normal stop.
+KILL_WAIT = 1.0
+READERS_WAIT = 2.0
+
 # Commands every GTP 2 engine must know; never skipped for missing from list_commands.
 REQUIRED_COMMANDS = frozenset(
     {
@@ -210,24 +216,37 @@ class GTPEngine:
             len(self.commands),
         )
 
-    async def stop(self) -> None:
-        """`quit`, then SIGTERM after the grace period, then SIGKILL; always reaps the process."""
+    async def stop(self, *, now: bool = False) -> None:
+        """`quit`, then SIGTERM after the grace period, then SIGKILL; always reaps the process.
+
+        `now` kills at once, with no `quit` and no grace (for a bot told to quit now): a hung
+        engine would otherwise cost the whole `quit_grace`, and one that ignores `quit` and
+        SIGTERM three times that.
+        """
         proc = self._proc
         if proc is None:
             return
         try:
-            if proc.returncode is None and self._failure is None:
+            signals: tuple[signal.Signals | None, ...] = (None, signal.SIGTERM, signal.SIGKILL)
+            grace = self.quit_grace
+            if now:
+                self._signal(proc, signal.SIGKILL)
+                signals, grace = (None,), KILL_WAIT
+            elif proc.returncode is None and self._failure is None:
                 with contextlib.suppress(EngineError, GTPError):
                     await self.command("quit", timeout=self.quit_grace)
-            for sig in (None, signal.SIGTERM, signal.SIGKILL):
+            for sig in signals:
                 if sig is not None:
                     self._signal(proc, sig)
                 try:
-                    await asyncio.wait_for(proc.wait(), self.quit_grace)
+                    # Not asyncio.wait_for: on Python 3.11 it loses a cancellation that
+                    # lands as the process exits, and a forced stop must not be lost.
+                    async with asyncio.timeout(grace):
+                        await proc.wait()
                     break
                 except TimeoutError:
-                    self._log.warning("engine did not exit in {:g} s", self.quit_grace)
-            await self._finish_tasks()
+                    self._log.warning("engine did not exit in {:g} s", grace)
+            await self._finish_tasks(KILL_WAIT if now else READERS_WAIT)
         except asyncio.CancelledError:
             # Cancelled mid-stop (a forced shutdown): no process may outlive us, so kill it
             # now, without waiting; asyncio's child watcher reaps it.
@@ -528,17 +547,18 @@ class GTPEngine:
             with contextlib.suppress(ProcessLookupError):
                 proc.send_signal(sig)
 
-    async def _finish_tasks(self) -> None:
-        tasks, self._tasks = self._tasks, []
+    async def _finish_tasks(self, timeout: float) -> None:
+        """Let the readers take the last output, for `timeout` s at most in all (cancelled
+        meanwhile, `stop` cancels them)."""
         current = asyncio.current_task()
-        for task in tasks:
-            if task is current:
-                continue
-            try:
-                await asyncio.wait_for(task, 2.0)
-            except TimeoutError:
+        tasks = [task for task in self._tasks if task is not current]
+        if tasks:
+            _, late = await asyncio.wait(tasks, timeout=timeout)
+            for task in late:
                 task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
-            except Exception:
-                self._log.exception("engine reader failed")
+            if late:
+                await asyncio.wait(late)
+        self._tasks = []
+        for task in tasks:
+            if not task.cancelled() and task.exception() is not None:
+                self._log.opt(exception=task.exception()).error("engine reader failed")

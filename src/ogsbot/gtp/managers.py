@@ -86,6 +86,7 @@ class EngineManager:
         self._waiters: dict[EngineSpec, collections.deque[asyncio.Future[EngineHandle]]] = {}
         self._idle_task: asyncio.Task[None] | None = None
         self._closed = False
+        self._kill = False  # quit_now(): engines are killed, not asked to quit
 
     @property
     def processes(self) -> int:
@@ -183,11 +184,16 @@ class EngineManager:
                 return
         handle.busy = False
 
+    def quit_now(self) -> None:
+        """From now on engines are killed, not asked to quit: the bot quits at once, and a
+        hung engine must not hold it for `quit_grace` (or three times that)."""
+        self._kill = True
+
     async def finish(self, game_id: int) -> None:
         """The game is over: its own engine stops now; pooled engines stay for others."""
         for key in [k for k in self._per_game if k[1] == game_id]:
             handle = self._per_game.pop(key)
-            await handle.engine.stop()
+            await handle.engine.stop(now=self._kill)
         for pool in self._pools.values():
             for handle in pool:
                 if handle.game_id == game_id and not handle.busy:
@@ -231,7 +237,9 @@ class EngineManager:
                     waiter.set_exception(RuntimeError("the engine manager is closed"))
         self._waiters.clear()
         handles = list(self._per_game.values()) + [h for p in self._pools.values() for h in p]
-        await asyncio.gather(*(h.engine.stop() for h in handles), return_exceptions=True)
+        await asyncio.gather(
+            *(h.engine.stop(now=self._kill) for h in handles), return_exceptions=True
+        )
         self._per_game.clear()
         self._pools.clear()
 
