@@ -162,12 +162,11 @@ class GameSession:
             if acted:
                 await asyncio.sleep(0)  # an action never starves the loop, whatever it awaited
             else:
-                # Not `next_event(5.0)`: its asyncio.wait_for, on Python 3.11, loses a
+                # asyncio.timeout, never wait_for: on Python 3.11 wait_for loses a
                 # cancellation that lands as an event comes, and the session would play on
                 # through the daemon's stop.
                 with contextlib.suppress(TimeoutError):
-                    async with asyncio.timeout(5.0):
-                        await game.next_event()
+                    await game.next_event(5.0)
         self._farewell()
         self._log.info("game {} over: {} ({})", self.game_id, self._result_text(), game.outcome)
 

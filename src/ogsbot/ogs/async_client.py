@@ -341,7 +341,8 @@ class AsyncOGSClient:
         await self.connect()
         found = self._match(uuid)
         try:
-            return await asyncio.wait_for(asyncio.shield(found), timeout)
+            async with asyncio.timeout(timeout):  # wait_for may lose a cancellation (3.11)
+                return await asyncio.shield(found)
         finally:
             if found.done():
                 self._matches.pop(uuid, None)

@@ -199,8 +199,10 @@ class Game:
                 await self._changed.wait()
 
     async def next_event(self, timeout: float | None = None) -> None:
-        """Wait for the next event of this game, whatever it is."""
-        await asyncio.wait_for(self._changed.wait(), timeout)
+        """Wait for the next event of this game, whatever it is. (`asyncio.timeout`, not
+        `wait_for`: on Python 3.11 `wait_for` loses a cancellation that comes with the event.)"""
+        async with asyncio.timeout(timeout):
+            await self._changed.wait()
 
     # ----- what the game is now ------------------------------------------------------------
 

@@ -129,7 +129,8 @@ class Opponent:
 
     async def wait_started(self, game_id: int, timeout: float) -> bool:
         """Wait for the bot's answer: True when the game started, False when it declined."""
-        await asyncio.wait_for(self._event(game_id).wait(), timeout)
+        async with asyncio.timeout(timeout):  # not wait_for: it may lose a cancellation
+            await self._event(game_id).wait()
         return game_id not in self.declined
 
     async def play(self, game_id: int, start_timeout: float = 600.0) -> Game | None:
