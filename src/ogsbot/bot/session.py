@@ -162,11 +162,12 @@ class GameSession:
             if acted:
                 await asyncio.sleep(0)  # an action never starves the loop, whatever it awaited
             else:
-                # asyncio.timeout, never wait_for: on Python 3.11 wait_for loses a
+                # Not `next_event(5.0)`: its asyncio.wait_for, on Python 3.11, loses a
                 # cancellation that lands as an event comes, and the session would play on
                 # through the daemon's stop.
                 with contextlib.suppress(TimeoutError):
-                    await game.next_event(5.0)
+                    async with asyncio.timeout(5.0):
+                        await game.next_event()
         self._farewell()
         self._log.info("game {} over: {} ({})", self.game_id, self._result_text(), game.outcome)
 

@@ -199,10 +199,12 @@ class Game:
                 await self._changed.wait()
 
     async def next_event(self, timeout: float | None = None) -> None:
-        """Wait for the next event of this game, whatever it is. (`asyncio.timeout`, not
-        `wait_for`: on Python 3.11 `wait_for` loses a cancellation that comes with the event.)"""
-        async with asyncio.timeout(timeout):
-            await self._changed.wait()
+        """Wait for the next event of this game, whatever it is.
+
+        On Python 3.11 a cancellation that lands as the event comes can be lost here
+        (`asyncio.wait_for`): code that must stop when cancelled (the bot's session) wraps
+        `next_event()` in `asyncio.timeout` instead of passing a timeout."""
+        await asyncio.wait_for(self._changed.wait(), timeout)
 
     # ----- what the game is now ------------------------------------------------------------
 
