@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import shutil
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+import aiohttp
 import pytest
 from sgfmill import boards
 
@@ -94,3 +97,40 @@ async def play_game(
             break
         color = "W" if color == "B" else "B"
     return moves
+
+
+class Raw:
+    """A bare-bones OGS realtime client: frames in, frames out, nothing else."""
+
+    def __init__(self, ws: aiohttp.ClientWebSocketResponse) -> None:
+        self.ws = ws
+        self.next_id = 1
+
+    async def send(self, command: str, data: Any = None, *, ident: bool = False) -> int | None:
+        frame: list[Any] = [command, data]
+        number = None
+        if ident:
+            number = self.next_id
+            self.next_id += 1
+            frame.append(number)
+        await self.ws.send_str(json.dumps(frame))
+        return number
+
+    async def recv(self, timeout: float = 5.0) -> list[Any]:
+        message = await asyncio.wait_for(self.ws.receive(), timeout)
+        assert message.type == aiohttp.WSMsgType.TEXT, message
+        frame: list[Any] = json.loads(message.data)
+        return frame
+
+    async def until(self, name: str | int, timeout: float = 5.0) -> list[Any]:
+        """Frames until one whose head is `name`; returns that one."""
+        deadline = time.monotonic() + timeout
+        while True:
+            frame = await self.recv(max(0.01, deadline - time.monotonic()))
+            if frame[0] == name:
+                return frame
+
+    async def request(self, command: str, data: Any = None) -> list[Any]:
+        number = await self.send(command, data, ident=True)
+        assert number is not None
+        return await self.until(number)

@@ -24,6 +24,8 @@ from ogsbot.sandbox.accounts import Account
 from ogsbot.sandbox.referee import GameSettings, Referee, RefereeError
 from ogsbot.sandbox.server import Emulator
 
+import support
+
 API_KEY = "bot-key-2026-0123456789"
 KEEPALIVE = 1.0  # seconds: the emulator's challenge keepalive timeout in these tests
 
@@ -41,12 +43,8 @@ SEEKGRAPH_STARTED_KEYS = {
 }  # fmt: skip
 
 
-class Raw:
-    """A bare-bones OGS realtime client: frames in, frames out, nothing else."""
-
-    def __init__(self, ws: aiohttp.ClientWebSocketResponse) -> None:
-        self.ws = ws
-        self.next_id = 1
+class Raw(support.Raw):
+    """The shared bare client, sending `[command]` alone when there is no data (as goban)."""
 
     async def send(self, command: str, data: Any = None, *, ident: bool = False) -> int | None:
         frame: list[Any] = [command] if data is None else [command, data]
@@ -57,25 +55,6 @@ class Raw:
             frame = [command, data, number]
         await self.ws.send_str(json.dumps(frame))
         return number
-
-    async def recv(self, timeout: float = 5.0) -> list[Any]:
-        message = await asyncio.wait_for(self.ws.receive(), timeout)
-        assert message.type == aiohttp.WSMsgType.TEXT, message
-        frame: list[Any] = json.loads(message.data)
-        return frame
-
-    async def until(self, name: str | int, timeout: float = 5.0) -> list[Any]:
-        """Frames until one whose head is `name`; returns that one."""
-        deadline = time.monotonic() + timeout
-        while True:
-            frame = await self.recv(max(0.01, deadline - time.monotonic()))
-            if frame[0] == name:
-                return frame
-
-    async def request(self, command: str, data: Any = None) -> list[Any]:
-        number = await self.send(command, data, ident=True)
-        assert number is not None
-        return await self.until(number)
 
     async def frames_before_reply(self) -> list[list[Any]]:
         """Every frame up to the reply of a fresh ping (what the server sent meanwhile)."""

@@ -18,6 +18,8 @@ import pytest
 
 from ogsbot.sandbox.server import Emulator
 
+from support import Raw
+
 SAMPLES = Path(__file__).parent / "data" / "ogs-samples"
 API_KEY = "bot-key-0123456789abcdef"
 
@@ -35,43 +37,6 @@ def common_gamedata_keys() -> set[str]:
         if "partial" not in path.name and "fixture" not in path.name
     ]
     return set.intersection(*sets)
-
-
-class Raw:
-    """A bare-bones OGS realtime client: frames in, frames out, nothing else."""
-
-    def __init__(self, ws: aiohttp.ClientWebSocketResponse) -> None:
-        self.ws = ws
-        self.next_id = 1
-
-    async def send(self, command: str, data: Any = None, *, ident: bool = False) -> int | None:
-        frame: list[Any] = [command, data]
-        number = None
-        if ident:
-            number = self.next_id
-            self.next_id += 1
-            frame.append(number)
-        await self.ws.send_str(json.dumps(frame))
-        return number
-
-    async def recv(self, timeout: float = 5.0) -> list[Any]:
-        message = await asyncio.wait_for(self.ws.receive(), timeout)
-        assert message.type == aiohttp.WSMsgType.TEXT, message
-        frame: list[Any] = json.loads(message.data)
-        return frame
-
-    async def until(self, name: str | int, timeout: float = 5.0) -> list[Any]:
-        """Frames until one whose head is `name`; returns that one."""
-        deadline = time.monotonic() + timeout
-        while True:
-            frame = await self.recv(max(0.01, deadline - time.monotonic()))
-            if frame[0] == name:
-                return frame
-
-    async def request(self, command: str, data: Any = None) -> list[Any]:
-        number = await self.send(command, data, ident=True)
-        assert number is not None
-        return await self.until(number)
 
 
 @pytest.fixture
