@@ -107,12 +107,12 @@ class Raw:
         self.next_id = 1
 
     async def send(self, command: str, data: Any = None, *, ident: bool = False) -> int | None:
-        frame: list[Any] = [command, data]
+        frame: list[Any] = [command] if data is None else [command, data]  # goban's forms
         number = None
         if ident:
             number = self.next_id
             self.next_id += 1
-            frame.append(number)
+            frame = [command, data, number]
         await self.ws.send_str(json.dumps(frame))
         return number
 

@@ -9,7 +9,6 @@ shapes of goban's protocol types (`/work/goban-protocol-notes.md`).
 from __future__ import annotations
 
 import asyncio
-import json
 import random
 import time
 from collections.abc import AsyncIterator, Sequence
@@ -44,17 +43,7 @@ SEEKGRAPH_STARTED_KEYS = {
 
 
 class Raw(support.Raw):
-    """The shared bare client, sending `[command]` alone when there is no data (as goban)."""
-
-    async def send(self, command: str, data: Any = None, *, ident: bool = False) -> int | None:
-        frame: list[Any] = [command] if data is None else [command, data]
-        number = None
-        if ident:
-            number = self.next_id
-            self.next_id += 1
-            frame = [command, data, number]
-        await self.ws.send_str(json.dumps(frame))
-        return number
+    """The shared bare client, with what these tests also need."""
 
     async def frames_before_reply(self) -> list[list[Any]]:
         """Every frame up to the reply of a fresh ping (what the server sent meanwhile)."""
