@@ -148,11 +148,11 @@ class SyncGame(SyncProxy[Game]):
     (`wait=False` sends and returns at once, as ogsapi did).
     """
 
-    def __init__(self, game: Game, client: OGSClient, callback_handler: Callback) -> None:
+    def __init__(self, game: Game, client: OGSClient) -> None:
+        """`client` already forwards the game's events (`game_connect` set the handler)."""
         super().__init__(game, client._loop)
         self._client = client
         self.game_id = game.game_id
-        self.callback_handler = callback_handler
 
     @property
     def callback_handler(self) -> Callback:
@@ -334,7 +334,7 @@ class OGSSocket:
                 raise
 
         game = client._loop.run(join(), JOIN_TIMEOUT + 5)
-        sync = SyncGame(game, client, handler)
+        sync = SyncGame(game, client)
         self.games[game_id] = sync
         return sync
 
