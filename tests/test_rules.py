@@ -22,7 +22,7 @@ from ogsbot.bot.rules import (
     is_bot,
     player_rank,
 )
-from ogsbot.ogs.models import Challenge, Player, TimeControl
+from ogsbot.ogs.models import Challenge, Player, TimeControl, text_to_rank
 
 SAMPLES = Path(__file__).parent / "data" / "ogs-samples"
 
@@ -771,3 +771,30 @@ def test_decide_reads_the_time_control_model() -> None:
     built = replace(challenge(), time_control=TimeControl("absolute", "live", total_time=1800))
     parsed = challenge(time_control=tc("absolute", total_time=1800))
     assert decide(built, DEFAULT, FREE).accept and decide(parsed, DEFAULT, FREE).accept
+
+
+@pytest.mark.parametrize(
+    ("ranking", "bounds", "accepted"),
+    [
+        (31.9, ("10k", "2d"), True),  # shown as 2d: the maximum 2d includes it
+        (31.0, ("10k", "2d"), True),
+        (32.0, ("10k", "2d"), False),  # 3d
+        (20.0, ("10k", "2d"), True),  # 10k, the minimum
+        (19.99, ("10k", "2d"), False),  # 11k
+        (28.5, ("10k", "2k"), True),  # shown as 2k
+        (29.0, ("10k", "2k"), False),  # 1k
+        (38.95, ("30k", "9d"), True),  # 9d
+        (22.95, ("10k", "7.1k"), True),  # shown as 7.1k in tenths
+        (23.0, ("10k", "7.1k"), False),  # 7.0k
+        (-1000.0, ("30k", "9d"), False),  # provisional "?": unchanged, below every bound
+    ],
+)
+def test_rank_bounds_include_the_whole_displayed_rank(
+    ranking: float, bounds: tuple[str, str], accepted: bool
+) -> None:
+    rules = replace(DEFAULT, rank_range=Range(text_to_rank(bounds[0]), text_to_rank(bounds[1])))
+    decision = decide(challenge(ranked=True, user={"ranking": ranking}), rules, FREE)
+    rank_check = next(check for check in decision.checks if check.rule == "rank")
+    assert rank_check.ok == accepted, rank_check
+    if not accepted:
+        assert rank_check.code == "player_rank_out_of_range"

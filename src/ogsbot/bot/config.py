@@ -1612,7 +1612,8 @@ _TOP = _Object(
                 ),
                 "automatic_komi": _Bool("Accept automatic komi (the rules' usual komi).", True),
                 "rank_range": _RankRange(
-                    "Challenger ranks accepted, [lowest, highest]; pros rank above 9d.",
+                    "Challenger ranks accepted, [lowest, highest]; pros rank above 9d. Each bound "
+                    "includes the whole rank as OGS shows it ('2d' accepts 2.9d).",
                     ("30k", "9p"),
                 ),
                 "rank_applies_to": _Text(

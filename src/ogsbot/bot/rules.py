@@ -24,11 +24,14 @@ whose sentence stays true:
 
 A challenger is a bot when the word "bot" is one of the classes in `ui_class` (OGS marks
 bot accounts so; its site tests `ui_class` for "bot"), since notifications carry no is_bot
-flag. A professional ranks above every amateur (1036 + N, as OGS numbers pros).
+flag. A professional ranks above every amateur (1036 + N, as OGS numbers pros). A rank bound
+includes every ranking OGS displays as that rank: with `rank_range: [10k, 2d]` a player
+ranked 31.9 (shown as 2d) is accepted, one ranked 32.0 (3d) is not.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -215,6 +218,19 @@ def player_rank(player: Player) -> float:
     if player.professional:
         return PRO_RANK_BASE + max(1.0, rank - 36) if rank > 36 else PRO_RANK_BASE + 1.0
     return rank
+
+
+_RANK_EPS = 1e-9
+
+
+def _shown(rank: float, bound: float) -> float:
+    """The rank as OGS displays it, at the precision of `bound`: amateur ranks are shown
+    floored (31.9 is "2d", 22.95 is "7.1k" in tenths), so a bound covers every rank shown
+    as it. Professional ranks are shown as they are."""
+    if rank > 900 or rank < -900:
+        return rank
+    step = 1.0 if float(bound).is_integer() else 0.1
+    return math.floor(rank / step + _RANK_EPS) * step
 
 
 def _rank_label(rank: float) -> str:
@@ -494,7 +510,7 @@ def _rank(c: Challenge, r: ChallengeRules, load: Load) -> list[RuleCheck]:
     label = rank_to_text(rank)  # as OGS shows it: whole ranks
     low, high = _rank_label(r.rank_range.low), _rank_label(r.rank_range.high)
     allowed = [low, high]
-    if rank < r.rank_range.low:
+    if _shown(rank, r.rank_range.low) < r.rank_range.low - _RANK_EPS:
         return [
             _fail(
                 "rank",
@@ -505,7 +521,7 @@ def _rank(c: Challenge, r: ChallengeRules, load: Load) -> list[RuleCheck]:
                 allowed=allowed,
             )
         ]
-    if rank > r.rank_range.high:
+    if _shown(rank, r.rank_range.high) > r.rank_range.high + _RANK_EPS:
         return [
             _fail(
                 "rank",
