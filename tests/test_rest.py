@@ -1162,3 +1162,123 @@ def test_no_secret_in_any_log_line_or_error(sandbox: Sandbox, silent_server: int
     for secret in secrets:
         for form in {secret, quote(secret, safe=""), quote_plus(secret), json.dumps(secret)[1:-1]}:
             assert form not in text, f"a secret leaked: {form[:4]}..."
+
+
+# --- redirects and plain http -----------------------------------------------------------
+
+
+class _Recorder(BaseHTTPRequestHandler):
+    """Records (method, path, body) on its server; answers a path in its server's
+    `redirects` with that (status, Location), anything else with 200 `{}`."""
+
+    def _answer(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        server: Any = self.server
+        server.seen.append((self.command, urlsplit(self.path).path, body))
+        redirect = server.redirects.get(urlsplit(self.path).path)
+        if redirect is not None:
+            self.send_response(redirect[0])
+            self.send_header("Location", redirect[1])
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"{}")
+
+    do_GET = do_POST = _answer
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@dataclass
+class _Site:
+    url: str
+    seen: list[tuple[str, str, bytes]]
+    server: Any
+
+    def redirect(self, path: str, status: int, location: str) -> None:
+        self.server.redirects[path] = (status, location)
+
+
+@pytest.fixture
+def two_sites() -> Iterator[tuple[_Site, _Site]]:
+    """Two real HTTP servers on 127.0.0.1, on two ports: two origins."""
+    sites = []
+    for _ in range(2):
+        server: Any = ThreadingHTTPServer(("127.0.0.1", 0), _Recorder)
+        server.seen = []
+        server.redirects = {}
+        threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
+        sites.append(_Site(f"http://127.0.0.1:{server.server_address[1]}", server.seen, server))
+    try:
+        yield sites[0], sites[1]
+    finally:
+        for site in sites:
+            site.server.shutdown()
+            site.server.server_close()
+
+
+ACCEPT_7 = "/api/v1/me/challenges/7/accept"
+
+
+@pytest.mark.parametrize("status", [307, 308, 302])
+def test_a_redirect_to_another_origin_is_refused(
+    two_sites: tuple[_Site, _Site], status: int
+) -> None:
+    home, other = two_sites
+    home.redirect(ACCEPT_7, status, f"{other.url}{ACCEPT_7}")
+    rest = OGSRest(home.url, APIKeyLogin(API_KEY), retry=RetryPolicy(attempts=2))
+    with pytest.raises(OGSRequestError) as caught:
+        rest.accept_challenge(7)
+    text = str(caught.value)
+    assert "another origin" in text and other.url in text and "not followed" in text
+    assert other.seen == []  # the key never reached the other server
+    assert len(home.seen) == 1  # and the refusal is not retried
+    for secret in (API_KEY, quote_plus(API_KEY), quote(API_KEY, safe="")):
+        assert secret not in text
+
+
+def test_a_redirect_to_another_scheme_is_refused(two_sites: tuple[_Site, _Site]) -> None:
+    home, _ = two_sites
+    home.redirect("/api/v1/me", 308, f"https://127.0.0.1:{urlsplit(home.url).port}/api/v1/me")
+    rest = OGSRest(home.url, APIKeyLogin(API_KEY), retry=RetryPolicy(attempts=1))
+    with pytest.raises(OGSRequestError, match="another origin"):
+        rest.me()
+
+
+def test_a_redirect_on_the_same_origin_is_followed_with_the_body(
+    two_sites: tuple[_Site, _Site],
+) -> None:
+    home, other = two_sites
+    home.redirect(ACCEPT_7, 308, "/api/v1/moved/accept")
+    rest = OGSRest(home.url, APIKeyLogin(API_KEY), retry=RetryPolicy(attempts=1))
+    assert rest.accept_challenge(7) == {}
+    first, second = home.seen
+    assert first[:2] == ("POST", ACCEPT_7)
+    assert second[:2] == ("POST", "/api/v1/moved/accept")
+    assert json.loads(second[2])["apikey"] == API_KEY  # 308 keeps the method and the body
+    assert other.seen == []
+
+
+def test_plain_http_to_another_machine_is_warned_about() -> None:
+    from ogsbot.ogs.rest import insecure_server_warning
+
+    for local in ("http://localhost:8080", "http://127.0.0.1:1", "http://[::1]:80"):
+        assert insecure_server_warning(local) is None
+    assert insecure_server_warning("https://online-go.com") is None
+    warning = insecure_server_warning("http://ogs.example.org")
+    assert warning is not None and "http://ogs.example.org" in warning and "https" in warning
+    lines: list[str] = []
+    sink = logger.add(lines.append, level="WARNING", format="{message}")
+    logger.enable("ogsbot")
+    try:
+        OGSRest("http://ogs.example.org")
+        OGSRest("http://127.0.0.1:9")
+    finally:
+        logger.remove(sink)
+    assert len(lines) == 1 and "unencrypted" in lines[0]

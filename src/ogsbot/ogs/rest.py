@@ -7,6 +7,12 @@ Retry-After) and 5xx are retried with exponential backoff and jitter, a bounded 
 times; other 4xx are not, nor is a POST whose answer timed out (the server may have acted on
 it). Every call has a timeout. Errors are typed (`ogsbot.ogs.errors`) and never carry a
 secret. One `OGSRest` may be shared by threads: the token is renewed once for all of them.
+
+Redirects are followed by hand, on the server's own origin only (same scheme, host and
+port; at most `MAX_REDIRECTS`): a redirect elsewhere would carry the API key or the token
+(a 307/308 re-sends the body) to another server, so it is refused with an error naming the
+origin it pointed to. A plain `http://` server other than this machine gets a warning
+(`insecure_server_warning`): the key would cross the network readable by anyone on the way.
 """
 
 from __future__ import annotations
@@ -20,7 +26,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import requests
 from loguru import logger
@@ -38,7 +44,15 @@ from ogsbot.ogs.errors import (
     redact,
 )
 
-__all__ = ["BETA", "PRODUCTION", "APIKeyLogin", "ChallengeRequest", "Login", "OGSRest"]
+__all__ = [
+    "BETA",
+    "PRODUCTION",
+    "APIKeyLogin",
+    "ChallengeRequest",
+    "Login",
+    "OGSRest",
+    "insecure_server_warning",
+]
 
 PRODUCTION = "https://online-go.com"
 BETA = "https://beta.online-go.com"
@@ -47,6 +61,41 @@ TOKEN_PATH = "/oauth2/token/"
 RENEW_MARGIN = 60.0  # seconds before expiry a token is renewed (at most half its lifetime)
 MAX_PAGES = 1000  # a paged list longer than this is cut short (a server looping on `next`)
 _IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+MAX_REDIRECTS = 5  # same-origin redirects followed for one request
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
+_LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    """(scheme, host, port) with the scheme's default port filled in."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    if port is None:
+        port = {"http": 80, "https": 443}.get(scheme)
+    return scheme, (parts.hostname or "").lower(), port
+
+
+def _origin_text(url: str) -> str:
+    scheme, host, port = _origin(url)
+    host = f"[{host}]" if ":" in host else host
+    return f"{scheme}://{host}:{port}" if port is not None else f"{scheme}://{host}"
+
+
+def insecure_server_warning(server: str) -> str | None:
+    """A warning when `server` is plain http:// and not this machine (localhost,
+    127.0.0.1, ::1): the API key or token would cross the network unencrypted."""
+    parts = urlsplit(server)
+    if parts.scheme.lower() != "http" or (parts.hostname or "").lower() in _LOOPBACK_HOSTS:
+        return None
+    return (
+        f"the server {_origin_text(server)} is plain http:// on another machine: the API key "
+        "and every request travel unencrypted; use https:// (http:// is only for an emulator "
+        "on localhost)"
+    )
 
 
 @dataclass(frozen=True)
@@ -140,6 +189,9 @@ class OGSRest:
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise ValueError(f"server must be an http(s) URL like {PRODUCTION}, not {server!r}")
         self.server = f"{parts.scheme}://{parts.netloc}"
+        warning = insecure_server_warning(self.server)
+        if warning is not None:
+            logger.warning("{}", warning)
         self.login = login
         self.timeout = timeout
         self.retry = retry or RetryPolicy()
@@ -372,14 +424,14 @@ class OGSRest:
             headers = self._auth_headers() if authenticate else {}
             started = time.monotonic()
             try:
-                response = self.session.request(
+                response = self._request_following(
                     method,
+                    path,
                     url,
-                    params=params or None,
-                    json=json_body,
+                    params=params,
+                    json_body=json_body,
                     data=data,
                     headers=headers,
-                    timeout=self.timeout,
                 )
             except requests.RequestException as exc:
                 text = _without_query(f"{type(exc).__name__}: {exc}")
@@ -428,6 +480,54 @@ class OGSRest:
                 self._sleep(wait)
         assert last is not None
         raise last
+
+    def _request_following(
+        self,
+        method: str,
+        path: str,
+        url: str,
+        *,
+        params: Mapping[str, Any] | None,
+        json_body: Mapping[str, Any] | None,
+        data: Mapping[str, str] | None,
+        headers: Mapping[str, str],
+    ) -> requests.Response:
+        """One request, following redirects on the server's own origin only; a redirect to
+        another scheme, host or port raises `OGSRequestError` (the credentials stay here)."""
+        home = _origin(self.server)
+        for _ in range(MAX_REDIRECTS + 1):
+            response = self.session.request(
+                method,
+                url,
+                params=params or None,
+                json=json_body,
+                data=data,
+                headers=headers,
+                timeout=self.timeout,
+                allow_redirects=False,
+            )
+            location = response.headers.get("Location")
+            if response.status_code not in _REDIRECTS or not location:
+                return response
+            status = response.status_code
+            response.close()
+            target = urljoin(response.url or url, location)
+            if _origin(target) != home:
+                raise OGSRequestError(
+                    status,
+                    method,
+                    path,
+                    f"the server redirected to another origin ({_origin_text(target)}); not "
+                    f"followed, so that the credentials are not sent there (if that is the "
+                    f"right server, give its URL as the server)",
+                )
+            logger.debug("{} {} -> {} redirect on the same server", method, path, status)
+            if status == 303 or (status in (301, 302) and method != "HEAD"):
+                method, json_body, data = "GET", None, None  # what browsers and requests do
+            url, params = target, None  # the Location is the whole new URL
+        raise OGSRequestError(
+            response.status_code, method, path, f"more than {MAX_REDIRECTS} redirects"
+        )
 
     def _pages(self, path: str, params: Mapping[str, Any] | None = None) -> list[Any]:
         """Every result of a paged list, following `next` links on this server only."""
