@@ -22,13 +22,16 @@ from typing import Any
 
 from loguru import logger
 
+from ogsbot.bot.abilities import AbilityBook, engine_unavailable, rengo_refusal
 from ogsbot.bot.config import Config, ConfigError, load_config
-from ogsbot.bot.rules import Load, decide
-from ogsbot.bot.session import GameSession, save_record
+from ogsbot.bot.instance import InstanceLock, default_lock_dir
+from ogsbot.bot.rules import Decision, Load, RuleCheck, decide
+from ogsbot.bot.session import GameSession, engine_spec, save_record
 from ogsbot.gtp.managers import EngineManager
 from ogsbot.ogs.async_client import AsyncOGSClient
 from ogsbot.ogs.errors import OGSError, OGSNotFound
 from ogsbot.ogs.models import ActiveGame, Challenge, GameData
+from ogsbot.ogs.realtime import Realtime
 
 SPEEDS = ("blitz", "rapid", "live", "correspondence")
 # Seconds before answering again a challenge whose answer failed (after the REST client's own
@@ -38,6 +41,19 @@ ANSWER_RETRIES = (5.0, 15.0, 45.0, 120.0)
 # cancellation can be lost (Python 3.11's asyncio.wait_for drops one that lands as its wait
 # ends, and the session then plays on), and the next one cuts short a graceful engine stop.
 CANCEL_AGAIN = 0.5
+# Seconds an accepted challenge keeps its place in the load while its game has not arrived
+# (as an `active_game` push) yet; past it the place is given up.
+RESERVE_FOR = 120.0
+
+
+@dataclass
+class Reservation:
+    """A challenge decided for acceptance: it counts against every limit from the moment it
+    is decided, not once its game arrives, so challenges answered together cannot all pass."""
+
+    speed: str
+    opponent: int
+    until: float = field(default_factory=lambda: time.monotonic() + RESERVE_FOR)
 
 
 @dataclass
@@ -54,9 +70,12 @@ class Running:
 class Daemon:
     """Keeps a bot playing on one OGS server."""
 
-    def __init__(self, config: Config, *, server: str | None = None) -> None:
+    def __init__(
+        self, config: Config, *, server: str | None = None, lock_dir: Path | None = None
+    ) -> None:
         self.config = config
         self.server = server or config.server
+        self.lock = InstanceLock(lock_dir or default_lock_dir(), self.server, config.api_key)
         self.client = AsyncOGSClient(self.server, api_key=config.api_key)
         self.manager = EngineManager()
         self.games: dict[int, Running] = {}
@@ -69,6 +88,11 @@ class Daemon:
         self._quit_now = asyncio.Event()
         self._tasks: set[asyncio.Task[Any]] = set()
         self._seen_challenges: set[int] = set()
+        self.reserved: dict[int, Reservation] = {}  # game id -> an accepted challenge's place
+        self.abilities = AbilityBook()
+        # Set once the games in play at login are known: until then a challenge's load
+        # would leave them out.
+        self._settled = asyncio.Event()
         self._last_status: dict[str, int] | None = None
         self.ready = asyncio.Event()
         # Seconds after the login before partial records are looked at: by then the server
@@ -78,7 +102,15 @@ class Daemon:
     # ----- lifecycle --------------------------------------------------------------------
 
     async def run(self, *, handle_signals: bool = True) -> int:
-        """Run until stopped; returns the exit code."""
+        """Run until stopped; returns the exit code. Raises `AlreadyRunning` when another
+        daemon plays this bot account on this machine."""
+        self.lock.acquire()
+        try:
+            return await self._run(handle_signals)
+        finally:
+            self.lock.release()
+
+    async def _run(self, handle_signals: bool) -> int:
         if handle_signals:
             self._install_signals()
         # Subscribed before the login: the server pushes active games and pending
@@ -86,7 +118,14 @@ class Daemon:
         self.client.on("notification", self._on_notification)
         self.client.on("active_game", self._on_active_game)
         self.client.on_connect(self._on_connect)
-        realtime = await self.client.connect()
+        for engine in (self.config.engine, *(p.engine for p in self.config.engine_profiles)):
+            self.abilities.start(engine_spec(engine, "probe"))
+        try:
+            realtime = await self._connect()
+        except asyncio.CancelledError:
+            logger.info("stopped before the server could be reached")
+            await self._close()
+            return 0
         user = realtime.user
         logger.info(
             "logged in to {} as {} (id {})", self.server, user.get("username"), user.get("id")
@@ -95,6 +134,7 @@ class Daemon:
         status = asyncio.create_task(self._status_loop(), name="bot-status")
         records = asyncio.create_task(self._complete_records(), name="bot-records")
         try:
+            await self._settle()
             await self._stop.wait()
             await self._shutdown()
         finally:
@@ -108,6 +148,35 @@ class Daemon:
                     logger.exception("{} failed", task.get_name())
             await self._close()
         return 0
+
+    async def _connect(self) -> Realtime:
+        """Log in, for as long as it takes; a stop request meanwhile cancels the wait (the
+        server can be unreachable for hours, and SIGINT/SIGTERM must still stop the bot)."""
+        connect = asyncio.ensure_future(self.client.connect())
+        stop = asyncio.ensure_future(self._stop.wait())
+        try:
+            await asyncio.wait({connect, stop}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            stop.cancel()
+        if not connect.done():
+            connect.cancel()
+            with contextlib.suppress(asyncio.CancelledError, OGSError):
+                await connect
+            raise asyncio.CancelledError
+        return connect.result()
+
+    async def _settle(self) -> None:
+        """Start the games in play before answering any challenge: they count in its load.
+        The server pushes them after the login too; the list is asked for as well, since
+        challenges pending at login come in the same burst."""
+        try:
+            games = await self.client.call(self.client.rest.active_games)
+        except OGSError as exc:
+            logger.warning("could not list the games in play: {}; going by the pushes", exc)
+            games = []
+        for entry in games:
+            self._on_active_game("active_game", entry)
+        self._settled.set()
 
     def stop(self) -> None:
         """Begin a graceful shutdown; a second call quits at once."""
@@ -176,6 +245,7 @@ class Daemon:
                 task.cancel()
 
     async def _close(self) -> None:
+        await self.abilities.close()
         if self._quit_now.is_set():
             self.manager.quit_now()  # the engines left (pooled ones) are killed too
         for task in list(self._tasks):
@@ -229,11 +299,22 @@ class Daemon:
         realtime.send("bot/config", payload)
 
     def load(self) -> Load:
-        """The games running now, per speed and per opponent (paused ones included)."""
+        """The games running now and the challenges being accepted, per speed and per
+        opponent (paused games included)."""
         # A game that is over no longer counts, even while its engine is being stopped.
-        live = [r for r in self.games.values() if r.session is None or not r.session.game.finished]
-        by_speed = Counter(r.speed for r in live)
-        by_player = Counter(r.opponent for r in live)
+        live: list[tuple[str, int]] = [
+            (r.speed, r.opponent)
+            for r in self.games.values()
+            if r.session is None or not r.session.game.finished
+        ]
+        now = time.monotonic()
+        for game_id, place in list(self.reserved.items()):
+            if place.until < now or game_id in self.games:
+                del self.reserved[game_id]
+            else:
+                live.append((place.speed, place.opponent))
+        by_speed = Counter(speed for speed, _ in live)
+        by_player = Counter(opponent for _, opponent in live)
         return Load(total=len(live), by_speed=dict(by_speed), by_player=dict(by_player))
 
     def _send_status(self) -> Load:
@@ -287,10 +368,16 @@ class Daemon:
         if cid in self._seen_challenges:
             return
         self._seen_challenges.add(cid)
-        rules = self.config.challenges
-        if self.stopping:
-            rules = replace(rules, accept_new=False)
-        decision = decide(challenge, rules, self.load())
+        await self._settled.wait()  # the games in play at login count in the load
+        decision = self._decide(challenge)
+        if decision.accept:
+            refusal = rengo_refusal(data) or await self._engine_refusal(challenge)
+            decision = self._decide(challenge, refusal)  # the load of now, after the wait
+        # Decided and counted in one step (no await between): a challenge answered at the
+        # same time sees this one in the load.
+        place = challenge.game_id or -cid
+        if decision.accept:
+            self.reserved[place] = Reservation(_speed(challenge), challenge.challenger.id)
         who = f"{challenge.challenger.username} ({challenge.challenger.rank_text})"
         rest = self.client.rest
         try:
@@ -305,6 +392,8 @@ class Daemon:
                     challenge.time_control.system,
                 )
                 await self.client.call(rest.accept_challenge, cid)
+                if place in self.reserved:  # kept until the game arrives, or for a while
+                    self.reserved[place].until = time.monotonic() + RESERVE_FOR
             else:
                 logger.info(
                     "declining challenge {} from {}: {} ({})",
@@ -319,8 +408,10 @@ class Daemon:
                     rest.decline_challenge, cid, decision.message, decision.code, decision.details
                 )
         except OGSNotFound:
+            self.reserved.pop(place, None)
             logger.info("challenge {} is gone (withdrawn or taken): dropped", cid)
         except OGSError as exc:
+            self.reserved.pop(place, None)
             # Not answered: a notification sent again (after a reconnect) is answered afresh,
             # and so is this one in a while, with the rules and the load of then.
             self._seen_challenges.discard(cid)
@@ -330,6 +421,36 @@ class Daemon:
             wait = ANSWER_RETRIES[attempt]
             logger.error("answering challenge {} failed: {}; again in {:g} s", cid, exc, wait)
             self._spawn(self._answer_later(data, wait, attempt + 1), f"challenge-{cid}-again")
+
+    def _decide(self, challenge: Challenge, refusal: RuleCheck | None = None) -> Decision:
+        """The rules' answer with the load of now; `refusal` (what the engine or the bridge
+        cannot play) declines even a challenger on the allow list."""
+        rules = self.config.challenges
+        if self.stopping:
+            rules = replace(rules, accept_new=False)
+        decision = decide(challenge, rules, self.load())
+        if decision.accept and refusal is not None:
+            return Decision(
+                False,
+                refusal.code,
+                refusal.message,
+                dict(refusal.details),
+                (*decision.checks, refusal),
+            )
+        return decision
+
+    async def _engine_refusal(self, challenge: Challenge) -> RuleCheck | None:
+        """Why the engine that would play this challenge cannot, if it cannot."""
+        engine = self.config.engine_for(
+            int(challenge.width),
+            int(challenge.height),
+            _speed(challenge),
+            challenge.time_control.system,
+        )
+        abilities = await self.abilities.get(engine_spec(engine, "probe"))
+        if abilities is None:
+            return engine_unavailable()
+        return abilities.refusal(challenge)
 
     async def _answer_later(self, data: dict[str, Any], wait: float, attempt: int) -> None:
         await asyncio.sleep(wait)
@@ -352,6 +473,7 @@ class Daemon:
         self._start_session(entry)
 
     def _start_session(self, entry: ActiveGame) -> None:
+        self.reserved.pop(entry.id, None)  # the place its challenge held is the game's now
         my_id = int(self.client.realtime.user.get("id", 0)) if self.client.realtime else 0
         opponent = entry.white.id if entry.black.id == my_id else entry.black.id
 
@@ -434,3 +556,7 @@ class Daemon:
         if not path.is_absolute() and self.config.source is not None:
             path = self.config.source.parent / path
         return path
+
+
+def _speed(challenge: Challenge) -> str:
+    return str(challenge.time_control.effective_speed())

@@ -1,0 +1,152 @@
+"""What each engine can play, learnt once, so a challenge it cannot play is declined.
+
+A challenge the engine cannot play (a size its `boardsize` refuses, a rectangular board
+without `rectangular_boardsize`, a free handicap it cannot place) used to be accepted and
+then resigned in a millisecond, after three "failures" of the same refused command. The
+daemon starts each configured engine once, asks `list_commands` and tries every board size
+OGS offers, and declines such challenges with OGS's rejection code instead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from loguru import logger
+
+from ogsbot.bot.rules import RuleCheck
+from ogsbot.gtp.errors import EngineError, GTPError
+from ogsbot.gtp.managers import EngineSpec
+from ogsbot.ogs.models import Challenge
+
+OGS_SIZES = range(1, 26)  # OGS offers boards of 1 to 25 lines a side
+PROBE_AGAIN = 60.0  # s before an engine that failed its probe is tried again
+
+
+@dataclass(frozen=True)
+class Abilities:
+    """The GTP commands an engine knows and the square sizes its `boardsize` accepts."""
+
+    commands: frozenset[str]
+    sizes: frozenset[int]
+
+    def refusal(self, challenge: Challenge) -> RuleCheck | None:
+        """The failing check when the engine cannot play this challenge, else None."""
+        width, height = int(challenge.width), int(challenge.height)
+        board = f"{width}x{height}"
+        if width != height and "rectangular_boardsize" not in self.commands:
+            return RuleCheck(
+                "engine",
+                False,
+                f"{board}: the engine has no rectangular_boardsize",
+                "board_size_not_square",
+                {"value": board},
+                "This bot's engine only plays on square boards.",
+            )
+        if width == height and width not in self.sizes:
+            largest = max(self.sizes, default=0)
+            return RuleCheck(
+                "engine",
+                False,
+                f"{board}: the engine refuses boardsize {width}",
+                "board_size_not_allowed",
+                {"value": board},
+                f"This bot's engine cannot play on {board} (it plays up to {largest}x{largest}).",
+            )
+        return None
+
+
+def rengo_refusal(notification: Mapping[str, Any]) -> RuleCheck | None:
+    """Rengo is declined: the bridge plays one player per colour (see the README)."""
+    game = notification.get("game")
+    flags = [notification.get("rengo")]
+    if isinstance(game, Mapping):
+        flags.append(game.get("rengo"))
+    if any(flag in (True, 1, "true", "1") for flag in flags):
+        return RuleCheck(
+            "rengo",
+            False,
+            "a rengo game",
+            "not_accepting_new_challenges",
+            {"value": "rengo"},
+            "This bot does not play rengo.",
+        )
+    return None
+
+
+async def probe(spec: EngineSpec) -> Abilities:
+    """Start the engine, ask what it knows and which sizes it takes, and stop it."""
+    engine = spec.make(lambda line: None)
+    async with engine:
+        commands = [f"boardsize {n}" for n in OGS_SIZES]
+        replies = await engine.batch(commands, timeout=spec.command_timeout, check=False)
+        sizes = frozenset(n for n, reply in zip(OGS_SIZES, replies, strict=True) if reply.ok)
+        return Abilities(engine.commands, sizes)
+
+
+class AbilityBook:
+    """Each engine's abilities, probed once per distinct command (and again after a
+    failure, at most every `PROBE_AGAIN` s)."""
+
+    def __init__(self) -> None:
+        self._probes: dict[EngineSpec, asyncio.Task[Abilities | None]] = {}
+        self._failed_at: dict[EngineSpec, float] = {}
+
+    def start(self, spec: EngineSpec) -> None:
+        """Begin probing `spec` in the background, unless it is known or being probed."""
+        failed = self._failed_at.get(spec)
+        if spec in self._probes and (failed is None or time.monotonic() - failed < PROBE_AGAIN):
+            return
+        self._failed_at.pop(spec, None)
+        self._probes[spec] = asyncio.create_task(self._probe(spec), name=f"probe-{spec.label}")
+
+    async def get(self, spec: EngineSpec) -> Abilities | None:
+        """The engine's abilities; None when it cannot be started or answer."""
+        self.start(spec)
+        return await asyncio.shield(self._probes[spec])
+
+    async def _probe(self, spec: EngineSpec) -> Abilities | None:
+        try:
+            abilities = await probe(spec)
+        except (EngineError, GTPError, OSError) as exc:
+            self._failed_at[spec] = time.monotonic()
+            logger.error(
+                "engine {} could not be started to learn what it plays: {}", spec.label, exc
+            )
+            return None
+        logger.info(
+            "engine {}: sizes {}, rectangular boards {}",
+            spec.label,
+            _sizes_text(abilities.sizes),
+            "yes" if "rectangular_boardsize" in abilities.commands else "no",
+        )
+        return abilities
+
+    async def close(self) -> None:
+        for task in self._probes.values():
+            task.cancel()
+        await asyncio.gather(*self._probes.values(), return_exceptions=True)
+
+
+def engine_unavailable() -> RuleCheck:
+    """The decline for a challenge whose engine cannot be started now."""
+    return RuleCheck(
+        "engine",
+        False,
+        "the engine could not be started",
+        "not_accepting_new_challenges",
+        {},
+        "This bot's engine is not available right now; please try again later.",
+    )
+
+
+def _sizes_text(sizes: frozenset[int]) -> str:
+    if not sizes:
+        return "none"
+    ordered = sorted(sizes)
+    if ordered == list(range(ordered[0], ordered[-1] + 1)):
+        return f"{ordered[0]}-{ordered[-1]}"
+    return ",".join(map(str, ordered))
