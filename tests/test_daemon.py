@@ -97,8 +97,11 @@ def sgf_moves(text: str) -> list[tuple[str | None, Any]]:
 
 
 async def wait_for_sgf(path: Path, timeout: float = 10) -> str:
-    await until(lambda: any(path.glob("*.sgf")), timeout, f"an SGF in {path}")
-    return next(path.glob("*.sgf")).read_text()
+    def whole() -> list[Path]:  # not the -incomplete.sgf kept as the game goes
+        return [p for p in path.glob("*.sgf") if not p.name.endswith("-incomplete.sgf")]
+
+    await until(lambda: bool(whole()), timeout, f"an SGF in {path}")
+    return whole()[0].read_text()
 
 
 def assert_same_record(saved: str, referee: Referee) -> None:

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import re
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,6 +47,14 @@ REPLAY_ALLOWANCE = 0.01  # s per replayed command, on top of the time to think (
 ACK_TIMEOUT = 30.0
 RESYNC_WAIT = 10.0  # s for the fresh gamedata a resync asked for, then it is asked again
 PROPOSAL_ECHO_WAIT = 10.0  # s; past it the bot accepts what the server has (opponent's marks)
+RECORD_EVERY = 2.0  # s between two writes of a game's record while it is played
+# A move the server refuses is not sent again at once: the waits grow (s) and, past the last,
+# the bot stops acting in the game until its position changes (a refusal it cannot explain
+# would otherwise loop refuse -> resync -> genmove -> move thousands of times a second).
+REFUSAL_BACKOFF = (0.5, 1.0, 2.0, 4.0, 8.0)
+# Seconds between two tries after an engine failure, as far as the clock allows.
+FAILURE_BACKOFF = (0.2, 0.5, 1.0, 2.0)
+WAKE_EVERY = 5.0  # s: the longest the loop sleeps without an event
 
 
 class EngineGaveUp(Exception):
@@ -87,12 +97,25 @@ def sgf_filename(gamedata: GameData) -> str:
 
 def save_record(folder: Path, gamedata: GameData, *, incomplete: bool = False) -> Path:
     """Write the game's SGF in `folder`; a whole record replaces the partial one (named
-    `-incomplete.sgf`) that a stop saved earlier."""
+    `-incomplete.sgf`) written as the game went.
+
+    Crash-safe: the text goes to a temporary file that then replaces the record in one
+    step, so a kill at any moment leaves the old record or the new one, never a torn or
+    empty file. Text that cannot be UTF-8 (a lone surrogate) is replaced, not fatal."""
     folder.mkdir(parents=True, exist_ok=True)
     name = sgf_filename(gamedata)
     partial = folder / name.replace(".sgf", "-incomplete.sgf")
     path = partial if incomplete else folder / name
-    path.write_text(game_sgf(gamedata))
+    data = game_sgf(gamedata).encode("utf-8", errors="replace")
+    handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as file:
+            file.write(data)
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
     if not incomplete:
         partial.unlink(missing_ok=True)
     return path
@@ -127,7 +150,13 @@ class GameSession:
         self.refused_time: set[str] = set()
         self.resync_since: float | None = None
         self.resigned_at: float | None = None
+        self.refusals = 0  # moves refused in a row
+        self.hold_until = 0.0  # no move before this (monotonic), after a refusal
+        self.stalled_at: int | None = None  # the move number where refusals made the bot stop
+        self._held: tuple[list[GtpMove], int] | None = None  # a move kept through a pause
         self._known: Position | None = None
+        self._recorded: tuple[int, str] | None = None  # (moves, phase) in the record on disk
+        self._recorded_at = -RECORD_EVERY
         self._known_last: Move | None = None
         self._log = logger.bind(game=game.game_id)
 
@@ -147,8 +176,10 @@ class GameSession:
             ended_badly = not self.game.finished
             raise
         finally:
-            self._save_sgf(incomplete=ended_badly and not self.game.finished)
-            await self.manager.finish(self.game_id)
+            try:
+                self._save_sgf(incomplete=ended_badly and not self.game.finished)
+            finally:
+                await self.manager.finish(self.game_id)  # the engine stops, whatever failed
 
     async def _loop(self) -> None:
         game = self.game
@@ -159,14 +190,18 @@ class GameSession:
                 await realtime.wait_connected()
                 continue
             acted = await self._step()
+            self._record_as_it_goes()
             if acted:
                 await asyncio.sleep(0)  # an action never starves the loop, whatever it awaited
             else:
                 # Not `next_event(5.0)`: its asyncio.wait_for, on Python 3.11, loses a
                 # cancellation that lands as an event comes, and the session would play on
                 # through the daemon's stop.
+                wake = WAKE_EVERY
+                if self.hold_until:
+                    wake = min(wake, max(0.01, self.hold_until - time.monotonic()))
                 with contextlib.suppress(TimeoutError):
-                    async with asyncio.timeout(5.0):
+                    async with asyncio.timeout(wake):
                         await game.next_event()
         self._farewell()
         self._log.info("game {} over: {} ({})", self.game_id, self._result_text(), game.outcome)
@@ -199,19 +234,30 @@ class GameSession:
             return True
         if self._answer_undo() is not None:
             return True
-        if self._my_turn():
+        if self._my_turn() and not self._holding():
             await self._turn()
             return True
         return False
+
+    def _holding(self) -> bool:
+        """Whether refused moves keep the bot from acting now: it waits out a backoff, or
+        stopped at this move number until the position changes."""
+        number = self.game.move_number
+        if self.stalled_at is not None:
+            if self.stalled_at == number:
+                return True
+            self.stalled_at = None
+            self.refusals = 0
+        return time.monotonic() < self.hold_until
 
     def _my_color(self) -> str | None:
         gd = self.game.gamedata
         return gd.color_of(self.game.my_id) if gd is not None else None
 
     def _my_turn(self) -> bool:
-        """From the moves themselves (a clock event can lag a move event)."""
-        gd = self.game.gamedata
-        return gd is not None and self._my_color() == gd.to_move() and not self._paused()
+        """By the server's word (`Game.my_turn`: the clock's `current_player` while no move
+        has come since it, else the moves), never while the game is paused."""
+        return self.game.gamedata is not None and self.game.my_turn and not self._paused()
 
     def _paused(self) -> bool:
         gd = self.game.gamedata
@@ -233,6 +279,11 @@ class GameSession:
         assert gd is not None
         self.turn_started = time.monotonic()
         number = game.move_number
+        held, self._held = self._held, None
+        if held is not None and held[1] == number:
+            self.turn_started = 0.0  # min_move_time was waited out before the pause
+            await self._upload(held[0], number)  # thought before a pause: sent now
+            return
         engine_config = self._engine_config()
         while True:
             try:
@@ -246,11 +297,20 @@ class GameSession:
                 if self.failures >= engine_config.max_failures:
                     self._give_up(exc)
                     return
+                await self._pause_after_failure(engine_config)
                 if game.gamedata is None or game.move_number != number or game.finished:
                     return  # the game moved on while the engine was failing
         self.failures = 0
         if moves:  # none: the position changed under the engine; the next step looks again
             await self._upload(moves, number)
+
+    async def _pause_after_failure(self, engine_config: EngineConfig) -> None:
+        """A short wait before the next try, growing with the failures, when the clock
+        leaves room for it: an engine that failed at once may be restarting, or the machine
+        may be briefly overloaded; three tries in a millisecond would resign for nothing."""
+        wait = FAILURE_BACKOFF[min(self.failures, len(FAILURE_BACKOFF)) - 1]
+        if self._genmove_timeout(engine_config) > 4 * wait + engine_config.time_margin:
+            await asyncio.sleep(wait)
 
     async def _think(self, engine_config: EngineConfig) -> list[GtpMove]:
         """The engine's move (or handicap stones), checked legal; raises on engine failure.
@@ -510,6 +570,12 @@ class GameSession:
         delay = self.config.game.min_move_time - (time.monotonic() - self.turn_started)
         if delay > 0 and gd.speed != "blitz":
             await asyncio.sleep(delay)
+        if self._paused():
+            # Paused meanwhile (during min_move_time, or while the engine thought): the
+            # server would refuse the move. It is kept and sent when the game resumes.
+            self._held = (moves, number)
+            self._log.info("the game was paused before the move went out: it waits")
+            return
         for move in moves:
             if game.finished or game.phase != "play":
                 return
@@ -535,20 +601,42 @@ class GameSession:
                 game.resync()
                 return
             if game.last_error:
-                self._log.error("the server refused move {}: {}", before + 1, game.last_error)
+                self._refused(before, game.last_error)
                 game.last_error = ""
                 game.resync()
                 return
+            self.refusals = 0
+            self.hold_until = 0.0
         self._log.debug("move {} played", number + 1)
+
+    def _refused(self, number: int, error: str) -> None:
+        """Back off after a refused move; past the last backoff, stop acting in this game
+        until its position changes, and say why."""
+        self.refusals += 1
+        if self.refusals > len(REFUSAL_BACKOFF):
+            self.stalled_at = self.game.move_number
+            self._log.error(
+                "the server refused move {} {} times in a row (last: {}): the bot stops "
+                "acting in this game until its position changes",
+                number + 1,
+                self.refusals,
+                error,
+            )
+            return
+        wait = REFUSAL_BACKOFF[self.refusals - 1]
+        self.hold_until = time.monotonic() + wait
+        self._log.error(
+            "the server refused move {}: {}; trying again in {:g} s", number + 1, error, wait
+        )
 
     def _give_up(self, error: Exception) -> None:
         game = self.game
-        message = (
-            f"Sorry, my engine failed {self.failures} times in a row ({error}); I resign this game."
-        )
-        self._log.error("resigning: {}", message)
+        # In words only: the error (an engine's stderr, paths, a host name) goes to the log,
+        # never to the public game chat.
+        message = f"Sorry, my engine failed {self.failures} times in a row; I resign this game."
+        self._log.error("resigning after {} engine failures; the last: {}", self.failures, error)
         with contextlib.suppress(OGSError):
-            game.chat(message[:500])
+            game.chat(message)
         self._resign()
         self.failures = 0
 
@@ -733,12 +821,32 @@ class GameSession:
             self.game.chat(self.last_analysis.body, self.last_analysis.channel)
             self.last_analysis = None
 
-    def _save_sgf(self, *, incomplete: bool) -> None:
+    def _save_sgf(self, *, incomplete: bool, quiet: bool = False) -> None:
+        """Save the record; never raises (a record that cannot be written is logged)."""
         gd = self.game.gamedata
         if self.sgf_dir is None or gd is None or (not gd.finished and not incomplete):
             return
         try:
             self.sgf_path = save_record(self.sgf_dir, gd, incomplete=incomplete)
-            self._log.info("saved {}", self.sgf_path)
         except OSError as exc:
             self._log.error("could not save the SGF: {}", exc)
+            return
+        except Exception:
+            self._log.exception("could not write the SGF of this game's data")
+            return
+        self._recorded = (len(gd.moves), gd.phase)
+        if not quiet:
+            self._log.info("saved {}", self.sgf_path)
+
+    def _record_as_it_goes(self) -> None:
+        """Keep `-incomplete.sgf` current, at most every `RECORD_EVERY` s: however the
+        daemon stops (kill -9 included), the game has a record, which the next start
+        completes from the server if the game ended meanwhile."""
+        gd = self.game.gamedata
+        if gd is None or gd.finished or self._recorded == (len(gd.moves), gd.phase):
+            return
+        now = time.monotonic()
+        if now - self._recorded_at < RECORD_EVERY:
+            return
+        self._recorded_at = now
+        self._save_sgf(incomplete=True, quiet=True)
