@@ -9,6 +9,18 @@ hand: GTP ("D4"), OGS ("dd"), a point (x, y), or None / "pass".
 A game is `finished` once the server has said so and its outcome is known: a `phase` event
 "finished" counts from the gamedata (with outcome) that follows it, so a record written at
 the end of a game always has its result.
+
+Nothing is stored before it is validated: a gamedata `GameData` refuses, a move off the
+board, an unknown phase or one that contradicts the moves ("stone removal" without two
+passes at the end: OGS enters it only after two passes in a row), a malformed clock, undo or
+rengo `player_update` is logged (naming the game and what was wrong) and dropped; the game
+keeps what it had, says it is `resyncing` and asks for fresh gamedata, at most once per
+`RESYNC_PAUSE` (doubled after each refused answer, up to `RESYNC_PAUSE_MAX`).
+
+Whose turn it is by the server's word is `current_player` / `is_turn_of(player_id)`: the
+clock's `current_player` while no move has come since that clock, else the active player of
+the colour to move (in rengo, teams rotate players within a colour; `player_update` events
+keep the active players current).
 """
 
 from __future__ import annotations
@@ -31,7 +43,7 @@ from ogsbot.ogs.errors import (
     OGSRealtimeError,
     OGSRealtimeTimeout,
 )
-from ogsbot.ogs.models import ChatLine, Clock, GameData, Move, UndoRequest
+from ogsbot.ogs.models import PHASES, ChatLine, Clock, GameData, Move, MoveEvent, UndoRequest
 from ogsbot.ogs.realtime import Realtime
 
 GameHandler = Callable[["Game", str, Any], Any]  # (game, event suffix, data)
@@ -39,7 +51,12 @@ MoveInput = str | Point | None
 
 _OGS_MOVE = re.compile(r"[a-y]{2}")
 CHAT_CHANNELS = ("main", "malkovich", "personal", "hidden")
-PHASES = ("play", "stone removal", "finished")
+RESYNC_PAUSE = 1.0  # s at least between resyncs the game asks for itself
+RESYNC_PAUSE_MAX = 60.0  # s: the pause doubles after each refused gamedata, up to this
+STATE_EVENTS = frozenset(
+    {"gamedata", "move", "phase", "clock", "undo_accepted", "removed_stones", "player_update"}
+)
+"""Events that change the game: a malformed one leaves the game stale, so it resyncs."""
 RESEND_GRACE = 1.0  # seconds a move queued offline gets to show up before it is sent again
 OUTCOME_WAIT = 3.0  # seconds the gamedata after phase "finished" gets before it is asked for
 
@@ -78,6 +95,12 @@ class Game:
         self.error_count = 0  # `error` events so far: an action waits for this to move
         self.gamedata_count = 0  # how many gamedata objects arrived (resyncs included)
         self._resyncing = False  # a resync was asked for and its gamedata is not in yet
+        self._awaiting = False  # a game/connect is out and no gamedata has answered it yet
+        self._resync_timer: asyncio.TimerHandle | None = None  # a resync waiting its pause
+        self._resync_pause = RESYNC_PAUSE
+        self._resync_next = 0.0  # loop time before which the game asks for no resync itself
+        self.refused_count = 0  # events refused as invalid so far
+        self.last_refused = ""  # what the last refused event was and why
         self._clock_moves = -1  # how many moves the game had when `clock` came
         self._handlers: list[GameHandler] = [on_event] if on_event is not None else []
         self._unsubscribe: list[Callable[[], None]] = []
@@ -123,6 +146,7 @@ class Game:
         return self.gamedata
 
     def _send_connect(self) -> None:
+        self._awaiting = True
         self.realtime.send("game/connect", {"game_id": self.game_id, "chat": self.chat_enabled})
 
     def _rejoin(self) -> None:
@@ -160,15 +184,52 @@ class Game:
         self.realtime.send("game/move", {"game_id": self.game_id, "move": sent[1]})
 
     def resync(self) -> None:
-        """Ask the server for fresh gamedata (what a gap in the moves calls for)."""
+        """Ask the server for fresh gamedata now (what a gap in the moves calls for)."""
         logger.info("game {}: asking for fresh gamedata", self.game_id)
         self._resyncing = True
+        if self._resync_timer is not None:
+            self._resync_timer.cancel()
+            self._resync_timer = None
+        self._resync_next = asyncio.get_running_loop().time() + self._resync_pause
         self._send_connect()
 
     def _resync_once(self) -> None:
-        """Resync, unless one is already on its way (a burst of gaps needs only one)."""
-        if not self._resyncing:
+        """Resync, unless one is on its way or waiting its pause (a burst of gaps needs one);
+        the game is `resyncing` from now on either way."""
+        self._resyncing = True
+        if self._awaiting or self._resync_timer is not None or not self.joined:
+            return
+        loop = asyncio.get_running_loop()
+        wait = self._resync_next - loop.time()
+        if wait > 0:
+            self._resync_timer = loop.call_later(wait, self._resync_due)
+        else:
             self.resync()
+
+    def _resync_due(self) -> None:
+        self._resync_timer = None
+        if self.joined and self._resyncing and not self._awaiting:
+            with contextlib.suppress(OGSNotConnected):  # the re-join after a reconnect asks
+                self.resync()
+
+    def _refuse(self, suffix: str, reason: object) -> None:
+        """Drop an event that fails validation: say so, keep what we had, resync if it was
+        one that changes the game."""
+        self.refused_count += 1
+        self.last_refused = f"{suffix}: {reason}"
+        if suffix not in STATE_EVENTS:
+            logger.warning("game {}: malformed {} event skipped: {}", self.game_id, suffix, reason)
+            return
+        logger.warning(
+            "game {}: {} event refused ({}): keeping what we had, asking for fresh gamedata",
+            self.game_id,
+            suffix,
+            reason,
+        )
+        if suffix == "gamedata":  # an answer, if a bad one: the next ask waits longer
+            self._awaiting = False
+            self._resync_pause = min(self._resync_pause * 2, RESYNC_PAUSE_MAX)
+        self._resync_once()
 
     def disconnect(self) -> None:
         """Leave the game: no more events, no re-join."""
@@ -180,6 +241,9 @@ class Game:
                 undo()
         self._unsubscribe = []
         self.joined = False
+        if self._resync_timer is not None:
+            self._resync_timer.cancel()
+            self._resync_timer = None
         self._sent_move = None
         if self._resend is not None:
             self._resend.cancel()
@@ -256,8 +320,41 @@ class Game:
         return self.gamedata.to_move()
 
     @property
+    def current_player(self) -> int | None:
+        """The id of the player to move by the server's word; None before any gamedata.
+
+        The clock's `current_player`, while no move has come since that clock (a move event
+        arrives before its clock) and it names a player of this game; else the active player
+        of the colour to move (`black_player_id` / `white_player_id`, kept current in rengo
+        by `player_update` events)."""
+        gd = self.gamedata
+        if gd is None:
+            return None
+        clock = self.clock
+        if (
+            clock is not None
+            and clock.current_player
+            and self._clock_moves == len(gd.moves)
+            and gd.color_of(clock.current_player) is not None
+        ):
+            return clock.current_player
+        return gd.to_move_player_id()
+
+    def is_turn_of(self, player_id: int) -> bool:
+        """Whether `player_id` is to move now by the server's word: the game is in play (and
+        not ending) and `current_player` is them. In rengo a player whose team is to move
+        while a teammate plays next gets False."""
+        return (
+            self.phase == "play"
+            and not self.ending
+            and bool(player_id)
+            and self.current_player == player_id
+        )
+
+    @property
     def my_turn(self) -> bool:
-        return self.phase == "play" and self.to_move is not None and self.to_move == self.my_color
+        """Whether the logged-in player is to move (`is_turn_of(my_id)`)."""
+        return self.is_turn_of(self.my_id)
 
     @property
     def finished(self) -> bool:
@@ -279,7 +376,8 @@ class Game:
         try:
             handled = self._apply(suffix, data)
         except (ValueError, TypeError, KeyError) as exc:
-            logger.warning("game {}: malformed {} event skipped: {}", self.game_id, suffix, exc)
+            self._refuse(suffix, exc)
+            self._notify()
             return
         if handled:
             for handler in list(self._handlers):
@@ -304,6 +402,8 @@ class Game:
             self._set_gamedata(GameData.from_json(data))
         elif suffix == "move":
             return self._on_move(data)
+        elif suffix == "player_update":
+            self._on_player_update(data)
         elif suffix == "clock":
             clock = Clock.from_json(data)
             if self.clock is not None and 0 < clock.last_move < self.clock.last_move:
@@ -312,9 +412,7 @@ class Game:
             self.clock = clock
             self._clock_moves = self.move_number
         elif suffix == "phase":
-            phase = str(data)
-            if phase not in PHASES:
-                raise ValueError(f"phase {data!r} is not one of {', '.join(PHASES)}")
+            phase = self._checked_phase(data)
             if phase == "finished" and not (self.gamedata is not None and self.gamedata.finished):
                 # The outcome comes with the gamedata that follows: the game is finished from
                 # then on (asked for if it has not come within a few seconds).
@@ -349,21 +447,53 @@ class Game:
             logger.warning("game {}: server error: {}", self.game_id, self.last_error)
         return True
 
+    def _checked_phase(self, data: Any) -> str:
+        """The phase a `phase` event names, or ValueError if it is none or contradicts what
+        we hold: OGS enters stone removal after two passes in a row only, and a finished
+        game stays finished (a fresh gamedata has the last word on either)."""
+        if not isinstance(data, str) or data not in PHASES:
+            raise ValueError(f"phase {data!r} is not one of {', '.join(PHASES)}")
+        if self.gamedata is None:
+            raise ValueError(f"phase {data!r} before any gamedata")
+        if self.finished and data != "finished":
+            raise ValueError(f"phase {data!r} in a finished game")
+        moves = self.gamedata.moves
+        if data == "stone removal" and not (
+            len(moves) >= 2 and moves[-1].is_pass and moves[-2].is_pass
+        ):
+            raise ValueError(f"phase {data!r} without two passes at the end of the moves")
+        return data
+
+    def _on_player_update(self, data: Any) -> None:
+        """Rengo: the active player of each colour and the teams' order changed."""
+        if self.gamedata is None:
+            raise ValueError("player_update before any gamedata")
+        if not isinstance(data, dict):
+            raise ValueError(f"player_update {data!r} is not an object")
+        self.gamedata = self.gamedata.with_players(data.get("players"), data.get("rengo_teams"))
+        self._clock_moves = -1  # a clock from before names the player of before
+
     def _outcome_overdue(self) -> None:
         if self.joined and not self.finished:
             self._resync_once()
 
     def _set_gamedata(self, gamedata: GameData) -> None:
+        state = self._replay(gamedata)
         self.gamedata = gamedata
+        self.state = state
         self.gamedata_count += 1
         self._resyncing = False
+        self._awaiting = False
+        self._resync_pause = RESYNC_PAUSE
+        if self._resync_timer is not None:
+            self._resync_timer.cancel()
+            self._resync_timer = None
         self.ending = False  # the gamedata has the last word on the phase
         self.phase = gamedata.phase
         self.removed = gamedata.removed
         if gamedata.clock is not None:
             self.clock = gamedata.clock
             self._clock_moves = len(gamedata.moves)
-        self.state = self._replay(gamedata)
         if self._rejoined:
             self._rejoined = False
             self._check_sent_move()
@@ -399,8 +529,9 @@ class Game:
         if self.gamedata is None:
             self._resync_once()
             return False
-        number = int(data["move_number"])
-        move = Move.from_json(data["move"])
+        event = MoveEvent.from_json(data)
+        number, move = event.move_number, event.move
+        self.gamedata.check_move(move)  # off the board: refused, and fresh gamedata asked for
         have = len(self.gamedata.moves)
         if number <= have:
             logger.debug("game {}: duplicate move {} dropped", self.game_id, number)
@@ -416,7 +547,10 @@ class Game:
                 self.state.play(_board_color(color), move.point)
             except IllegalMoveError as exc:
                 logger.warning(
-                    "game {}: move {} refused by our board ({}): resync", self.game_id, number, exc
+                    "game {}: move {} refused by our board ({}): the server's word holds",
+                    self.game_id,
+                    number,
+                    exc,
                 )
                 self.gamedata = gamedata
                 self.state = self._replay(gamedata)
@@ -451,6 +585,7 @@ class Game:
             self._resync_once()
             return
         self.gamedata = dataclasses.replace(self.gamedata, moves=self.gamedata.moves[:-count])
+        self._clock_moves = -1  # the clock names the player of before the undo
         for _ in range(count):
             if self.state is not None and self.state.move_number:
                 self.state.undo()

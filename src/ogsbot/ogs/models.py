@@ -6,6 +6,12 @@ ignores what it does not know. Only a payload that is not a JSON object at all (
 expected) raises `ValueError`, naming what was expected; so does a move that cannot be read,
 since a game replayed without it would be wrong.
 
+Game data is validated at this edge: `GameData` refuses (ValueError naming the field and
+the value) what cannot be a game, such as a board side outside 1..25, stones or moves off the
+board, an unknown phase or absurd numbers, so nothing downstream (the live game, the SGF
+writer, the engine) ever meets one. Every text read from a payload is made encodable as UTF-8
+(`utf8_safe`: a lone surrogate such as JSON's "\\ud800" becomes U+FFFD).
+
 `to_json()` writes the shapes OGS itself sends (the local emulator sends them), with OGS's
 field names and nesting, and `from_json(x.to_json()) == x` for every model.
 
@@ -26,7 +32,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
+from ogsbot.ogs.coords import MAX_BOARD_SIZE, unpack_ogs
+
 __all__ = [
+    "MAX_KOMI",
+    "MAX_SECONDS",
+    "PHASES",
     "PRO_RANK_BASE",
     "SPEEDS",
     "TIME_PARAMETERS",
@@ -48,6 +59,7 @@ __all__ = [
     "rank_to_text",
     "speed_of_move_time",
     "text_to_rank",
+    "utf8_safe",
 ]
 
 TIME_SYSTEMS = ("fischer", "byoyomi", "canadian", "simple", "absolute", "none")
@@ -60,6 +72,13 @@ TIME_PARAMETERS: dict[str, tuple[str, ...]] = {
 }
 """The parameters of each OGS time control system (`none` has none)."""
 SPEEDS = ("blitz", "rapid", "live", "correspondence")
+PHASES = ("play", "stone removal", "finished")
+"""A game's phases (goban's `game/<id>/phase` type); game data with any other is refused."""
+MAX_KOMI = 1000.0
+"""The largest komi (either sign) game data may carry; more is not a game."""
+MAX_SECONDS = 1e9
+"""The largest time-control value (seconds, about 31 years) game data may carry."""
+_LATEST_EPOCH = 253402300799.0  # 9999-12-31T23:59:59Z: later start/end times are not dates
 
 Color = Literal["black", "white"]
 
@@ -70,6 +89,32 @@ _OGS_LETTERS = "abcdefghijklmnopqrstuvwxyz"
 
 
 # --- tolerant field readers -------------------------------------------------------------
+
+
+def utf8_safe(text: str) -> str:
+    """`text` made encodable as UTF-8: a lone surrogate (JSON "\\ud800") becomes U+FFFD and
+    a split surrogate pair is joined; text that encodes already is returned as is."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    return text
+
+
+def _clean(value: Any) -> Any:
+    """A JSON value with every text in it (keys too) made `utf8_safe`."""
+    if isinstance(value, str):
+        return utf8_safe(value)
+    if isinstance(value, Mapping):
+        return {_clean(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean(item) for item in value]
+    return value
+
+
+def _text(value: object) -> str:
+    """A value as text: "" for null."""
+    return "" if value is None else str(value)
 
 
 def _describe(value: object) -> str:
@@ -156,15 +201,15 @@ def _str(data: Mapping[str, Any], key: str, default: str = "") -> str:
 def _optional_str(data: Mapping[str, Any], key: str) -> str | None:
     value = data.get(key)
     if isinstance(value, str):
-        return value
+        return utf8_safe(value)
     if isinstance(value, int | float) and not isinstance(value, bool):
         return str(value)
     return None
 
 
 def _mapping(value: object) -> dict[str, Any] | None:
-    """A shallow copy of a JSON object, or None when it is not one."""
-    return dict(value) if isinstance(value, Mapping) else None
+    """A copy of a JSON object (its texts `utf8_safe`), or None when it is not one."""
+    return _clean(value) if isinstance(value, Mapping) else None
 
 
 def _first(data: Mapping[str, Any], *keys: str) -> Any:
@@ -334,8 +379,8 @@ class TimeControl:
             return cls()
         system = str(data.get("system") or data.get("time_control") or "none").lower()
         return cls(
-            system=system,
-            speed=str(data.get("speed") or ""),
+            system=utf8_safe(system),
+            speed=utf8_safe(str(data.get("speed") or "")),
             pause_on_weekends=_bool(data, "pause_on_weekends"),
             initial_time=_number(data, "initial_time"),
             time_increment=_number(data, "time_increment"),
@@ -535,7 +580,7 @@ class Player:
             professional=_as_bool(_first(data, "professional", "pro")),
             ui_class=_optional_str(data, "ui_class"),
             country=_optional_str(data, "country"),
-            icon=icon if isinstance(icon, str) else None,
+            icon=utf8_safe(icon) if isinstance(icon, str) else None,
             rating=_optional_number(data, "rating"),
             ratings=_mapping(data.get("ratings")) or {},
             egf=_optional_number(data, "egf"),
@@ -747,9 +792,12 @@ class MoveEvent:
         data = _require_object(data, "move event")
         if data.get("move") is None:
             raise ValueError(f"move event: no move in {_describe(data)}")
+        number = _as_number(data.get("move_number"))
+        if number is None or not number.is_integer():
+            raise ValueError(f"move event: no whole move_number in {_describe(data)}")
         return cls(
             game_id=_int(data, "game_id"),
-            move_number=_int(data, "move_number"),
+            move_number=int(number),
             move=Move.from_json(data["move"]),
         )
 
@@ -1256,6 +1304,8 @@ def _removed(value: object) -> str:
         for item in value:
             if isinstance(item, Mapping):
                 try:
+                    if _as_number(item.get("x")) == -1:
+                        continue  # a pass marks nothing
                     letters.append(
                         Move.from_json({"x": item.get("x"), "y": item.get("y")}).to_ogs()
                     )
@@ -1273,6 +1323,62 @@ def _winner(value: object) -> int | str | None:
     return int(number) if number is not None else None
 
 
+def _board_side(data: Mapping[str, Any], key: str) -> int:
+    """`width` or `height`: 19 when absent (OGS's default), else a whole number 1..25."""
+    value = data.get(key)
+    if value is None:
+        return 19
+    number = _as_number(value)
+    if number is None or not number.is_integer() or not 1 <= number <= MAX_BOARD_SIZE:
+        raise ValueError(
+            f"gamedata {key}: {_describe(value)} is not a board side 1..{MAX_BOARD_SIZE}"
+        )
+    return int(number)
+
+
+def _checked_number(data: Mapping[str, Any], key: str, default: float = 0.0) -> float:
+    """A numeric field: `default` when absent, null or "", else a finite number (or raise)."""
+    value = data.get(key)
+    if value is None or value == "":
+        return default
+    number = _as_number(value)
+    if number is None:
+        raise ValueError(f"gamedata {key}: {_describe(value)} is not a finite number")
+    return number
+
+
+def _initial_stones(data: Mapping[str, Any]) -> tuple[str, str]:
+    """`initial_state`'s packed black and white stones (null or absent: none)."""
+    initial = data.get("initial_state")
+    if initial is None or initial == "":
+        return "", ""
+    if not isinstance(initial, Mapping):
+        raise ValueError(f"gamedata initial_state: {_describe(initial)} is not an object")
+    out = []
+    for color in ("black", "white"):
+        packed = initial.get(color)
+        if packed is not None and not isinstance(packed, str):
+            raise ValueError(
+                f"gamedata initial_state.{color}: {_describe(packed)} is not packed letters"
+            )
+        out.append(packed or "")
+    return out[0], out[1]
+
+
+def _whole(value: float, key: str) -> int:
+    if not value.is_integer():
+        raise ValueError(f"gamedata {key}: {value!r} is not a whole number")
+    return int(value)
+
+
+def _initial_player(value: object) -> Color:
+    if value is None or value == "":
+        return "black"
+    if isinstance(value, str) and value.strip().lower() in ("black", "b", "white", "w"):
+        return _color(value)
+    raise ValueError(f"gamedata initial_player: {_describe(value)} is not black or white")
+
+
 @dataclass(frozen=True)
 class GameData:
     """A `game/<id>/gamedata` object (also the `gamedata` of REST `GET /api/v1/games/<id>`).
@@ -1281,6 +1387,11 @@ class GameData:
     here; the moves are in `moves` (a correspondence bot holds thousands of games).
     `initial_state_black` / `_white` are packed letters ("pddp"). Rule flags are the booleans
     of `_RULE_FLAGS`. `winner` is a player id (or "black"/"white"/"tie").
+
+    Every GameData is a game (checked on creation, `replace()` included; ValueError names
+    what is wrong): sides 1..25, initial stones and `removed` on the board and distinct,
+    every move a pass or a point on the board, a phase of `PHASES`, |komi| <= `MAX_KOMI`,
+    handicap -1..width*height, time-control values 0..`MAX_SECONDS`, start/end times dates.
     """
 
     game_id: int = 0
@@ -1336,8 +1447,69 @@ class GameData:
     malkovich_present: bool = False
     raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False, hash=False)
 
+    def __post_init__(self) -> None:
+        self._validate()
+
+    def _validate(self) -> None:
+        """Raise ValueError, naming the field, unless this can be a game."""
+        w, h = self.width, self.height
+        for key, side in (("width", w), ("height", h)):
+            if isinstance(side, bool) or not isinstance(side, int):
+                raise ValueError(f"gamedata {key}: {_describe(side)} is not a whole number")
+            if not 1 <= side <= MAX_BOARD_SIZE:
+                raise ValueError(f"gamedata {key}: {side} is not a board side 1..{MAX_BOARD_SIZE}")
+        if self.phase not in PHASES:
+            raise ValueError(f"gamedata phase: {self.phase!r} is not one of {', '.join(PHASES)}")
+        if self.initial_player not in ("black", "white"):
+            raise ValueError(f"gamedata initial_player: {self.initial_player!r}")
+        if not math.isfinite(self.komi) or abs(self.komi) > MAX_KOMI:
+            raise ValueError(f"gamedata komi: {self.komi!r} is not within +-{MAX_KOMI:g}")
+        if not -1 <= self.handicap <= w * h:
+            raise ValueError(f"gamedata handicap: {self.handicap} is not -1..{w * h}")
+        black = self._points("initial_state.black", self.initial_state_black)
+        white = self._points("initial_state.white", self.initial_state_white)
+        if black & white:
+            raise ValueError(
+                f"gamedata initial_state: {sorted(black & white)} are both black and white"
+            )
+        self._points("removed", self.removed)
+        for index, move in enumerate(self.moves):
+            try:
+                self.check_move(move)
+            except ValueError as error:
+                raise ValueError(f"gamedata moves[{index}]: {error}") from None
+        tc = self.time_control
+        for key in TIME_PARAMETERS.get(tc.system, ()):
+            value = getattr(tc, key)
+            if not 0 <= value <= MAX_SECONDS:
+                raise ValueError(
+                    f"gamedata time_control {key}: {value!r} is not 0..{MAX_SECONDS:g}"
+                )
+        for key in ("start_time", "end_time"):
+            when = getattr(self, key)
+            if when is not None and not 0 <= when <= _LATEST_EPOCH:
+                raise ValueError(f"gamedata {key}: {when!r} is not a date (epoch seconds)")
+
+    def _points(self, what: str, packed: str) -> set[tuple[int, int]]:
+        """The distinct points of a packed string on this board (ValueError if not that)."""
+        try:
+            points = unpack_ogs(packed, self.width, self.height)
+        except (ValueError, TypeError) as error:
+            raise ValueError(f"gamedata {what}: {error}") from None
+        if len(set(points)) != len(points):
+            raise ValueError(f"gamedata {what}: {packed!r} names a point twice")
+        return set(points)
+
+    def check_move(self, move: Move) -> None:
+        """Raise ValueError unless `move` is a pass or a point on this board."""
+        if move.x < 0 and move.y < 0:
+            return
+        if not (0 <= move.x < self.width and 0 <= move.y < self.height):
+            raise ValueError(f"move ({move.x}, {move.y}) is off a {self.width}x{self.height} board")
+
     @classmethod
     def from_json(cls, data: object) -> GameData:
+        """Parse a gamedata object; ValueError naming the field if it cannot be a game."""
         data = _require_object(data, "gamedata")
         players = data.get("players")
         players = players if isinstance(players, Mapping) else {}
@@ -1351,8 +1523,10 @@ class GameData:
             black_id = black.id or (clock_obj.black_player_id if clock_obj else 0)
         if not white_id:
             white_id = white.id or (clock_obj.white_player_id if clock_obj else 0)
-        initial = data.get("initial_state")
-        initial = initial if isinstance(initial, Mapping) else {}
+        initial_black, initial_white = _initial_stones(data)
+        phase = data.get("phase")
+        if phase is not None and not isinstance(phase, str):
+            raise ValueError(f"gamedata phase: {_describe(phase)} is not text")
         tc_source = data.get("time_control")
         if not isinstance(tc_source, Mapping) and data.get("time_control_parameters") is not None:
             tc_source = data.get("time_control_parameters")
@@ -1372,23 +1546,23 @@ class GameData:
         return cls(
             game_id=_int(data, "game_id"),
             game_name=_str(data, "game_name"),
-            phase=_str(data, "phase", "play"),
+            phase="play" if phase is None else phase,
             black=black,
             white=white,
             black_player_id=black_id,
             white_player_id=white_id,
-            width=_int(data, "width", 19),
-            height=_int(data, "height", 19),
-            komi=_number(data, "komi"),
-            handicap=_int(data, "handicap"),
+            width=_board_side(data, "width"),
+            height=_board_side(data, "height"),
+            komi=_checked_number(data, "komi"),
+            handicap=_whole(_checked_number(data, "handicap"), "handicap"),
             rules=_str(data, "rules"),
             ranked=_bool(data, "ranked"),
             private=_bool(data, "private"),
             disable_analysis=_bool(data, "disable_analysis"),
             time_control=time_control,
-            initial_player=_color(data.get("initial_player")),
-            initial_state_black=_str(initial, "black"),
-            initial_state_white=_str(initial, "white"),
+            initial_player=_initial_player(data.get("initial_player")),
+            initial_state_black=utf8_safe(initial_black),
+            initial_state_white=utf8_safe(initial_white),
             moves=_moves(data.get("moves")),
             clock=clock_obj,
             pause_control=_mapping(data.get("pause_control")),
@@ -1406,7 +1580,7 @@ class GameData:
             state_version=_optional_int(data, "state_version"),
             tournament_id=_optional_int(data, "tournament_id"),
             malkovich_present=_bool(data, "malkovich_present"),
-            raw={k: v for k, v in data.items() if k != "moves"},  # parsed above; kept once
+            raw=_clean({k: v for k, v in data.items() if k != "moves"}),  # moves: parsed above
             **flags,
         )
 
@@ -1559,6 +1733,50 @@ class GameData:
         color = self.color_of(player_id)
         return color is not None and color == self.to_move()
 
+    def with_players(self, players: object, teams: object = None) -> GameData:
+        """A copy after rengo's `player_update`: `players` `{black: id, white: id}` are the
+        active players, `teams` `{black: [ids], white: [ids]}` the teams in playing order.
+
+        Ids are looked up among the players known (teams, player_pool, the active ones);
+        an unknown id becomes a bare player. Anything unreadable raises ValueError."""
+        known: dict[int, Player] = {}
+        for member in (*self.rengo_teams.black, *self.rengo_teams.white, self.black, self.white):
+            known.setdefault(member.id, member)
+        for ident, member in self.player_pool.items():
+            known.setdefault(ident, member)
+
+        def lookup(value: object, what: str) -> Player:
+            if isinstance(value, Mapping):
+                value = _first(value, "id", "user_id", "player_id")
+            number = _as_number(value)
+            if number is None or not number.is_integer() or number == 0:
+                raise ValueError(f"player_update {what}: {_describe(value)} is not a player id")
+            return known.get(int(number)) or Player(id=int(number))
+
+        changes: dict[str, Any] = {}
+        if players is not None:
+            if not isinstance(players, Mapping):
+                raise ValueError(f"player_update players: {_describe(players)} is not an object")
+            for color in ("black", "white"):
+                if players.get(color) is not None:
+                    active = lookup(players[color], f"players.{color}")
+                    changes[color] = active
+                    changes[f"{color}_player_id"] = active.id
+        if teams is not None:
+            if not isinstance(teams, Mapping):
+                raise ValueError(f"player_update rengo_teams: {_describe(teams)} is not an object")
+            order: dict[str, tuple[Player, ...]] = {}
+            for color in ("black", "white"):
+                ids = teams.get(color)
+                if ids is None:
+                    order[color] = getattr(self.rengo_teams, color)
+                elif isinstance(ids, list | tuple):
+                    order[color] = tuple(lookup(i, f"rengo_teams.{color}") for i in ids)
+                else:
+                    raise ValueError(f"player_update rengo_teams.{color}: {_describe(ids)}")
+            changes["rengo_teams"] = RengoTeams(order["black"], order["white"])
+        return replace(self, **changes)
+
     def with_move(self, move: Move) -> GameData:
         """A copy with `move` appended (the emulator's bookkeeping)."""
         return replace(self, moves=(*self.moves, move))
@@ -1591,7 +1809,9 @@ class ChatLine:
             date=_number(line, "date"),
             move_number=_int(line, "move_number"),
             player=_player(line),
-            body=dict(body) if isinstance(body, Mapping) else ("" if body is None else str(body)),
+            body=_clean(body)
+            if isinstance(body, Mapping)
+            else utf8_safe("" if body is None else str(body)),
         )
 
     def to_json(self) -> dict[str, Any]:

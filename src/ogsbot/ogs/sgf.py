@@ -2,6 +2,9 @@
 
 Written by hand rather than through sgfmill because OGS boards may be non-square
 (`SZ[7:9]`), which sgfmill cannot write; square games read back with sgfmill (tests do).
+
+`game_sgf` never raises for a `GameData` (every one is a game, see `GameData`), and its text
+always encodes as UTF-8: every text value goes through `utf8_safe` and is escaped.
 """
 
 from __future__ import annotations
@@ -9,7 +12,7 @@ from __future__ import annotations
 import time
 
 from ogsbot.ogs.coords import unpack_ogs, xy_to_ogs
-from ogsbot.ogs.models import GameData, TimeControl, rank_to_text
+from ogsbot.ogs.models import GameData, Player, TimeControl, rank_to_text, utf8_safe
 
 _RESULT_WORDS = {
     "Resignation": "R",
@@ -22,8 +25,23 @@ _RESULT_WORDS = {
 
 
 def sgf_text(value: str) -> str:
-    """An SGF text value with `]` and `\\` escaped."""
-    return value.replace("\\", "\\\\").replace("]", "\\]")
+    """An SGF text value: `]` and `\\` escaped, encodable as UTF-8 (`utf8_safe`)."""
+    return utf8_safe(value).replace("\\", "\\\\").replace("]", "\\]")
+
+
+def _rank(player: Player) -> str:
+    try:
+        return rank_to_text(player.ranking, player.professional)
+    except ValueError:  # a rank that is not a number
+        return "?"
+
+
+def _date(started: float) -> str:
+    """SGF's DT of an epoch time, today's date if it is not one."""
+    try:
+        return time.strftime("%Y-%m-%d", time.gmtime(started))
+    except (OverflowError, OSError, ValueError):
+        return time.strftime("%Y-%m-%d", time.gmtime())
 
 
 def sgf_result(gamedata: GameData) -> str:
@@ -79,10 +97,10 @@ def game_sgf(gamedata: GameData, *, application: str = "ogsbot") -> str:
         f"RU[{sgf_text((gd.rules or 'japanese').capitalize())}]",
         f"PB[{sgf_text(gd.black.username)}]",
         f"PW[{sgf_text(gd.white.username)}]",
-        f"BR[{rank_to_text(gd.black.ranking, gd.black.professional)}]",
-        f"WR[{rank_to_text(gd.white.ranking, gd.white.professional)}]",
+        f"BR[{sgf_text(_rank(gd.black))}]",
+        f"WR[{sgf_text(_rank(gd.white))}]",
         f"GN[{sgf_text(gd.game_name)}]",
-        f"DT[{time.strftime('%Y-%m-%d', time.gmtime(started))}]",
+        f"DT[{_date(started)}]",
         f"PC[OGS game {gd.game_id}]",
         f"OT[{sgf_text(time_control_text(tc))}]",
     ]
@@ -98,7 +116,7 @@ def game_sgf(gamedata: GameData, *, application: str = "ogsbot") -> str:
             props.append(key + "".join(f"[{xy_to_ogs(p, w, h)}]" for p in points))
     result = sgf_result(gd)
     if result:
-        props.append(f"RE[{result}]")
+        props.append(f"RE[{sgf_text(result)}]")
     nodes = []
     for color, move in zip(gd.move_colors(), gd.moves, strict=True):
         vertex = "" if move.is_pass else xy_to_ogs((move.x, move.y), w, h)
