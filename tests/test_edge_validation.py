@@ -487,3 +487,23 @@ async def test_rengo_turn_comes_from_the_clock(emu: Emulator, bot_game: Game) ->
     inject(emu, game, "player_update", {"players": "nonsense"})
     await game.wait_for(lambda g: g.refused_count == 1, 5)
     assert "player_update" in game.last_refused
+
+
+async def test_removed_stones_off_the_board_are_refused(emu: Emulator, bot_game: Game) -> None:
+    game = bot_game
+    inject(emu, game, "removed_stones", {"removed": True, "stones": "aa", "all_removed": "aaba"})
+    inject(emu, game, "removed_stones", {"strict_seki_mode": False})  # changes no stones
+    await sync(game)
+    assert game.removed == "aaba" and game.refused_count == 0
+    inject(emu, game, "removed_stones", {"removed": True, "stones": "zz", "all_removed": "zz"})
+    await game.wait_for(lambda g: g.gamedata_count == 2, 5)
+    assert game.refused_count == 1 and "removed_stones" in game.last_refused
+    assert game.removed == ""  # the server's word, from the fresh gamedata
+
+
+async def test_server_errors_are_utf8_safe(emu: Emulator, bot_game: Game) -> None:
+    game = bot_game
+    emu.send_raw(f'["game/{game.game_id}/error", "bad \\ud800 move"]', BOT)
+    await game.wait_for(lambda g: g.error_count == 1, 5)
+    assert game.last_error == "bad \ufffd move"
+    game.last_error.encode("utf-8")

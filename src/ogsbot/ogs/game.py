@@ -43,7 +43,16 @@ from ogsbot.ogs.errors import (
     OGSRealtimeError,
     OGSRealtimeTimeout,
 )
-from ogsbot.ogs.models import PHASES, ChatLine, Clock, GameData, Move, MoveEvent, UndoRequest
+from ogsbot.ogs.models import (
+    PHASES,
+    ChatLine,
+    Clock,
+    GameData,
+    Move,
+    MoveEvent,
+    UndoRequest,
+    utf8_safe,
+)
 from ogsbot.ogs.realtime import Realtime
 
 GameHandler = Callable[["Game", str, Any], Any]  # (game, event suffix, data)
@@ -423,8 +432,7 @@ class Game:
             self.phase = phase
             self.ending = False
         elif suffix == "removed_stones":
-            if isinstance(data, dict):
-                self.removed = str(data.get("all_removed", data.get("stones", "")))
+            self._on_removed_stones(data)
         elif suffix == "undo_requested":
             self.pending_undo = UndoRequest.from_json(data)
         elif suffix == "undo_canceled":
@@ -441,7 +449,7 @@ class Game:
                 data = data["message"]
             if not isinstance(data, str):
                 raise ValueError(f"an error is a message, not {type(data).__name__} {data!r}")
-            self.last_error = data
+            self.last_error = utf8_safe(data)
             self.error_count += 1
             self._sent_move = None  # whatever we sent last was read, and refused
             logger.warning("game {}: server error: {}", self.game_id, self.last_error)
@@ -463,6 +471,21 @@ class Game:
         ):
             raise ValueError(f"phase {data!r} without two passes at the end of the moves")
         return data
+
+    def _on_removed_stones(self, data: Any) -> None:
+        """The stones marked dead now (`all_removed`), checked to be points on the board; the
+        `{strict_seki_mode}` form changes none."""
+        if not isinstance(data, dict):
+            raise ValueError(f"removed_stones {data!r} is not an object")
+        packed = data.get("all_removed", data.get("stones"))
+        if packed is None:
+            return
+        if self.gamedata is None:
+            raise ValueError("removed_stones before any gamedata")
+        if not isinstance(packed, str):
+            raise ValueError(f"removed stones {packed!r} are not packed letters")
+        unpack_ogs(packed, self.gamedata.width, self.gamedata.height)  # ValueError if off it
+        self.removed = packed
 
     def _on_player_update(self, data: Any) -> None:
         """Rengo: the active player of each colour and the teams' order changed."""
