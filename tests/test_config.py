@@ -784,3 +784,138 @@ def is_type(value: Any, name: str) -> bool:
         value,
         {"string": str, "boolean": bool, "null": type(None), "array": list, "object": dict}[name],
     )
+
+
+# --- hostile YAML ------------------------------------------------------------------------
+
+BOMB = "".join(
+    f"{name}: &{name} [{', '.join([f'*{prev}'] * 9) if prev else ', '.join(['lol'] * 9)}]\n"
+    for prev, name in zip(["", "a", "b", "c", "d", "e", "f", "g", "h"], "abcdefghi", strict=True)
+)
+
+
+def yaml_problem(tmp_path: Path, text: str) -> Problem:
+    path = write(tmp_path / "bot.yaml", text)
+    with pytest.raises(ConfigError) as caught:
+        load_config(path, ENV)
+    (problem,) = caught.value.problems
+    return problem
+
+
+def test_an_alias_bomb_is_refused_before_it_is_built(tmp_path: Path) -> None:
+    problem = yaml_problem(tmp_path, BOMB)
+    assert "aliases" in str(problem.value) and "alias bomb" in problem.allowed
+    assert problem.line is not None
+
+
+def test_deep_nesting_is_a_config_error(tmp_path: Path) -> None:
+    problem = yaml_problem(tmp_path, "engine: " + "[" * 5000 + "]" * 5000 + "\n")
+    assert "nested more than" in str(problem.value) and problem.line == 1
+    # nesting reached through aliases counts too
+    chain = "a: &a [[[[[[[[[[1]]]]]]]]]]\nb: &b [[[[[[[[[[*a]]]]]]]]]]\nc: [[[[[[[[[[*b]]]]]]]]]]\n"
+    assert "nested more than" in str(yaml_problem(tmp_path, chain).value)
+
+
+def test_an_alias_to_itself_is_a_config_error(tmp_path: Path) -> None:
+    assert "refers to itself" in str(yaml_problem(tmp_path, "a: &a [*a]\n").value)
+
+
+def test_a_few_aliases_still_work(tmp_path: Path) -> None:
+    text = (
+        f"engine: &main {{command: {ENGINE!r}, name: main}}\n"
+        "engine_profiles:\n  - speeds: [blitz]\n    engine: *main\n"
+    )
+    config = load_config(write(tmp_path / "bot.yaml", text), ENV)
+    assert config.engine_profiles[0].engine.name == "main"
+
+
+# --- paths the bot writes, the API key, warnings, overrides -------------------------------
+
+
+def test_unwritable_log_file_and_sgf_dir_are_problems(tmp_path: Path) -> None:
+    write(tmp_path / "plain", "")
+    data = minimal(log={"file": "plain/bot.log"}, game={"sgf_dir": "plain/sgf"})
+    error = problems_of(data, base_dir=tmp_path)
+    by_path = {p.path: p for p in error.problems}
+    assert set(by_path) == {"log.file", "game.sgf_dir"}
+    assert str(tmp_path / "plain" / "bot.log") in by_path["log.file"].allowed
+    assert str(tmp_path / "plain" / "sgf") in by_path["game.sgf_dir"].allowed
+    # the default sgf_dir is checked too, and a folder is no log file
+    (tmp_path / "sub").mkdir()
+    write(tmp_path / "sub" / "sgf", "")
+    error = problems_of(minimal(log={"file": "."}), base_dir=tmp_path / "sub")
+    assert {p.path for p in error.problems} == {"log.file", "game.sgf_dir"}
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root may write anywhere")
+def test_read_only_folders_are_problems(tmp_path: Path) -> None:
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o555)
+    try:
+        error = problems_of(minimal(log={"file": "locked/x.log"}, game={"sgf_dir": "locked"}))
+    finally:
+        locked.chmod(0o755)
+    assert {p.path for p in error.problems} == {"log.file", "game.sgf_dir"}
+
+
+def test_writable_paths_are_not_created_by_the_check(tmp_path: Path) -> None:
+    config = parse_config(
+        minimal(log={"file": "logs/bot.log"}, game={"sgf_dir": "games/sgf"}), ENV, tmp_path
+    )
+    assert config.log.file == str(tmp_path / "logs" / "bot.log")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_bad_log_rotation_is_a_problem() -> None:
+    problem = only_problem(minimal(log={"rotation": "10 parsecs"}))
+    assert problem.path == "log.rotation" and "'1 day'" in problem.allowed
+    for good in ("10 MB", "1 day", "00:00", "1 week"):
+        parse_config(minimal(log={"rotation": good}), ENV)
+
+
+def test_a_missing_key_can_be_a_warning_only(tmp_path: Path) -> None:
+    config = parse_config(minimal(), {}, require_api_key=False)
+    assert config.api_key == ""
+    (warning,) = config.warnings
+    assert warning.startswith("api_key: no API key yet") and "OGSBOT_API_KEY" in warning
+    assert "api_key" in {p.path for p in problems_of(minimal(), {}).problems}
+
+
+def test_a_key_other_users_can_read_is_warned_about(tmp_path: Path) -> None:
+    inline = write(tmp_path / "bot.yaml", f"api_key: {KEY}\nengine: {{command: {ENGINE!r}}}\n")
+    inline.chmod(0o644)
+    (warning,) = load_config(inline, {}).warnings
+    assert str(inline) in warning and "0644" in warning and f"chmod 600 {inline}" in warning
+    assert KEY not in warning
+    inline.chmod(0o600)
+    assert load_config(inline, {}).warnings == ()
+    key_file = write(tmp_path / "key.txt", KEY)
+    key_file.chmod(0o640)
+    other = write(tmp_path / "b.yaml", f"api_key_file: key.txt\nengine: {{command: {ENGINE!r}}}\n")
+    (warning,) = load_config(other, {}).warnings
+    assert warning.startswith("api_key_file: ") and f"chmod 600 {key_file}" in warning
+
+
+def test_plain_http_to_another_machine_is_a_warning() -> None:
+    (warning,) = parse_config(minimal(server="http://ogs.example.org"), ENV).warnings
+    assert warning.startswith("server: ") and "https://" in warning
+    assert parse_config(minimal(server="http://127.0.0.1:8080"), ENV).warnings == ()
+
+
+def test_overrides_replace_the_file_and_survive_a_reload(tmp_path: Path) -> None:
+    from ogsbot.bot.config import reload_config
+
+    write(tmp_path / "plain", "")
+    path = write(
+        tmp_path / "bot.yaml",
+        f"engine: {{command: {ENGINE!r}}}\ngame: {{sgf_dir: plain/sgf}}\n",
+    )
+    elsewhere = tmp_path / "records"
+    config = load_config(path, ENV, overrides={"game.sgf_dir": str(elsewhere)})
+    assert config.game.sgf_dir == str(elsewhere)
+    path.write_text(f"engine: {{command: {ENGINE!r}}}\ngame: {{sgf_dir: plain/sgf, undo: 2}}\n")
+    again = reload_config(config, ENV)
+    assert again.game.undo == 2 and again.game.sgf_dir == str(elsewhere)
+    with pytest.raises(ConfigError, match=r"game\.sgf_dir"):
+        load_config(path, ENV)

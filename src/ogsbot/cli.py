@@ -1,16 +1,26 @@
-"""The `ogsbot` command line."""
+"""The `ogsbot` command line.
+
+`check-config` validates the file as it stands: a missing API key is a warning there (only
+`run` needs the key), and so are risky settings (plain http:// to another machine, a key file
+other users can read). `run` refuses a config with problems, an unwritable `log.file` or
+`game.sgf_dir` included, with exit code 2 and no traceback. `--sgf-dir` on both overrides
+`game.sgf_dir`, and `-v` the log level, and a reload keeps both (`reload_config`). The
+emulator warns loudly when it listens beyond this machine: its control API has no login.
+"""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import contextlib
+import ipaddress
 import json
+import os
 import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from loguru import logger
 
@@ -18,6 +28,7 @@ from ogsbot import __version__
 
 if TYPE_CHECKING:
     from ogsbot.bot.config import Config
+    from ogsbot.bot.logs import LogSetup
 
 
 def _pair(text: str) -> tuple[str, str]:
@@ -25,6 +36,12 @@ def _pair(text: str) -> tuple[str, str]:
     if not sep or not name or not secret:
         raise argparse.ArgumentTypeError(f"expected NAME:SECRET, got {text!r}")
     return name, secret
+
+
+_SGF_DIR_HELP = (
+    "save the games' SGF files in DIR, overriding game.sgf_dir of the config "
+    "(relative to the current directory; '' saves none)"
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -80,6 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--beta", action="store_true", help="use https://beta.online-go.com (needs a beta bot)"
     )
     run.add_argument("-v", "--verbose", action="store_true", help="log at DEBUG level")
+    run.add_argument("--sgf-dir", metavar="DIR", help=_SGF_DIR_HELP)
 
     check = commands.add_parser(
         "check-config",
@@ -91,6 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.add_argument("-c", "--config", required=True, metavar="FILE")
     check.add_argument("--challenge", metavar="JSON", help="a challenge notification as JSON")
+    check.add_argument("--sgf-dir", metavar="DIR", help=_SGF_DIR_HELP)
 
     commands.add_parser("schema", help="print the JSON Schema of the config file (for editors)")
 
@@ -140,6 +159,28 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _is_loopback(host: str) -> bool:
+    if host.strip().lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip().strip("[]")).is_loopback
+    except ValueError:
+        return False  # a host name: it may resolve to any interface
+
+
+def exposure_warning(host: str) -> str | None:
+    """The warning for an emulator bound to `host` when that is not this machine only."""
+    if _is_loopback(host):
+        return None
+    where = "every network interface" if host.strip() in ("", "0.0.0.0", "::") else host
+    return (
+        f"WARNING: the emulator listens on {where}, so other machines can reach it, and "
+        "nothing there asks for a login: its control API (/_sandbox/) lets anyone who can "
+        "connect create accounts, start games, inject faults and restart the server, and it "
+        "prints the bots' API keys below. Use --host 127.0.0.1 unless this network is yours."
+    )
+
+
 async def _run_emulator(args: argparse.Namespace) -> int:
     from ogsbot.sandbox.server import Emulator
 
@@ -158,6 +199,9 @@ async def _run_emulator(args: argparse.Namespace) -> int:
         if emulator.accounts.by_name(name) is None:
             emulator.add_human(name, password)
     url = await emulator.start()
+    warning = exposure_warning(args.host)
+    if warning is not None:
+        print(warning, file=sys.stderr, flush=True)
     print(f"OGS emulator running at {url}", flush=True)
     print(f"  control API: {url}/_sandbox/", flush=True)
     for account in emulator.accounts.by_id.values():
@@ -184,15 +228,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 0
+    from ogsbot.bot.config import LogConfig
+    from ogsbot.bot.logs import SHORT_TIME, LogSetup
+
     logger.remove()
-    level = "DEBUG" if getattr(args, "verbose", False) else "INFO"
-    # diagnose=False: tracebacks must not print local variables, where secrets live.
-    logger.add(
-        sys.stderr,
-        level=level,
-        format="{time:HH:mm:ss.SSS} {level: <7} {message}",
-        diagnose=False,
-    )
+    logs = LogSetup(time_format=SHORT_TIME)
+    logs.apply(LogConfig(level="DEBUG" if getattr(args, "verbose", False) else "INFO"))
     logger.enable("ogsbot")
     if args.command == "emulator":
         return asyncio.run(_run_emulator(args))
@@ -204,18 +245,30 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "check-config":
         return _check_config(args)
     if args.command == "run":
-        return _run_bot(args)
+        return _run_bot(args, logs)
     if args.command == "sandbox":
         return _run_sandbox(args)
     parser.error(f"unknown command {args.command!r}")
     return 2
 
 
-def _load(path: str) -> Config | None:
+def _overrides(args: argparse.Namespace) -> dict[str, Any]:
+    """The config keys the command line sets: `--sgf-dir` (an absolute path, or '' for
+    none) and `-v` (log level DEBUG)."""
+    out: dict[str, Any] = {}
+    sgf_dir = getattr(args, "sgf_dir", None)
+    if sgf_dir is not None:
+        out["game.sgf_dir"] = str(Path(os.path.expanduser(sgf_dir)).resolve()) if sgf_dir else ""
+    if getattr(args, "verbose", False):
+        out["log.level"] = "DEBUG"
+    return out
+
+
+def _load(path: str, args: argparse.Namespace, *, require_api_key: bool = True) -> Config | None:
     from ogsbot.bot.config import ConfigError, load_config
 
     try:
-        return load_config(path)
+        return load_config(path, require_api_key=require_api_key, overrides=_overrides(args))
     except ConfigError as exc:
         print(f"{path}: the config has problems:\n{exc}", file=sys.stderr)
     except OSError as exc:
@@ -256,11 +309,13 @@ def _check_config(args: argparse.Namespace) -> int:
     from ogsbot.bot.rules import Load, decide, explain
     from ogsbot.ogs.models import Challenge
 
-    config = _load(args.config)
+    config = _load(args.config, args, require_api_key=False)
     if config is None:
         return 2
     engine = config.engine
     print(f"{args.config}: OK. Server {config.server}, engine: {' '.join(engine.command)}")
+    for warning in config.warnings:
+        print(f"{args.config}: warning: {warning}", file=sys.stderr)
     if args.challenge:
         try:
             challenge = Challenge.from_json(json.loads(Path(args.challenge).read_text()))
@@ -273,35 +328,22 @@ def _check_config(args: argparse.Namespace) -> int:
     return 0
 
 
-def _setup_file_log(config: Config, verbose: bool) -> None:
-    level = "DEBUG" if verbose else config.log.level
-    logger.remove()
-    logger.add(
-        sys.stderr,
-        level=level,
-        format="{time:YYYY-MM-DD HH:mm:ss.SSS} {level: <7} {message}",
-        diagnose=False,
-    )
-    if config.log.file:
-        logger.add(
-            config.log.file,
-            level=level,
-            rotation=config.log.rotation,
-            retention=config.log.retention,
-            format="{time:YYYY-MM-DD HH:mm:ss.SSS} {level: <7} {message}",
-            diagnose=False,
-            enqueue=False,
-        )
-
-
-def _run_bot(args: argparse.Namespace) -> int:
+def _run_bot(args: argparse.Namespace, logs: LogSetup) -> int:
     from ogsbot.bot.daemon import Daemon
+    from ogsbot.bot.logs import FULL_TIME, LogSetupError
     from ogsbot.ogs.errors import OGSAuthError, OGSError
 
-    config = _load(args.config)
+    config = _load(args.config, args)
     if config is None:
         return 2
-    _setup_file_log(config, args.verbose)
+    logs.time_format = FULL_TIME
+    try:
+        logs.apply(config.log)
+    except LogSetupError as exc:
+        print(f"{args.config}: {exc}", file=sys.stderr)
+        return 2
+    for warning in config.warnings:
+        logger.warning("{}: {}", args.config, warning)
     server = "https://beta.online-go.com" if args.beta else args.server
     daemon = Daemon(config, server=server)
     try:

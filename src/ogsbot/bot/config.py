@@ -28,6 +28,7 @@ import os
 import re
 import shlex
 import shutil
+import stat
 import string
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
@@ -37,6 +38,7 @@ from typing import Any, Literal, cast
 import yaml
 
 from ogsbot.ogs.models import PRO_RANK_BASE, SPEEDS, TIME_PARAMETERS, rank_to_text, text_to_rank
+from ogsbot.ogs.rest import insecure_server_warning
 
 __all__ = [
     "BOARD_SIZE_LIMIT",
@@ -60,6 +62,7 @@ __all__ = [
     "default_speed_rules",
     "load_config",
     "parse_config",
+    "reload_config",
 ]
 
 ENV_API_KEY = "OGSBOT_API_KEY"
@@ -420,7 +423,12 @@ class LogConfig:
 
 @dataclass(frozen=True, kw_only=True)
 class Config:
-    """The whole configuration; `api_key` is kept out of repr."""
+    """The whole configuration; `api_key` is kept out of repr.
+
+    `overrides` are the (dotted key, value) pairs given over the file (the command line's
+    `--sgf-dir`), kept so that a reload applies them again; `warnings` are sentences about
+    risky but valid settings, for check-config to print and the daemon to log.
+    """
 
     server: str = "https://online-go.com"
     api_key: str = field(repr=False)
@@ -432,6 +440,8 @@ class Config:
     shutdown_wait: float = 600.0
     hidden: bool = False
     source: Path | None = None
+    overrides: tuple[tuple[str, Any], ...] = ()
+    warnings: tuple[str, ...] = field(default=(), compare=False)
 
     def engine_for(self, width: int, height: int, speed: str, system: str) -> EngineConfig:
         """The engine of the first profile matching the game, else the main engine."""
@@ -645,6 +655,7 @@ class _Ctx:
         self.problems: list[Problem] = []
         self.base_dir = base_dir
         self.secrets: list[str] = []
+        self.warnings: list[str] = []
 
     def problem(self, path: str, value: object, allowed: str) -> None:
         self.problems.append(Problem(path, value, allowed))
@@ -859,10 +870,52 @@ class _PathText(_Text):
             ctx.problem(path, value, f"an existing directory ({resolved} is not one)")
         elif self.kind == "file" and not resolved.is_file():
             ctx.problem(path, value, f"an existing file ({resolved} is not one)")
+        elif self.kind in ("output_dir", "output_file"):
+            error = _unwritable(resolved, directory=self.kind == "output_dir")
+            if error is not None:
+                ctx.problem(path, value, error)
         return str(resolved)
 
     def missing(self, path: str, ctx: _Ctx) -> Any:
-        return str(ctx.resolve(self.default)) if self.default else self.default
+        if not self.default:
+            return self.default
+        return self.check(self.default, path, ctx)
+
+
+def _unwritable(path: Path, *, directory: bool) -> str | None:
+    """Why the bot could not write `path` (a folder it creates files in, or a file it appends
+    to, creating missing folders on the way), or None when it can."""
+    what = "a folder the bot can create files in" if directory else "a file the bot can write"
+    if path.exists():
+        if directory and not path.is_dir():
+            return f"{what} ({path} exists and is not a folder)"
+        if not directory and path.is_dir():
+            return f"{what} ({path} is a folder)"
+        mode = os.W_OK | os.X_OK if directory else os.W_OK
+        if not os.access(path, mode):
+            return f"{what} ({path} is not writable by this user)"
+        return None
+    parent = path.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir():
+        return f"{what} ({parent} is not a folder, so {path} cannot be created)"
+    if not os.access(parent, os.W_OK | os.X_OK):
+        return f"{what} ({path} does not exist and {parent} is not writable by this user)"
+    return None
+
+
+def _rotation(text: str) -> str | None:
+    """None when loguru understands `text` as a rotation, else what is allowed."""
+    try:
+        from loguru._file_sink import FileSink
+    except ImportError:  # another loguru: the logging setup reports a bad value itself
+        return None
+    try:
+        FileSink(os.devnull, rotation=text, delay=True)  # type: ignore[no-untyped-call]
+    except (ValueError, TypeError):
+        return "a size ('10 MB'), a duration ('1 day', '1 week'), a time ('00:00') or both"
+    return None
 
 
 class _TextList(_Spec):
@@ -1680,8 +1733,10 @@ _TOP = _Object(
                 ),
                 "sgf_dir": _PathText(
                     "Folder for the SGF of each finished game (relative to this file's "
-                    "folder; '' for none).",
+                    "folder; '' for none; created if missing). `ogsbot run --sgf-dir` "
+                    "overrides it.",
                     "sgf",
+                    kind="output_dir",
                 ),
                 "stone_removal": _Text(
                     "engine: propose dead stones from the engine; server: accept OGS's "
@@ -1698,11 +1753,13 @@ _TOP = _Object(
                 "file": _PathText(
                     "Also log to this file (relative to this file's folder); null for none.",
                     None,
+                    kind="output_file",
                 ),
                 "rotation": _Text(
                     "When the log file is rotated, in loguru's terms ('10 MB', '1 day', '00:00').",
                     "10 MB",
                     nonempty=True,
+                    validate=_rotation,
                 ),
                 "retention": _Number(
                     "How many rotated log files are kept.", 5, integer=True, minimum=0
@@ -1837,7 +1894,22 @@ def _challenges(values: Mapping[str, Any]) -> ChallengeRules:
     )
 
 
-def _api_key(values: Mapping[str, Any], env: Mapping[str, str], ctx: _Ctx) -> str:
+def _overridden(data: Mapping[Any, Any], pairs: tuple[tuple[str, Any], ...]) -> dict[Any, Any]:
+    """A copy of `data` with each dotted key of `pairs` set (mappings on the way created)."""
+    out = dict(data)
+    for dotted, value in pairs:
+        head, _, rest = dotted.partition(".")
+        if rest:
+            inner = out.get(head)
+            out[head] = _overridden(inner if isinstance(inner, Mapping) else {}, ((rest, value),))
+        else:
+            out[head] = value
+    return out
+
+
+def _api_key(
+    values: Mapping[str, Any], env: Mapping[str, str], ctx: _Ctx, *, required: bool = True
+) -> str:
     inline = values.get("api_key")
     key_file = values.get("api_key_file")
     if inline is not None and key_file is not None:
@@ -1860,12 +1932,17 @@ def _api_key(values: Mapping[str, Any], env: Mapping[str, str], ctx: _Ctx) -> st
             ctx.problem("api_key_file", key_file, "a file holding the API key (it is empty)")
         ctx.secrets.append(text)
         return text
-    ctx.problem(
-        "api_key",
-        MISSING,
-        f"an API key: set the environment variable {ENV_API_KEY}, or api_key or api_key_file "
-        "in this file (generate one on the bot account's OGS profile page)",
+    how = (
+        f"set the environment variable {ENV_API_KEY}, or api_key or api_key_file "
+        "in this file (generate one on the bot account's OGS profile page)"
     )
+    if required:
+        ctx.problem("api_key", MISSING, f"an API key: {how}")
+    else:
+        ctx.warnings.append(
+            f"api_key: no API key yet; `ogsbot run` needs one: {how}. "
+            "The rest of the file is valid."
+        )
     return ""
 
 
@@ -1875,11 +1952,16 @@ def parse_config(
     base_dir: str | Path | None = None,
     *,
     source: Path | None = None,
+    require_api_key: bool = True,
+    overrides: Mapping[str, Any] | None = None,
 ) -> Config:
     """Check already-loaded YAML data and build the Config, or raise ConfigError.
 
     `env` defaults to os.environ (only OGSBOT_API_KEY is read); `base_dir`, the folder that
-    relative paths start from, defaults to the current directory.
+    relative paths start from, defaults to the current directory. Without
+    `require_api_key` a missing API key is a warning (`Config.warnings`), not a problem:
+    check-config validates the file, only `run` needs the key. `overrides` maps dotted keys
+    ("game.sgf_dir") to values that replace the file's.
     """
     env = os.environ if env is None else env
     ctx = _Ctx(Path(base_dir) if base_dir is not None else Path.cwd())
@@ -1888,8 +1970,13 @@ def parse_config(
     if not isinstance(data, Mapping):
         problem = Problem("", data, "a YAML mapping of options (key: value lines)")
         raise ConfigError([problem], source)
+    pairs = tuple((overrides or {}).items())
+    data = _overridden(data, pairs)
     values = _TOP.check(data, "", ctx)
-    api_key = _api_key(values, env, ctx)
+    api_key = _api_key(values, env, ctx, required=require_api_key)
+    warning = insecure_server_warning(values["server"])
+    if warning is not None:
+        ctx.warnings.append(f"server: {warning}")
     main_engine = values["engine"]
     config = Config(
         server=values["server"].rstrip("/"),
@@ -1902,6 +1989,8 @@ def parse_config(
         shutdown_wait=values["shutdown_wait"],
         hidden=values["hidden"],
         source=source,
+        overrides=pairs,
+        warnings=tuple(ctx.warnings),
     )
     if ctx.problems:
         raise ConfigError(ctx.problems, source, tuple(ctx.secrets))
@@ -1911,8 +2000,95 @@ def parse_config(
 # --- YAML -------------------------------------------------------------------------------
 
 
+MAX_YAML_DEPTH = 20
+"""The deepest nesting of lists and mappings accepted (a real config needs about 7)."""
+
+MAX_YAML_NODES = 20_000
+"""The most values a config may hold once its aliases are expanded (a real one has a few
+hundred): a YAML alias bomb ("billion laughs") is refused before it is built."""
+
+
+class _YAMLLimit(yaml.MarkedYAMLError):
+    """The YAML is too deep or expands too much; `hint` says what is allowed."""
+
+    def __init__(self, problem: str, mark: yaml.Mark | None, hint: str) -> None:
+        super().__init__(problem=problem, problem_mark=mark)
+        self.hint = hint
+
+
 class _Loader(yaml.SafeLoader):
-    """SafeLoader that refuses duplicate keys (YAML silently keeps the last one)."""
+    """SafeLoader that refuses duplicate keys (YAML silently keeps the last one), nesting
+    deeper than `MAX_YAML_DEPTH` and aliases expanding to more than `MAX_YAML_NODES`."""
+
+    _depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        self._depth += 1
+        try:
+            if self._depth > MAX_YAML_DEPTH:
+                raise _YAMLLimit(
+                    f"lists and mappings nested more than {MAX_YAML_DEPTH} levels deep",
+                    self.peek_event().start_mark,  # type: ignore[no-untyped-call]
+                    f"at most {MAX_YAML_DEPTH} levels of nesting",
+                )
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
+def _expanded(node: yaml.Node, sizes: dict[int, tuple[int, int]]) -> tuple[int, int]:
+    """(values, depth) of a node with every alias expanded; each node is measured once,
+    so a bomb is measured in the time its file takes to read. A node met again while it is
+    being measured is an alias to itself (infinite)."""
+    key = id(node)
+    known = sizes.get(key)
+    if known is not None:
+        if known[0] < 0:
+            raise _YAMLLimit(
+                "an alias that refers to itself", node.start_mark, "no recursive aliases"
+            )
+        return known
+    sizes[key] = (-1, 0)
+    size, depth = 1, 0
+    children: list[yaml.Node] = []
+    if isinstance(node, yaml.SequenceNode):
+        children = list(node.value)
+    elif isinstance(node, yaml.MappingNode):
+        children = [part for pair in node.value for part in pair]
+    for child in children:
+        child_size, child_depth = _expanded(child, sizes)
+        size += child_size
+        depth = max(depth, child_depth)
+        if size > MAX_YAML_NODES:
+            raise _YAMLLimit(
+                f"more than {MAX_YAML_NODES} values once its aliases (*name) are expanded",
+                node.start_mark,
+                f"at most {MAX_YAML_NODES} values, aliases expanded (is it an alias bomb?)",
+            )
+    if children:
+        depth += 1
+        if depth > MAX_YAML_DEPTH:
+            raise _YAMLLimit(
+                f"lists and mappings nested more than {MAX_YAML_DEPTH} levels deep once its "
+                "aliases are expanded",
+                node.start_mark,
+                f"at most {MAX_YAML_DEPTH} levels of nesting",
+            )
+    sizes[key] = (size, depth)
+    return size, depth
+
+
+def _load_yaml(text: str) -> Any:
+    """The YAML document in `text`, checked for size and depth before it is built."""
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        _expanded(node, {})
+        return loader.construct_document(node)
+    finally:
+        loader.dispose()
 
 
 def _mapping_without_duplicates(loader: _Loader, node: yaml.MappingNode) -> dict[Any, Any]:
@@ -1944,6 +2120,15 @@ _INLINE_KEY = re.compile(r"^\s*api_?key\s*:\s*['\"]?([^'\"\s#]+)", re.MULTILINE 
 
 
 def _yaml_problem(error: yaml.YAMLError) -> Problem:
+    if isinstance(error, _YAMLLimit):
+        mark = error.problem_mark
+        return Problem(
+            _YAML_PATH,
+            f"the file holds {error.problem}",
+            error.hint,
+            line=mark.line + 1 if mark is not None else None,
+            column=mark.column + 1 if mark is not None else None,
+        )
     if isinstance(error, yaml.MarkedYAMLError) and error.problem_mark is not None:
         mark = error.problem_mark
         text = error.problem or "invalid YAML"
@@ -1959,8 +2144,49 @@ def _yaml_problem(error: yaml.YAMLError) -> Problem:
     return Problem(_YAML_PATH, str(error), "the file must be valid YAML")
 
 
-def load_config(path: str | Path, env: Mapping[str, str] | None = None) -> Config:
-    """Read and check a YAML config file; relative paths in it start at its folder."""
+def _open_to_others(path: Path) -> str | None:
+    """The permission bits of `path` (as '0644') when its group or others may read it."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return None
+    return f"{stat.S_IMODE(mode):04o}" if mode & (stat.S_IRGRP | stat.S_IROTH) else None
+
+
+def _key_file_warnings(file: Path, data: object) -> list[str]:
+    """Warnings about an API key that other users of the machine can read."""
+    if not isinstance(data, Mapping):
+        return []
+    found: list[tuple[str, Path]] = []
+    if isinstance(data.get("api_key"), str) and data["api_key"].strip():
+        found.append(("api_key", file))
+    key_file = data.get("api_key_file")
+    if isinstance(key_file, str) and key_file.strip():
+        holder = Path(os.path.expanduser(key_file))
+        found.append(("api_key_file", holder if holder.is_absolute() else file.parent / holder))
+    out = []
+    for key, holder in found:
+        mode = _open_to_others(holder)
+        if mode is not None:
+            out.append(
+                f"{key}: {holder} holds the API key and other users of this machine can read "
+                f"it (mode {mode}); run: chmod 600 {shlex.quote(str(holder))}"
+            )
+    return out
+
+
+def load_config(
+    path: str | Path,
+    env: Mapping[str, str] | None = None,
+    *,
+    require_api_key: bool = True,
+    overrides: Mapping[str, Any] | None = None,
+) -> Config:
+    """Read and check a YAML config file; relative paths in it start at its folder.
+
+    `require_api_key` and `overrides` are `parse_config`'s; a file holding the API key that
+    other users can read adds a warning to `Config.warnings`.
+    """
     file = Path(os.path.expanduser(str(path))).resolve()
     try:
         text = file.read_text(encoding="utf-8")
@@ -1969,11 +2195,28 @@ def load_config(path: str | Path, env: Mapping[str, str] | None = None) -> Confi
             [Problem("(file)", str(file), f"a readable UTF-8 YAML file ({error})")], file
         ) from None
     try:
-        data = yaml.load(text, Loader=_Loader)
+        data = _load_yaml(text)
     except yaml.YAMLError as error:
         secrets = tuple(match.group(1) for match in _INLINE_KEY.finditer(text))
         if env is not None and env.get(ENV_API_KEY):
             secrets += (env[ENV_API_KEY],)
         raise ConfigError([_yaml_problem(error)], file, secrets) from None
-    config = parse_config(data, env, file.parent, source=file)
-    return replace(config, source=file)
+    config = parse_config(
+        data,
+        env,
+        file.parent,
+        source=file,
+        require_api_key=require_api_key,
+        overrides=overrides,
+    )
+    warnings = (*_key_file_warnings(file, data), *config.warnings)
+    return replace(config, source=file, warnings=warnings)
+
+
+def reload_config(current: Config, env: Mapping[str, str] | None = None) -> Config:
+    """`current`'s file read and checked again, with the same overrides (`--sgf-dir`); what
+    the daemon does on SIGHUP. Raises ConfigError (or ValueError when `current` came from no
+    file)."""
+    if current.source is None:
+        raise ValueError("the configuration did not come from a file")
+    return load_config(current.source, env, overrides=dict(current.overrides))

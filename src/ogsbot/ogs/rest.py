@@ -92,7 +92,7 @@ def insecure_server_warning(server: str) -> str | None:
     if parts.scheme.lower() != "http" or (parts.hostname or "").lower() in _LOOPBACK_HOSTS:
         return None
     return (
-        f"the server {_origin_text(server)} is plain http:// on another machine: the API key "
+        f"the server http://{parts.netloc} is plain http:// on another machine: the API key "
         "and every request travel unencrypted; use https:// (http:// is only for an emulator "
         "on localhost)"
     )
