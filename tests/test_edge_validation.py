@@ -104,8 +104,6 @@ REFUSED = [
     ("initial_player", "purple"),
     ("time_control.initial_time", 1e300),
     ("time_control.time_increment", -10),
-    ("start_time", 1e300),
-    ("end_time", -1e20),
     ("removed", "zzzz"),
 ]
 
@@ -134,6 +132,16 @@ ACCEPTED = [
     ("moves", [[-1, -1, 100], [0, 18, 5]]),
     ("start_time", "2023-03-29T10:00:00Z"),  # REST's dates are not epoch numbers: ignored
 ]
+
+
+def test_start_and_end_times_that_are_no_dates_are_ignored() -> None:
+    for key in ("start_time", "end_time"):
+        for value in (1e300, -1e20, "2023-03-29T10:00:00Z", "x"):
+            assert getattr(GameData.from_json(with_field(key, value)), key) is None
+        assert getattr(GameData.from_json(with_field(key, 1.7e12)), key) == 1.7e9  # ms
+        assert getattr(GameData.from_json(with_field(key, 1.7e9)), key) == 1.7e9
+    with pytest.raises(ValueError, match="start_time"):
+        dataclasses.replace(GameData(), start_time=1e300)
 
 
 @pytest.mark.parametrize(("path", "value"), ACCEPTED, ids=[f"{p}={v!r}" for p, v in ACCEPTED])

@@ -1365,6 +1365,17 @@ def _initial_stones(data: Mapping[str, Any]) -> tuple[str, str]:
     return out[0], out[1]
 
 
+def _epoch_seconds(value: object) -> float | None:
+    """A game's start/end time in epoch seconds: milliseconds are converted, anything that
+    is no date (REST's ISO text, absurd numbers) is None: it is no reason to refuse a game."""
+    number = _as_number(value)
+    if number is None or number < 0:
+        return None
+    if number > _LATEST_EPOCH:
+        number /= 1000
+    return number if number <= _LATEST_EPOCH else None
+
+
 def _whole(value: float, key: str) -> int:
     if not value.is_integer():
         raise ValueError(f"gamedata {key}: {value!r} is not a whole number")
@@ -1575,8 +1586,8 @@ class GameData:
             score=_mapping(data.get("score")),
             outcome=_str(data, "outcome"),
             winner=_winner(data.get("winner")),
-            start_time=_optional_number(data, "start_time"),
-            end_time=_optional_number(data, "end_time"),
+            start_time=_epoch_seconds(data.get("start_time")),
+            end_time=_epoch_seconds(data.get("end_time")),
             state_version=_optional_int(data, "state_version"),
             tournament_id=_optional_int(data, "tournament_id"),
             malkovich_present=_bool(data, "malkovich_present"),
