@@ -304,8 +304,8 @@ async def test_cancel_at_the_start_ends_the_game_unranked_with_no_winner(
     game_id = game_between(emu, "alice", "robot", ["ee", "cc"])
     robot = await joined(emu, http, "robot", game_id)
     await robot.send("game/cancel", {"game_id": game_id})
+    final = (await robot.until(f"game/{game_id}/gamedata"))[1]  # before the phase, as on OGS
     assert (await robot.until(f"game/{game_id}/phase"))[1] == "finished"
-    final = (await robot.until(f"game/{game_id}/gamedata"))[1]
     assert (final["outcome"], final["winner"], final["ranked"]) == ("Cancellation", None, False)
     ended = await robot.until("notification")
     assert ended[1]["type"] == "gameEnded" and ended[1]["outcome"] == "Cancellation"

@@ -323,8 +323,8 @@ async def test_game_flow_frames(emu: Emulator, http: aiohttp.ClientSession) -> N
     assert chat[1]["line"]["username"] == "robot"
 
     await raw.send("game/resign", {"game_id": game_id})
+    final = (await raw.until(f"game/{game_id}/gamedata"))[1]  # before the phase, as on OGS
     assert (await raw.until(f"game/{game_id}/phase"))[1] == "finished"
-    final = (await raw.until(f"game/{game_id}/gamedata"))[1]
     assert (final["outcome"], final["winner"]) == ("Resignation", alice.id)
     ended = await raw.until("notification")
     assert ended[1]["type"] == "gameEnded"

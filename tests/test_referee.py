@@ -103,8 +103,8 @@ def test_not_a_player_and_finished_games_refuse() -> None:
 def test_resign_ends_at_once() -> None:
     r = referee()
     events = r.resign(WHITE.id, T0 + 5)
-    assert [n for n, _ in events] == ["phase", "gamedata", "clock"]
-    data = events[1][1]
+    assert [n for n, _ in events] == ["gamedata", "phase", "clock"]  # OGS's order
+    data = events[0][1]
     assert (data["phase"], data["outcome"], data["winner"]) == ("finished", "Resignation", BLACK.id)
     assert r.deadline() is None
 
@@ -243,7 +243,7 @@ def test_clock_systems(tc: dict[str, Any], elapsed: list[float], entry: Any, los
         r.move(WHITE.id, (i, 8), now)
     if lost:
         assert r.finished and r.outcome == "Timeout" and r.winner == WHITE.id
-        assert [n for n, _ in events][:2] == ["phase", "gamedata"]
+        assert [n for n, _ in events][:2] == ["gamedata", "phase"]
         return
     clock = r.clock(now)
     # Simple time: the waiting player's entry is per_move (black is to move again here).
@@ -271,7 +271,7 @@ def test_check_time_flags_a_silent_player() -> None:
     assert r.check_time(T0 + 29) == []
     events = r.check_time(T0 + 30.5)
     assert r.outcome == "Timeout" and r.winner == WHITE.id
-    assert events[0] == ("phase", "finished")
+    assert events[1] == ("phase", "finished")
 
 
 def test_pause_stops_the_clock() -> None:
@@ -342,7 +342,8 @@ def test_two_passes_start_stone_removal_and_acceptance_scores() -> None:
 
 
 def test_silent_stone_removal_times_out_into_a_score() -> None:
-    r = referee(size=5)
+    r = Referee(78, BLACK, Account(3, "white-human"), GameSettings(width=5, height=5), T0)
+    r.stone_removal_timeout = 60
     now = play(r, ["C3", "pass", "pass"])
     assert r.phase == "stone removal"
     assert r.check_time(now + 30) == []

@@ -76,6 +76,35 @@ def engine_argv(engine: str) -> list[str] | None:
     return argv
 
 
+class RemovalAnswers:
+    """Accepts each stone-removal state of a game once, whatever events follow.
+
+    A state is the marks as they stand after the latest `removed_stones` or `phase` event:
+    the opponent's own acceptance, a clock or a chat line is no new state, so it is never
+    answered again (an answer per event would echo the server's acceptance back for ever).
+    """
+
+    def __init__(self, game: Game) -> None:
+        self.game = game
+        self.changes = 0  # removed_stones and phase events so far
+        self.answered: tuple[int, str] | None = None
+        self.close = game.add_handler(self._on_event)
+
+    def _on_event(self, game: Game, suffix: str, data: Any) -> None:
+        if suffix in ("removed_stones", "phase"):
+            self.changes += 1
+
+    def accept_once(self) -> bool:
+        """Accept the marks if this state has no answer yet; True when it was sent now."""
+        game = self.game
+        state = (self.changes, game.removed)
+        if game.phase != "stone removal" or state == self.answered:
+            return False
+        self.answered = state
+        game.accept_removed()
+        return True
+
+
 @dataclass
 class Opponent:
     """One scripted player: its account, its engine and the games it plays."""
@@ -157,12 +186,18 @@ class Opponent:
         return game
 
     async def _play(self, game: Game, engine: GTPEngine | None) -> None:
-        handled_removal = ""
+        removal = RemovalAnswers(game)
+        try:
+            await self._play_moves(game, engine, removal)
+        finally:
+            removal.close()
+
+    async def _play_moves(
+        self, game: Game, engine: GTPEngine | None, removal: RemovalAnswers
+    ) -> None:
         while not game.finished:
-            if game.phase == "stone removal" and game.removed != handled_removal + "\0":
-                handled_removal = game.removed + "\0"
-                game.accept_removed()
-            elif game.my_turn and game.state is not None:
+            removal_answered = removal.accept_once()  # the server's events tell what follows
+            if not removal_answered and game.my_turn and game.state is not None:
                 number = game.move_number
                 move = await self._choose(game, engine)
                 if move is RESIGN:

@@ -30,6 +30,10 @@ from ogsbot.sandbox.accounts import Account
 Event = tuple[str, Any]
 
 STONE_REMOVAL_TIMEOUT = 300.0  # seconds a player has to accept the removed stones
+# OGS scores games against bots itself: a few seconds after the passes the result stands,
+# whether or not anyone accepted (online-go.com #443, #1146; gtp2ogs PR #14). The bot never
+# has to answer the stone removal.
+BOT_SCORING_DELAY = 5.0
 FREE_PLACEMENT_RULES = ("chinese",)
 
 
@@ -224,6 +228,7 @@ class Referee:
         now: float,
         *,
         stone_removal_timeout: float = STONE_REMOVAL_TIMEOUT,
+        bot_scoring_delay: float = BOT_SCORING_DELAY,
     ) -> None:
         self.game_id = game_id
         self.black = black
@@ -231,6 +236,7 @@ class Referee:
         self.settings = settings
         self.rules: Ruleset = ruleset(settings.rules)
         self.stone_removal_timeout = stone_removal_timeout
+        self.bot_scoring_delay = bot_scoring_delay
         handicap = settings.handicap
         self.initial_black: list[Point] = []
         if handicap >= 2 and not settings.free_handicap_placement:
@@ -287,6 +293,7 @@ class Referee:
             "accepted": self.accepted,
             "stone_removal_started": self.stone_removal_started,
             "stone_removal_timeout": self.stone_removal_timeout,
+            "bot_scoring_delay": self.bot_scoring_delay,
             "outcome": self.outcome,
             "winner": self.winner,
             "end_time": self.end_time,
@@ -304,6 +311,7 @@ class Referee:
             GameSettings.from_state(data["settings"]),
             float(data["start_time"]),
             stone_removal_timeout=float(data["stone_removal_timeout"]),
+            bot_scoring_delay=float(data.get("bot_scoring_delay", BOT_SCORING_DELAY)),
         )
         for color, x, y in data["moves"]:
             referee.state.play(color, None if x < 0 else (x, y))
@@ -356,12 +364,23 @@ class Referee:
     def finished(self) -> bool:
         return self.phase == "finished"
 
+    @property
+    def bot_game(self) -> bool:
+        return self.black.is_bot or self.white.is_bot
+
+    def stone_removal_deadline(self) -> float:
+        """When the server scores the stones as marked: OGS does not wait for a bot."""
+        wait = self.stone_removal_timeout
+        if self.bot_game:
+            wait = min(wait, self.bot_scoring_delay)
+        return self.stone_removal_started + wait
+
     def deadline(self) -> float | None:
         """When the player to move, or the stone removal, runs out of time (epoch s)."""
         if self.finished or self.paused_since is not None:
             return None
         if self.phase == "stone removal":
-            return self.stone_removal_started + self.stone_removal_timeout
+            return self.stone_removal_deadline()
         available = self.times[self.to_move()].available(self.settings.time_control)
         return None if available is None else self.last_move + available
 
@@ -519,7 +538,10 @@ class Referee:
         self.winner = self.account(winner).id if winner is not None else None
         self.end_time = now
         self.state_version += 1
-        return [("phase", "finished"), ("gamedata", self.gamedata(now)), ("clock", self.clock(now))]
+        # OGS's order: the final gamedata first. A client that marks the phase on the phase
+        # event and ends its game on a *change* to a finished gamedata (gtp2ogs) would miss
+        # the end otherwise.
+        return [("gamedata", self.gamedata(now)), ("phase", "finished"), ("clock", self.clock(now))]
 
     # ----- undo and pause ---------------------------------------------------------------
 
@@ -717,9 +739,7 @@ class Referee:
             }
         if self.phase == "stone removal":
             data["stone_removal_mode"] = True
-            data["stone_removal_expiration"] = int(
-                (self.stone_removal_started + self.stone_removal_timeout) * 1000
-            )
+            data["stone_removal_expiration"] = int(self.stone_removal_deadline() * 1000)
         return data
 
     def _pause_control(self) -> dict[str, Any]:
@@ -800,7 +820,7 @@ class Referee:
             "state_version": self.state_version,
             "malkovich_present": False,
             "rengo": False,
-            "bot_game": self.black.is_bot or self.white.is_bot,
+            "bot_game": self.bot_game,
         }
         if self.paused_since is not None:
             data["paused_since"] = int(self.paused_since * 1000)
@@ -849,7 +869,7 @@ class Referee:
             "ranked": self.settings.ranked,
             "handicap": self.settings.handicap,
             "komi": self.settings.komi,
-            "bot_game": self.black.is_bot or self.white.is_bot,
+            "bot_game": self.bot_game,
             "in_beginning": self.state.move_number < 40,
             "in_middle": 40 <= self.state.move_number < 150,
             "in_end": self.state.move_number >= 150,

@@ -32,6 +32,7 @@ from ogsbot.sandbox.faults import EventFault, Faults, RestFault
 from ogsbot.sandbox.keepalive import KEEPALIVE_TIMEOUT, ChallengeKeepalive
 from ogsbot.sandbox.latency import GameLatency
 from ogsbot.sandbox.referee import (
+    BOT_SCORING_DELAY,
     FREE_PLACEMENT_RULES,
     Event,
     GameSettings,
@@ -71,13 +72,17 @@ class Emulator:
         stone_removal_timeout: float = 300.0,
         seed: int | None = None,
         challenge_keepalive_timeout: float = KEEPALIVE_TIMEOUT,
+        bot_scoring_delay: float = BOT_SCORING_DELAY,
     ) -> None:
         """`challenge_keepalive_timeout`: seconds after its last `challenge/keepalive` that a
-        live challenge whose creator sent keepalives is withdrawn."""
+        live challenge whose creator sent keepalives is withdrawn. `bot_scoring_delay`:
+        seconds after the passes that a game with a bot is scored as marked, accepted or not
+        (OGS scores bot games itself)."""
         self.host = host
         self.port = port
         self.state_file = Path(state_file) if state_file else None
         self.stone_removal_timeout = stone_removal_timeout
+        self.bot_scoring_delay = bot_scoring_delay
         self.rng = random.Random(seed)
         self.accounts = Accounts()
         self.challenges: dict[int, ChallengeRecord] = {}
@@ -813,6 +818,7 @@ class Emulator:
             settings,
             now,
             stone_removal_timeout=self.stone_removal_timeout,
+            bot_scoring_delay=self.bot_scoring_delay,
         )
         self.games[referee.game_id] = referee
         if listed:
@@ -877,6 +883,7 @@ class Emulator:
             settings,
             now,
             stone_removal_timeout=self.stone_removal_timeout,
+            bot_scoring_delay=self.bot_scoring_delay,
         )
         referee.play_setup(moves)
         if random_moves > 0:
