@@ -210,12 +210,12 @@ async def _run_emulator(args: argparse.Namespace) -> int:
         else:
             print(f"  human {account.username}  (password login)", flush=True)
     print("  OAuth2 client id: sandbox-client, client secret: sandbox-secret", flush=True)
-    print("Press Ctrl-C to stop.", flush=True)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)
+    print("Press Ctrl-C to stop.", flush=True)  # from now on Ctrl-C stops it cleanly
     await stop.wait()
     await emulator.stop()
     return 0
