@@ -14,6 +14,13 @@ The API key is taken from the environment variable `OGSBOT_API_KEY` if set, else
 `api_key`, else from the file named by `api_key_file`. It never appears in `repr(Config)`, in
 a problem or in `bot_config_payload()`.
 
+The YAML is refused, as a config error, when it nests more than `MAX_YAML_DEPTH` levels or
+its aliases expand to more than `MAX_YAML_NODES` values (an alias bomb). `log.file` and
+`game.sgf_dir` must be writable (checked without creating anything). Risky but valid settings
+(no API key yet when `require_api_key` is off, plain http:// to another machine, a key file
+others can read) end up in `Config.warnings`. `overrides` (the command line's `--sgf-dir`)
+are kept in the Config, and `reload_config` applies them again.
+
 Times are seconds throughout the file (OGS's `bot/config` wants `min_move_time` in
 milliseconds; `bot_config_payload()` converts). Paths in the file (engine program, engine
 `cwd`, `api_key_file`, `game.sgf_dir`, `log.file`) may start with `~` and, when relative,
