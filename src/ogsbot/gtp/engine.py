@@ -5,6 +5,13 @@ commands is written at once and answered in one round trip. stdout and stderr ar
 their own tasks from start to exit, so the engine can never block on a full pipe. A hung,
 dead or babbling engine is killed and reported as its own `EngineError`; `restart()` gives a
 fresh process.
+
+The engine is not trusted. It runs in its own session (process group), and every signal
+goes to the whole group, so helpers it spawned end with it; when the engine's own process
+exits (seen from the process, not from EOF on stdout, which a child holding the pipe defers
+forever) whatever is left of its group is killed. Its output is bounded: a reply over
+`max_reply` bytes is a failure, a stderr line over `max_stderr_line` is cut; neither is
+ever held whole.
 """
 
 from __future__ import annotations
@@ -29,6 +36,7 @@ from ogsbot.gtp.errors import (
     GTPError,
     GTPProtocolError,
     IllegalMove,
+    ReplyTooLong,
 )
 from ogsbot.ogs.coords import RESIGN, GtpMove, Point, parse_gtp_move
 
@@ -44,6 +52,12 @@ _CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 # output after a normal stop.
 KILL_WAIT = 1.0
 READERS_WAIT = 2.0
+
+# Bounds on what an engine's output may cost: a whole reply (GNU Go's showboard is 1 KB, a
+# long game's SGF some 20 KB), and one stderr line (KataGo's analysis lines are a few
+# hundred bytes).
+MAX_REPLY = 1 << 20
+MAX_STDERR_LINE = 4096
 
 # Commands every GTP 2 engine must know; never skipped for missing from list_commands.
 REQUIRED_COMMANDS = frozenset(
@@ -76,6 +90,53 @@ class GTPReply:
         if not self.ok:
             raise GTPError(self.command, self.text)
         return self.text
+
+
+class _Protocol(asyncio.subprocess.SubprocessStreamProtocol):
+    """asyncio's stream protocol, plus the moment the process itself exits, and signals
+    to its whole process group.
+
+    `Process.wait()` returns only once the pipes are closed too, which a child that
+    inherited stdout can put off forever: the exit of the process is what counts.
+    """
+
+    def __init__(self, limit: int, loop: asyncio.AbstractEventLoop) -> None:
+        super().__init__(limit=limit, loop=loop)
+        self.exited = asyncio.Event()
+        self._pid = 0
+        self._returncode: Callable[[], int | None] = lambda: None
+        self._orphans_killed = False
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        super().connection_made(transport)
+        assert isinstance(transport, asyncio.SubprocessTransport)
+        self._pid = transport.get_pid()
+        self._returncode = transport.get_returncode
+
+    def process_exited(self) -> None:
+        super().process_exited()
+        self.exited.set()
+
+    def signal(self, sig: signal.Signals) -> None:
+        """Send `sig` to the engine's process group: the engine and every descendant.
+
+        Once the engine itself has exited, what is left of its group is orphaned: it gets
+        one SIGKILL, whatever `sig` was, and no signal after that (the group's id is free
+        for reuse once the group is empty).
+        """
+        if self._returncode() is not None:
+            if self._orphans_killed:
+                return
+            self._orphans_killed = True
+            sig = signal.SIGKILL
+        try:
+            os.killpg(self._pid, sig)  # the engine leads its own session: pgid == pid
+        except ProcessLookupError:
+            pass
+        except PermissionError:  # a member we may not signal (setuid): the engine at least
+            if self._returncode() is None:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(self._pid, sig)
 
 
 @dataclass
@@ -121,6 +182,8 @@ class GTPEngine:
         on_stderr: StderrCallback | None = None,
         stderr_tail: int = 20,
         label: str = "",
+        max_reply: int = MAX_REPLY,
+        max_stderr_line: int = MAX_STDERR_LINE,
     ) -> None:
         if not argv:
             raise ValueError("an engine needs a command: the argument list is empty")
@@ -131,6 +194,8 @@ class GTPEngine:
         self.start_timeout = start_timeout
         self.quit_grace = quit_grace
         self.on_stderr = on_stderr
+        self.max_reply = max_reply
+        self.max_stderr_line = max_stderr_line
         self.label = label or Path(self.argv[0]).name
         self.name = ""
         self.version = ""
@@ -138,6 +203,7 @@ class GTPEngine:
         self.commands: frozenset[str] = frozenset()
         self.kata_time_systems: frozenset[str] = frozenset()
         self._proc: asyncio.subprocess.Process | None = None
+        self._protocol: _Protocol | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._pending: dict[int, _Pending] = {}
         self._next_id = 1
@@ -169,24 +235,32 @@ class GTPEngine:
         self._failure = None
         self._next_id = 1
         self._stderr_tail.clear()
+        loop = asyncio.get_running_loop()
+        limit = max(self.max_reply, 64)  # one line over it is a reply over it
         try:
-            proc = await asyncio.create_subprocess_exec(
+            # asyncio.create_subprocess_exec, with a protocol that also tells the exit.
+            transport, protocol = await loop.subprocess_exec(
+                lambda: _Protocol(limit, loop),
                 *self.argv,
                 stdin=asyncio.subprocess.PIPE,
                 stdout=asyncio.subprocess.PIPE,
                 stderr=asyncio.subprocess.PIPE,
                 cwd=self.cwd,
                 env=self.env,
-                start_new_session=True,  # our own process group: signals reach its children too
-                limit=1 << 20,
+                start_new_session=True,  # its own process group: signals reach its children
             )
         except OSError as exc:
             raise EngineNotRunning(f"cannot start engine {self.argv[0]!r}: {exc}") from exc
-        self._proc = proc
-        self._tasks = [
+        proc = asyncio.subprocess.Process(transport, protocol, loop)
+        self._proc, self._protocol = proc, protocol
+        readers = [
             asyncio.create_task(self._read_stdout(proc), name=f"gtp-stdout-{self.label}"),
             asyncio.create_task(self._read_stderr(proc), name=f"gtp-stderr-{self.label}"),
         ]
+        watcher = asyncio.create_task(
+            self._watch(proc, protocol, readers), name=f"gtp-exit-{self.label}"
+        )
+        self._tasks = [*readers, watcher]
         self._log.debug("started {} (pid {})", self.argv[0], proc.pid)
         try:
             await self._handshake()
@@ -221,36 +295,39 @@ class GTPEngine:
 
         `now` kills at once, with no `quit` and no grace (for a bot told to quit now): a hung
         engine would otherwise cost the whole `quit_grace`, and one that ignores `quit` and
-        SIGTERM three times that.
+        SIGTERM three times that. Signals go to the engine's whole process group, and once
+        the engine has exited, what is left of its group is killed: nothing outlives a stop.
         """
-        proc = self._proc
-        if proc is None:
+        proc, protocol = self._proc, self._protocol
+        if proc is None or protocol is None:
             return
         try:
             signals: tuple[signal.Signals | None, ...] = (None, signal.SIGTERM, signal.SIGKILL)
             grace = self.quit_grace
             if now:
-                self._signal(proc, signal.SIGKILL)
+                protocol.signal(signal.SIGKILL)
                 signals, grace = (None,), KILL_WAIT
             elif proc.returncode is None and self._failure is None:
                 with contextlib.suppress(EngineError, GTPError):
                     await self.command("quit", timeout=self.quit_grace)
             for sig in signals:
                 if sig is not None:
-                    self._signal(proc, sig)
+                    protocol.signal(sig)
                 try:
-                    # Not asyncio.wait_for: on Python 3.11 it loses a cancellation that
-                    # lands as the process exits, and a forced stop must not be lost.
+                    # The exit itself, not proc.wait(), which also waits for the pipes to
+                    # close. Not asyncio.wait_for: on Python 3.11 it loses a cancellation
+                    # that lands as the process exits, and a forced stop must not be lost.
                     async with asyncio.timeout(grace):
-                        await proc.wait()
+                        await protocol.exited.wait()
                     break
                 except TimeoutError:
                     self._log.warning("engine did not exit in {:g} s", grace)
+            protocol.signal(signal.SIGKILL)  # the rest of its group (the watcher may have)
             await self._finish_tasks(KILL_WAIT if now else READERS_WAIT)
         except asyncio.CancelledError:
-            # Cancelled mid-stop (a forced shutdown): no process may outlive us, so kill it
-            # now, without waiting; asyncio's child watcher reaps it.
-            self._signal(proc, signal.SIGKILL)
+            # Cancelled mid-stop (a forced shutdown): no process may outlive us, so kill the
+            # group now, without waiting; asyncio's child watcher reaps the engine.
+            protocol.signal(signal.SIGKILL)
             for task in self._tasks:
                 task.cancel()
             self._tasks = []
@@ -262,7 +339,7 @@ class GTPEngine:
             transport = getattr(proc, "_transport", None)
             if transport is not None:
                 transport.close()
-            self._proc = None
+            self._proc = self._protocol = None
         self._log.debug("stopped (exit code {})", proc.returncode)
 
     async def restart(self) -> None:
@@ -430,18 +507,25 @@ class GTPEngine:
             await stdin.drain()
 
     async def _read_stdout(self, proc: asyncio.subprocess.Process) -> None:
+        """Replies to their commands, until EOF or output that breaks the engine.
+
+        Each reply is bounded by `max_reply` bytes, its lines counted as they come: an
+        endless reply is cut off at the bound, never held whole.
+        """
         stdout = proc.stdout
         assert stdout is not None
         header: tuple[bool, int | None] | None = None
         body: list[str] = []
+        size = 0
         while True:
             try:
                 raw = await stdout.readline()
-            except ValueError:  # a line longer than the stream limit
-                self._break(GTPProtocolError("<a line of over 1 MiB>", self._oldest_command()))
+            except ValueError:  # one line over the stream's limit, which is max_reply
+                self._too_long()
                 return
             if not raw:
-                break
+                await self._closed_stdout()
+                return
             line = _clean_line(raw)
             if header is None:
                 if not line:
@@ -455,18 +539,54 @@ class GTPEngine:
                 ok = match.group(1) == "="
                 header = (ok, int(match.group(2)) if match.group(2) else None)
                 body = [(match.group(3) or "").strip()]
+                size = len(raw)
             elif line:
                 body.append(line)
+                size += len(raw)
             else:
                 text = "\n".join(body[1:] if not body[0] else body)
                 if not self._deliver(header[0], header[1], text):
                     return
-                header = None
-        code = await proc.wait()
-        await asyncio.sleep(0)  # let the stderr reader take the last lines
-        for task in self._tasks[1:]:
-            with contextlib.suppress(TimeoutError, asyncio.CancelledError):
-                await asyncio.wait_for(asyncio.shield(task), 1.0)
+                header, body = None, []
+            if size > self.max_reply:
+                self._too_long()
+                return
+
+    def _too_long(self) -> None:
+        error = ReplyTooLong(self._oldest_command(), self.max_reply)
+        self._log.error("{}", error)
+        self._break(error)
+
+    async def _closed_stdout(self) -> None:
+        """EOF on stdout: the process is exiting (the watcher reports it), or it closed
+        stdout and lives on, never to answer again."""
+        protocol = self._protocol
+        if protocol is None:
+            return
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(READERS_WAIT):
+                await protocol.exited.wait()
+        if not protocol.exited.is_set():
+            self._break(GTPProtocolError("<end of output>", self._oldest_command()))
+
+    async def _watch(
+        self,
+        proc: asyncio.subprocess.Process,
+        protocol: _Protocol,
+        readers: Sequence[asyncio.Task[None]],
+    ) -> None:
+        """Wait for the process itself to exit, kill what is left of its group, and fail
+        whatever waits on it with its exit code and last stderr lines.
+
+        The readers get a moment for the last output (a reply written before the exit);
+        a descendant that left the group and holds the pipes cannot delay this further.
+        """
+        await protocol.exited.wait()
+        code = proc.returncode
+        protocol.signal(signal.SIGKILL)  # the orphans: their pipes close, the readers end
+        _, late = await asyncio.wait(readers, timeout=READERS_WAIT)
+        for task in late:
+            task.cancel()
         died = EngineDied(code, self.stderr_tail, self._oldest_command())
         if self._failure is None:
             if self._pending:
@@ -489,22 +609,32 @@ class GTPEngine:
         return True
 
     async def _read_stderr(self, proc: asyncio.subprocess.Process) -> None:
+        """stderr line by line; a line over `max_stderr_line` bytes is cut to it (handed on
+        as soon as it is over, the rest skipped up to its newline, never buffered)."""
         stderr = proc.stderr
         assert stderr is not None
-        partial = b""
+        limit = self.max_stderr_line
+        line = bytearray()
+        handed = False  # the current line was over the bound and is handed on already
         while True:
-            chunk = await stderr.read(65536)
+            chunk = await stderr.read(1 << 16)
             if not chunk:
                 break
-            lines = (partial + chunk).split(b"\n")
-            partial = lines.pop()
-            if len(partial) > 65536:  # a runaway line: hand it over in pieces
-                lines.append(partial)
-                partial = b""
-            for raw in lines:
-                self._stderr_line(_clean_line(raw))
-        if partial:
-            self._stderr_line(_clean_line(partial))
+            pieces = chunk.split(b"\n")
+            for i, piece in enumerate(pieces):
+                if not handed:
+                    line += piece[: limit + 1 - len(line)]  # a byte over tells it is over
+                    if len(line) > limit:
+                        self._stderr_line(_clean_line(bytes(line[:limit])))
+                        handed = True
+                        line.clear()
+                if i < len(pieces) - 1:  # a newline ends it
+                    if not handed:
+                        self._stderr_line(_clean_line(bytes(line)))
+                    line.clear()
+                    handed = False
+        if line and not handed:
+            self._stderr_line(_clean_line(bytes(line)))
 
     def _stderr_line(self, line: str) -> None:
         if not line:
@@ -535,17 +665,8 @@ class GTPEngine:
     def _break(self, error: EngineError) -> None:
         """Kill a process that can no longer be trusted and fail whatever waits on it."""
         self._set_failure(error)
-        if self._proc is not None:
-            self._signal(self._proc, signal.SIGKILL)
-
-    def _signal(self, proc: asyncio.subprocess.Process, sig: signal.Signals) -> None:
-        if proc.returncode is not None:
-            return
-        try:
-            os.killpg(proc.pid, sig)
-        except (ProcessLookupError, PermissionError):
-            with contextlib.suppress(ProcessLookupError):
-                proc.send_signal(sig)
+        if self._protocol is not None:
+            self._protocol.signal(signal.SIGKILL)
 
     async def _finish_tasks(self, timeout: float) -> None:
         """Let the readers take the last output, for `timeout` s at most in all (cancelled

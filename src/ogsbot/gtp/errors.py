@@ -62,6 +62,19 @@ class GTPProtocolError(EngineError):
         self.command = command
 
 
+class ReplyTooLong(EngineError):
+    """A reply grew past the bound (endless or runaway output); the engine has been killed.
+
+    Its output is cut off at the bound, never held whole: an engine that babbles must cost
+    a restart, not the bot's memory.
+    """
+
+    def __init__(self, command: str, limit: int) -> None:
+        super().__init__(f"engine's reply to {command!r} is over {limit} bytes; killed it")
+        self.command = command
+        self.limit = limit
+
+
 class IllegalMove(EngineError):
     """The engine chose a move that is not a vertex, or not legal; it has been killed.
 
