@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from ogsbot.bot.analysis import ChatMessage, parse_line
+import subprocess
+import sys
+
+from ogsbot.bot.analysis import MAX_LINE, ChatLimiter, ChatMessage, parse_line
 
 
 def test_katago_chat_line_becomes_an_analysis_body() -> None:
@@ -37,3 +40,71 @@ def test_text_for_people_and_noise() -> None:
     )
     for noise in ("", "GTP ready", "CHAT:", "CHAT:nothing useful", " Z99 -> 3 (V: 5%) PV: Z99"):
         assert parse_line(noise, 9, 9, 1) is None
+
+
+def test_malformed_numbers_are_noise_not_errors() -> None:
+    """Engine output is not trusted: numbers that do not parse are no analysis (before,
+    `float('1.2.3')` and `int()` of 5,000 digits raised in the stderr callback)."""
+    for line in (
+        "CHAT:Visits 5 Winrate 1.2.3% PV D4",
+        "CHAT:Visits " + "9" * 5000 + " Winrate 50% PV D4",
+        " D4 -> 12 (V: 5.1.2%) PV: D4",
+    ):
+        assert parse_line(line, 19, 19, 1) is None
+
+
+def test_a_line_over_the_bound_is_not_chat() -> None:
+    good = "CHAT:Visits 812 Winrate 55.12% PV Q16 D4"
+    assert parse_line(good, 19, 19, 1) is not None
+    assert parse_line(good + " " * (MAX_LINE - len(good)), 19, 19, 1) is not None
+    assert parse_line(good + " " * (MAX_LINE + 1 - len(good)), 19, 19, 1) is None
+    assert parse_line("MAIN:" + "x" * MAX_LINE, 19, 19, 1) is None
+
+
+PATHOLOGICAL = """
+import sys
+from ogsbot.bot.analysis import parse_line
+body = "Visits 1 Winrate 1% ScoreLead 1 (V: 1%) P V " * 30000  # 1.3 MB, no PV anywhere
+for tail in (body, "Visits " + " " * 10**6 + "x"):
+    for head in ("CHAT:", "", " D4 -> 1 (V: 1%)"):
+        assert parse_line(head + tail, 19, 19, 1, max_length=10**8) is None
+    text = parse_line("MAIN:" + tail, 19, 19, 1, max_length=10**8)  # text, not analysis
+    assert text is not None and text.body == tail.strip()
+print("ok")
+"""
+
+
+def test_parsing_is_linear_in_the_line() -> None:
+    """A 1.3 MB line of analysis heads with no PV (one 120 KB stderr line stalled another
+    game 14.4 s: the old pattern was quadratic). Run with the length bound lifted, in a
+    child process with a generous bound against a hang of hours."""
+    done = subprocess.run(
+        [sys.executable, "-c", PATHOLOGICAL], capture_output=True, text=True, timeout=60
+    )
+    assert done.stdout.strip() == "ok", done.stderr[-2000:]
+
+
+def analysis_body() -> ChatMessage:
+    message = parse_line("CHAT:Visits 8 Winrate 55% PV Q16", 19, 19, 1)
+    assert message is not None and isinstance(message.body, dict)
+    return message
+
+
+def test_chat_limiter_bounds_messages_per_window_and_analysis_per_move() -> None:
+    now = [0.0]
+    limiter = ChatLimiter(per_window=3, window=60.0, clock=lambda: now[0])
+    flood = [parse_line(f"MAIN:line {i}", 19, 19, 1) for i in range(2000)]  # 2,000 MAIN: lines
+    posted = [m for m in flood if m is not None and limiter.allow(m, 1)]
+    assert [m.body for m in posted] == ["line 0", "line 1", "line 2"]
+    assert limiter.dropped == 1997
+    analysis = analysis_body()
+    assert limiter.allow(analysis, 5)  # the window is full, yet a move's analysis goes out
+    assert not limiter.allow(analysis, 5)  # once per move
+    assert limiter.allow(analysis, 7)
+    assert limiter.take_dropped() == 1998 and limiter.dropped == 0
+    text = ChatMessage("main", "hello")
+    now[0] = 59.5
+    assert not limiter.allow(text, 7)  # still the same window
+    now[0] = 60.0
+    assert [limiter.allow(text, 7) for _ in range(4)] == [True, True, True, False]
+    assert limiter.take_dropped() == 2

@@ -3,23 +3,37 @@
 Engines that know OGS write `MAIN:`, `DISCUSSION:` and `MALKOVICH:` lines meant for the chat
 (gtp2ogs's convention), and KataGo (`ogsChatToStderr`) and Leela Zero print their search:
 visits, win rate, principal variation. Those become OGS's `analysis` chat bodies.
+
+Stderr is the engine's, not trusted: parsing is linear in the line (no pattern that can
+backtrack over it) and lines over `MAX_LINE` are no chat at all. `ChatLimiter` keeps what
+a game posts in bounds.
 """
 
 from __future__ import annotations
 
 import re
+import time
+from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from ogsbot.ogs.coords import parse_gtp_move, xy_to_ogs
 
+# Longer stderr lines are not chat (KataGo's and Leela Zero's are a few hundred bytes).
+MAX_LINE = 4096
+
+# Only the bounded heads are patterns; the principal variation is found after them with a
+# plain search (the old `.*?PV` after an unanchored search was quadratic in the line).
+_NUMBER = r"\d{1,12}(?:\.\d{1,12})?"
 _KATAGO = re.compile(
-    r"Visits\s+(?P<visits>\d+)\s+Winrate\s+(?P<winrate>[\d.]+)%"
-    r"(?:\s+ScoreLead\s+(?P<score>-?[\d.]+))?.*?\bPV\s+(?P<pv>.*)$"
+    rf"Visits\s+(?P<visits>\d{{1,12}})\s+Winrate\s+(?P<winrate>{_NUMBER})%"
+    rf"(?:\s+ScoreLead\s+(?P<score>-?{_NUMBER}))?"
 )
+_KATAGO_PV = re.compile(r"\bPV\s")
 _LEELA = re.compile(
-    r"^\s*(?P<move>[A-Za-z]+\d+|pass)\s*->\s*(?P<visits>\d+)\s*\(V:\s*(?P<winrate>[\d.]+)%\)"
-    r".*?PV:\s*(?P<pv>.*)$"
+    rf"\s*(?:[A-Za-z]{{1,2}}\d{{1,2}}|pass)\s*->\s*(?P<visits>\d{{1,12}})\s*"
+    rf"\(V:\s*(?P<winrate>{_NUMBER})%\)"
 )
 _TEXT_CHANNELS = {"MAIN": "main", "DISCUSSION": "main", "MALKOVICH": "malkovich"}
 
@@ -32,8 +46,13 @@ class ChatMessage:
     body: str | dict[str, Any]
 
 
-def parse_line(line: str, width: int, height: int, move_number: int) -> ChatMessage | None:
-    """The chat message an engine's stderr line stands for, or None."""
+def parse_line(
+    line: str, width: int, height: int, move_number: int, *, max_length: int = MAX_LINE
+) -> ChatMessage | None:
+    """The chat message an engine's stderr line stands for, or None (also for a line
+    over `max_length`); time linear in the line."""
+    if len(line) > max_length:
+        return None
     head, sep, rest = line.partition(":")
     if sep and head in _TEXT_CHANNELS:
         text = rest.strip()
@@ -46,24 +65,37 @@ def parse_line(line: str, width: int, height: int, move_number: int) -> ChatMess
         return ChatMessage("malkovich", analysis) if analysis is not None else None
     match = _LEELA.match(line)
     if match is not None:
-        return _from_match(match, width, height, move_number, None)
+        pv = line.find("PV:", match.end())
+        if pv >= 0:
+            return _from_match(match, line[pv + 3 :], width, height, move_number, None)
     return None
 
 
 def _analysis(text: str, width: int, height: int, move_number: int) -> dict[str, Any] | None:
+    # The first head: a PV after any later head is after this one too.
     match = _KATAGO.search(text)
     if match is None:
         return None
+    pv = _KATAGO_PV.search(text, match.end())
+    if pv is None:
+        return None
     score = match.group("score")
-    message = _from_match(match, width, height, move_number, float(score) if score else None)
+    message = _from_match(
+        match, text[pv.end() :], width, height, move_number, float(score) if score else None
+    )
     return message.body if message is not None and isinstance(message.body, dict) else None
 
 
 def _from_match(
-    match: re.Match[str], width: int, height: int, move_number: int, score: float | None
+    match: re.Match[str],
+    pv: str,
+    width: int,
+    height: int,
+    move_number: int,
+    score: float | None,
 ) -> ChatMessage | None:
     moves = []
-    for vertex in match.group("pv").split():
+    for vertex in pv.split():
         try:
             point = parse_gtp_move(vertex, width, height)
         except ValueError:
@@ -90,3 +122,45 @@ def _from_match(
         "engine_analysis": engine_analysis,
     }
     return ChatMessage("malkovich", body)
+
+
+class ChatLimiter:
+    """What one game may post: at most `per_window` messages in any `window` seconds, and
+    the analysis of each move once (always: it is the point of the analysis). The rest is
+    dropped and counted, so a babbling engine costs neither the server nor the opponent.
+    """
+
+    def __init__(
+        self,
+        per_window: int = 5,
+        window: float = 60.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.per_window = per_window
+        self.window = window
+        self.clock = clock
+        self.dropped = 0
+        self._sent: deque[float] = deque()
+        self._analysed: int | None = None
+
+    def allow(self, message: ChatMessage, move_number: int) -> bool:
+        """Whether to post `message` now (an analysis body belongs to move `move_number`);
+        a message refused is counted in `dropped`."""
+        if isinstance(message.body, dict):
+            if move_number != self._analysed:
+                self._analysed = move_number
+                return True
+        else:
+            now = self.clock()
+            while self._sent and now - self._sent[0] >= self.window:
+                self._sent.popleft()
+            if len(self._sent) < self.per_window:
+                self._sent.append(now)
+                return True
+        self.dropped += 1
+        return False
+
+    def take_dropped(self) -> int:
+        """How many messages were dropped since the last call (for a log line)."""
+        dropped, self.dropped = self.dropped, 0
+        return dropped
