@@ -7,6 +7,7 @@ import dataclasses
 import json
 import os
 import sys
+import time
 from pathlib import Path
 
 from ogsbot.gtp.errors import EngineDied
@@ -220,3 +221,125 @@ async def test_after_quit_now_engines_are_killed_not_asked_to_quit() -> None:
         await manager.close()
     for pid in pids:
         assert not os.path.exists(f"/proc/{pid}"), f"engine process {pid} outlived the manager"
+
+
+def alive(pid: int | None) -> bool:
+    """Whether the process exists and is not a zombie."""
+    assert pid is not None
+    try:
+        os.kill(pid, 0)
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (ProcessLookupError, FileNotFoundError):
+        return False
+
+
+async def test_pool_serves_the_game_with_the_least_time_left_first() -> None:
+    """A hung correspondence genmove must not cost a live game its clock: waiting leases
+    are served by deadline (when the game's clock runs out), earliest first, in arrival
+    order among equals, and leases with no deadline last."""
+    manager = EngineManager()
+    s = spec(pool_size=1)
+    order: list[int] = []
+    hold = asyncio.Event()
+    try:
+
+        async def turn(game: int, deadline: float | None) -> None:
+            async with manager.lease(game, s, deadline=deadline):
+                order.append(game)
+                if game == 0:
+                    await hold.wait()
+
+        first = asyncio.create_task(turn(0, None))
+        await until(lambda: order == [0], 10, "game 0 to hold the only process")
+        now = time.monotonic()
+        deadlines = {1: None, 2: now + 86400, 3: now + 30, 4: None, 5: now + 600, 6: now + 30}
+        waiting = []
+        for game, deadline in deadlines.items():
+            waiting.append(asyncio.create_task(turn(game, deadline)))
+            await until(lambda: manager.waiting == len(waiting), 10, f"game {game} to queue")
+        hold.set()
+        async with asyncio.timeout(20):
+            await asyncio.gather(first, *waiting)
+        assert order == [0, 3, 6, 5, 2, 1, 4]
+        assert manager.processes == 1 and manager.waiting == 0
+    finally:
+        await manager.close()
+
+
+async def test_retire_ends_the_engines_of_specs_gone_from_the_config() -> None:
+    """After a reload from a pool to per-game engines, the old pool's processes end: the
+    idle one at once, the busy one when its lease ends (its turn is not cut short); the
+    engines of specs still in the config are left alone."""
+    manager = EngineManager()
+    pooled = spec(pool_size=2)
+    own = spec()  # a per-game engine of the old config
+    kept = spec_from(tuple(randomgo_argv(2)))  # the new config's engine
+    release = asyncio.Event()
+    try:
+        async with manager.lease(1, pooled) as handle:
+            idle = handle.engine.pid
+        async with manager.lease(5, own) as handle:
+            own_pid = handle.engine.pid
+        async with manager.lease(6, kept) as handle:
+            kept_pid = handle.engine.pid
+        busy: list[int | None] = []
+
+        async def long_turn() -> None:
+            async with manager.lease(2, pooled) as handle:
+                busy.append(handle.engine.pid)
+                await release.wait()
+                assert await handle.engine.send("name") == "randomgo"  # still serving
+
+        turn = asyncio.create_task(long_turn())
+        await until(lambda: bool(busy), 10, "the long turn to start")
+        assert busy[0] != idle and manager.processes == 4
+        async with asyncio.timeout(20):
+            assert await manager.retire([kept]) == 3
+        assert not alive(idle) and not alive(own_pid)
+        assert alive(busy[0]) and alive(kept_pid) and manager.processes == 2
+        release.set()
+        async with asyncio.timeout(20):
+            await turn
+        await until(lambda: not alive(busy[0]), 10, "the retired busy engine to end")
+        assert manager.processes == 1
+        async with asyncio.timeout(20):
+            assert await manager.retire([kept]) == 0  # nothing left to retire
+        async with manager.lease(6, kept) as handle:
+            assert handle.engine.pid == kept_pid  # the kept engine, and its game, untouched
+        async with manager.lease(1, pooled) as handle:
+            assert handle.engine.running and handle.engine.pid not in (idle, busy[0])
+    finally:
+        await manager.close()
+    assert manager.processes == 0
+
+
+async def test_a_game_waiting_on_a_retired_pool_gets_a_fresh_process() -> None:
+    """Retiring a pool while games wait for it strands none: the released process is
+    stopped and a fresh one serves the next game."""
+    manager = EngineManager()
+    s = spec(pool_size=1)
+    hold = asyncio.Event()
+    pids: dict[int, int | None] = {}
+    try:
+
+        async def turn(game: int) -> None:
+            async with manager.lease(game, s) as handle:
+                pids[game] = handle.engine.pid
+                if game == 1:
+                    await hold.wait()
+                assert await handle.engine.send("name") == "randomgo"
+
+        first = asyncio.create_task(turn(1))
+        await until(lambda: 1 in pids, 10, "game 1 to hold the process")
+        second = asyncio.create_task(turn(2))
+        await until(lambda: manager.waiting == 1, 10, "game 2 to queue")
+        async with asyncio.timeout(20):
+            assert await manager.retire([]) == 1
+            hold.set()
+            await asyncio.gather(first, second)
+        assert pids[2] != pids[1]
+        await until(lambda: not alive(pids[1]), 10, "the retired engine to end")
+        assert manager.processes == 1
+    finally:
+        await manager.close()
+    assert manager.processes == 0

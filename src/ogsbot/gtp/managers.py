@@ -5,17 +5,22 @@ lease carries what the engine's board holds now (`position`), so a session repla
 what is missing: nothing when the same process played the last move, a full pipelined replay
 after a switch, a restart or a respawn. Per-game engines are killed after an idle timeout and
 respawned on demand; a pool shares N processes among all games, preferring the process that
-last played the same game.
+last played the same game. Games waiting for a pooled process are served least time left
+first (a lease may carry its game's deadline), so a correspondence game's long think cannot
+make a live game lose on time. After a config reload, `retire` ends the processes of specs
+the new config no longer has.
 """
 
 from __future__ import annotations
 
 import asyncio
-import collections
 import contextlib
+import heapq
+import itertools
+import math
 import os
 import time
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -54,6 +59,9 @@ class EngineSpec:
         )
 
 
+_Waiter = tuple[float, int, "asyncio.Future[EngineHandle]"]
+
+
 @dataclass(eq=False)
 class EngineHandle:
     """One process and what its board holds; `listener` gets its stderr lines."""
@@ -65,6 +73,7 @@ class EngineHandle:
     last_used: float = field(default_factory=time.monotonic)
     listener: StderrListener | None = None
     busy: bool = False
+    retired: bool = False  # its spec left the config: stopped once its lease ends
 
     def on_stderr(self, line: str) -> None:
         if self.listener is not None:
@@ -83,16 +92,28 @@ class EngineManager:
         self._per_game: dict[tuple[EngineSpec, int], EngineHandle] = {}
         self._pools: dict[EngineSpec, list[EngineHandle]] = {}
         self._free: dict[EngineSpec, asyncio.Condition] = {}
-        self._waiters: dict[EngineSpec, collections.deque[asyncio.Future[EngineHandle]]] = {}
+        # Per spec, a heap of (deadline, arrival, waiter): least time left first, then
+        # first come; no deadline is infinity, so last.
+        self._waiters: dict[EngineSpec, list[_Waiter]] = {}
+        self._arrivals = itertools.count()
+        self._stopping: dict[asyncio.Task[None], EngineHandle] = {}  # retired, in background
         self._idle_task: asyncio.Task[None] | None = None
         self._closed = False
         self._kill = False  # quit_now(): engines are killed, not asked to quit
 
     @property
     def processes(self) -> int:
-        """Engine processes alive now."""
-        handles = list(self._per_game.values()) + [h for p in self._pools.values() for h in p]
+        """Engine processes alive now (retired ones still stopping included)."""
+        handles = self._handles() + list(self._stopping.values())
         return sum(1 for h in handles if h.engine.running)
+
+    @property
+    def waiting(self) -> int:
+        """Leases queued for a pooled process."""
+        return sum(1 for q in self._waiters.values() for *_, w in q if not w.done())
+
+    def _handles(self) -> list[EngineHandle]:
+        return list(self._per_game.values()) + [h for p in self._pools.values() for h in p]
 
     def _new_handle(self, spec: EngineSpec) -> EngineHandle:
         holder: list[EngineHandle] = []
@@ -103,14 +124,23 @@ class EngineManager:
 
     @contextlib.asynccontextmanager
     async def lease(
-        self, game_id: int, spec: EngineSpec, listener: StderrListener | None = None
+        self,
+        game_id: int,
+        spec: EngineSpec,
+        listener: StderrListener | None = None,
+        *,
+        deadline: float | None = None,
     ) -> AsyncIterator[EngineHandle]:
-        """An engine for one turn of `game_id`, started if needed; released afterwards."""
+        """An engine for one turn of `game_id`, started if needed; released afterwards.
+
+        `deadline` is when the game's clock runs out (`time.monotonic()` time): waiting for
+        a pooled process, the game with the least time left goes first; no deadline, last.
+        """
         if self._closed:
             raise RuntimeError("the engine manager is closed")
         self._ensure_idle_reaper()
         handle = await (
-            self._acquire_pooled(game_id, spec)
+            self._acquire_pooled(game_id, spec, deadline)
             if spec.pool_size
             else self._acquire_own(game_id, spec)
         )
@@ -130,17 +160,23 @@ class EngineManager:
 
     async def _acquire_own(self, game_id: int, spec: EngineSpec) -> EngineHandle:
         key = (spec, game_id)
-        handle = self._per_game.get(key)
-        if handle is None:
-            handle = self._new_handle(spec)
-            self._per_game[key] = handle
         condition = self._free.setdefault(spec, asyncio.Condition())
-        async with condition:  # a game's turns never overlap, but a removal check might
-            await condition.wait_for(lambda: not handle.busy)
+        async with condition:  # a game's turns never overlap, but an idle stop might
+            while True:
+                # Looked up again after each wait: a retired handle is gone when released.
+                handle = self._per_game.get(key)
+                if handle is None:
+                    handle = self._new_handle(spec)
+                    self._per_game[key] = handle
+                if not handle.busy:
+                    break
+                await condition.wait()
             handle.busy = True
         return handle
 
-    async def _acquire_pooled(self, game_id: int, spec: EngineSpec) -> EngineHandle:
+    async def _acquire_pooled(
+        self, game_id: int, spec: EngineSpec, deadline: float | None
+    ) -> EngineHandle:
         pool = self._pools.setdefault(spec, [])
         free = [h for h in pool if not h.busy]
         chosen = next((h for h in free if h.game_id == game_id), None)  # its board is ours
@@ -152,11 +188,12 @@ class EngineManager:
         if chosen is not None:
             chosen.busy = True
             return chosen
-        # Every process is busy: queue up. A release hands its process to the longest
-        # waiting game directly (O(1) per release, first come first served, whatever the
-        # number of games waiting: a correspondence bot has hundreds on a pool of two).
+        # Every process is busy: queue up. A release hands its process to the most urgent
+        # waiting game directly (O(log n) per release, whatever the number of games
+        # waiting: a correspondence bot has hundreds on a pool of two).
         waiter: asyncio.Future[EngineHandle] = asyncio.get_running_loop().create_future()
-        self._waiters.setdefault(spec, collections.deque()).append(waiter)
+        urgency = math.inf if deadline is None else deadline
+        heapq.heappush(self._waiters.setdefault(spec, []), (urgency, next(self._arrivals), waiter))
         try:
             return await waiter
         except asyncio.CancelledError:
@@ -168,21 +205,77 @@ class EngineManager:
         if handle.spec.pool_size:
             self._hand_over(handle)
             return
-        handle.busy = False
+        if handle.retired:
+            self._drop(handle)
+        else:
+            handle.busy = False
         condition = self._free.get(handle.spec)
         if condition is not None:
             async with condition:
                 condition.notify_all()  # per-game engines share it: wake the right one
 
     def _hand_over(self, handle: EngineHandle) -> None:
-        """A pooled process to the next game waiting for one (it stays busy), else free."""
-        queue = self._waiters.get(handle.spec)
-        while queue:
-            waiter = queue.popleft()
-            if not waiter.done():  # skip the cancelled
-                waiter.set_result(handle)
+        """A pooled process to the most urgent game waiting for one (it stays busy), else
+        free; a retired one is stopped, and a fresh process takes its place for a waiter."""
+        waiter = self._next_waiter(handle.spec)
+        if handle.retired:
+            self._drop(handle)
+            if waiter is None:
                 return
-        handle.busy = False
+            handle = self._new_handle(handle.spec)  # started by the lease that gets it
+            self._pools.setdefault(handle.spec, []).append(handle)
+        if waiter is None:
+            handle.busy = False
+            return
+        handle.busy = True
+        waiter.set_result(handle)
+
+    def _next_waiter(self, spec: EngineSpec) -> asyncio.Future[EngineHandle] | None:
+        queue = self._waiters.get(spec)
+        while queue:
+            *_, waiter = heapq.heappop(queue)
+            if not waiter.done():  # skip the cancelled
+                return waiter
+        return None
+
+    async def retire(self, keep: Iterable[EngineSpec]) -> int:
+        """End the processes whose spec is not in `keep` (the new config's, after a
+        reload): idle ones now, busy ones when their lease ends. Returns how many.
+
+        A game that leases a retired spec again gets a fresh process; so pass, besides the
+        new config's specs, those of games meant to finish on their old engine.
+        """
+        kept = set(keep)
+        retired = [h for h in self._handles() if h.spec not in kept and not h.retired]
+        for handle in retired:
+            handle.retired = True
+            if not handle.busy:
+                self._drop(handle)
+        if retired:
+            logger.info("{} engine process(es) retired: no longer in the config", len(retired))
+        idle = [task for task, handle in self._stopping.items() if handle in retired]
+        await asyncio.gather(*idle, return_exceptions=True)
+        return len(retired)
+
+    def _drop(self, handle: EngineHandle) -> None:
+        """Take a handle out of service for good and stop its process in the background
+        (a lease ending must not wait for it)."""
+        handle.busy = True  # never leased again
+        pool = self._pools.get(handle.spec)
+        if pool is not None and handle in pool:
+            pool.remove(handle)
+        for key in [k for k, h in self._per_game.items() if h is handle]:
+            del self._per_game[key]
+        task = asyncio.create_task(self._stop(handle), name=f"engine-retire-{handle.spec.label}")
+        self._stopping[task] = handle
+        task.add_done_callback(self._stopping.pop)
+
+    async def _stop(self, handle: EngineHandle) -> None:
+        handle.position = None
+        try:
+            await handle.engine.stop(now=self._kill)
+        except Exception:
+            logger.exception("stopping a retired engine failed")
 
     def quit_now(self) -> None:
         """From now on engines are killed, not asked to quit: the bot quits at once, and a
@@ -232,13 +325,17 @@ class EngineManager:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._idle_task
         for queue in self._waiters.values():
-            for waiter in queue:
+            for *_, waiter in queue:
                 if not waiter.done():
                     waiter.set_exception(RuntimeError("the engine manager is closed"))
         self._waiters.clear()
         handles = list(self._per_game.values()) + [h for p in self._pools.values() for h in p]
+        stopping = list(self._stopping)
+        if self._kill:
+            for task in stopping:
+                task.cancel()  # a cancelled stop kills at once
         await asyncio.gather(
-            *(h.engine.stop(now=self._kill) for h in handles), return_exceptions=True
+            *(h.engine.stop(now=self._kill) for h in handles), *stopping, return_exceptions=True
         )
         self._per_game.clear()
         self._pools.clear()
