@@ -183,6 +183,7 @@ async def test_a_second_stop_during_the_quit_starts_no_session(
     """While the sessions are being stopped, the server still pushes active games (a
     reconnect lists them all): none starts a session on a closing engine manager."""
     errors: list[str] = []
+    logger.enable("ogsbot")
     sink = logger.add(lambda m: errors.append(str(m)), level="ERROR")
     try:
         daemon = Daemon(bot_config(emu, tmp_path, shutdown_wait=30))
@@ -206,5 +207,6 @@ async def test_a_second_stop_during_the_quit_starts_no_session(
         assert await task == 0
     finally:
         logger.remove(sink)
+        logger.disable("ogsbot")
     assert errors == []
     assert daemon.games == {}

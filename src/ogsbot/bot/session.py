@@ -47,7 +47,7 @@ REPLAY_ALLOWANCE = 0.01  # s per replayed command, on top of the time to think (
 ACK_TIMEOUT = 30.0
 RESYNC_WAIT = 10.0  # s for the fresh gamedata a resync asked for, then it is asked again
 PROPOSAL_ECHO_WAIT = 10.0  # s; past it the bot accepts what the server has (opponent's marks)
-RECORD_EVERY = 2.0  # s between two writes of a game's record while it is played
+RECORD_EVERY = 1.0  # s between two writes of a game's record while it is played
 # A move the server refuses is not sent again at once: the waits grow (s) and, past the last,
 # the bot stops acting in the game until its position changes (a refusal it cannot explain
 # would otherwise loop refuse -> resync -> genmove -> move thousands of times a second).
@@ -198,8 +198,11 @@ class GameSession:
                 # cancellation that lands as an event comes, and the session would play on
                 # through the daemon's stop.
                 wake = WAKE_EVERY
+                now = time.monotonic()
                 if self.hold_until:
-                    wake = min(wake, max(0.01, self.hold_until - time.monotonic()))
+                    wake = min(wake, max(0.01, self.hold_until - now))
+                if self._record_due():
+                    wake = min(wake, max(0.01, self._recorded_at + RECORD_EVERY - now))
                 with contextlib.suppress(TimeoutError):
                     async with asyncio.timeout(wake):
                         await game.next_event()
@@ -838,12 +841,21 @@ class GameSession:
         if not quiet:
             self._log.info("saved {}", self.sgf_path)
 
+    def _record_due(self) -> bool:
+        """Whether the record on disk is behind the game."""
+        gd = self.game.gamedata
+        return not (
+            gd is None
+            or gd.finished
+            or self.sgf_dir is None
+            or self._recorded == (len(gd.moves), gd.phase)
+        )
+
     def _record_as_it_goes(self) -> None:
         """Keep `-incomplete.sgf` current, at most every `RECORD_EVERY` s: however the
         daemon stops (kill -9 included), the game has a record, which the next start
         completes from the server if the game ended meanwhile."""
-        gd = self.game.gamedata
-        if gd is None or gd.finished or self._recorded == (len(gd.moves), gd.phase):
+        if not self._record_due():
             return
         now = time.monotonic()
         if now - self._recorded_at < RECORD_EVERY:

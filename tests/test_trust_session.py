@@ -1,0 +1,260 @@
+"""A game session under what happens on OGS: refused moves, pauses during the bot's think,
+names no file system likes, a daemon killed mid-game, an engine that keeps failing."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from loguru import logger
+from sgfmill import sgf
+
+from ogsbot.bot.daemon import Daemon
+from ogsbot.bot.session import REFUSAL_BACKOFF
+from ogsbot.sandbox.referee import Referee, RefereeError
+from ogsbot.sandbox.server import Emulator
+from test_daemon import (
+    API_KEY,
+    bot_config,
+    emu,
+    finished,
+    human_game,
+    human_move,
+    running,
+    wait_for_sgf,
+)
+
+from support import until
+
+__all__ = ["emu"]
+
+# A GTP engine that writes a path and a host name to stderr and dies at each genmove.
+DYING_ENGINE = """\
+import sys, time
+KNOWN = "protocol_version name version list_commands boardsize clear_board komi play quit"
+for line in sys.stdin:
+    words = line.split()
+    ident = words.pop(0) if words and words[0].isdigit() else ""
+    command = words[0] if words else ""
+    if command == "genmove":
+        with open({log!r}, "a") as log:
+            log.write(f"{{time.monotonic()}}\\n")
+        sys.stderr.write("fatal: /home/operator/secret-host.example/katago.cfg\\n")
+        sys.stderr.flush()
+        sys.exit(1)
+    if command not in KNOWN.split():
+        print(f"?{{ident}} unknown command\\n", flush=True)
+        continue
+    answer = {{"protocol_version": "2", "name": "dying", "version": "1",
+              "list_commands": "\\n".join(KNOWN.split())}}.get(command, "")
+    print(f"={{ident}} {{answer}}\\n", flush=True)
+    if command == "quit":
+        break
+"""
+
+
+def recorded_moves(folder: Path) -> int:
+    """The moves in the game's `-incomplete.sgf`, 0 when there is none yet."""
+    partial = list(folder.glob("*-incomplete.sgf"))
+    if not partial:
+        return 0
+    return len(sgf.Sgf_game.from_bytes(partial[0].read_bytes()).get_main_sequence()) - 1
+
+
+def bot_id(emu: Emulator) -> int:
+    bot = emu.accounts.by_name("gnubot")
+    assert bot is not None
+    return bot.id
+
+
+async def test_a_move_refused_again_and_again_backs_off_then_stops(
+    emu: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A refusal the bot cannot explain: a few tries, further and further apart, then it
+    stops acting in the game and says why, instead of refuse -> resync -> genmove -> move
+    thousands of times a second."""
+    tries: list[float] = []
+    original = Referee.move
+    me = bot_id(emu)
+
+    def refusing(self: Referee, player_id: int, point: Any, now: float) -> Any:
+        if player_id == me:
+            tries.append(time.monotonic())
+            raise RefereeError("illegal_move", "refused for a reason the bot cannot know")
+        return original(self, player_id, point, now)
+
+    monkeypatch.setattr(Referee, "move", refusing)
+    said: list[str] = []
+    logger.enable("ogsbot")
+    sink = logger.add(lambda m: said.append(str(m)), level="ERROR")
+    try:
+        daemon = Daemon(bot_config(emu, tmp_path))
+        async with running(daemon):
+            referee, human = await human_game(emu, daemon)
+            emu.broadcast_game(referee, referee.move(human, (4, 4), time.time()))
+            await until(lambda: any("stops acting" in line for line in said), 40, "the stop")
+            count = len(tries)
+            await asyncio.sleep(1.0)
+            assert len(tries) == count  # stopped: nothing more is sent
+    finally:
+        logger.remove(sink)
+        logger.disable("ogsbot")
+    assert count == len(REFUSAL_BACKOFF) + 1
+    gaps = [b - a for a, b in zip(tries, tries[1:], strict=False)]
+    assert all(gap >= wait for gap, wait in zip(gaps, REFUSAL_BACKOFF, strict=True))
+
+
+async def test_a_pause_during_min_move_time_holds_the_move(
+    emu: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The opponent pauses while the bot waits out min_move_time: the move is not sent
+    into the pause (the server would refuse it), and goes out once the game resumes."""
+    refused: list[str] = []
+    original = Referee.move
+
+    def recording(self: Referee, player_id: int, point: Any, now: float) -> Any:
+        try:
+            return original(self, player_id, point, now)
+        except RefereeError as exc:
+            refused.append(str(exc))
+            raise
+
+    monkeypatch.setattr(Referee, "move", recording)
+    daemon = Daemon(bot_config(emu, tmp_path, game={"min_move_time": 1.5, "max_pause": 600}))
+    async with running(daemon):
+        referee, human = await human_game(emu, daemon)
+        emu.broadcast_game(referee, referee.move(human, (4, 4), time.time()))
+        await asyncio.sleep(0.3)  # the bot has its move and waits out min_move_time
+        emu.broadcast_game(referee, referee.pause(human, time.time()))
+        await asyncio.sleep(2.5)
+        assert referee.state.move_number == 1
+        emu.broadcast_game(referee, referee.resume(human, time.time()))
+        await until(lambda: referee.state.move_number == 2, 20, "the held move")
+    assert refused == []
+
+
+async def test_a_username_that_is_not_utf8_still_gets_its_record(
+    emu: Emulator, tmp_path: Path
+) -> None:
+    """A lone surrogate in a username: the record is written (the character replaced), not
+    a 0-byte file, and the game's engine is stopped when the game ends."""
+    emu.add_human("odd\ud800name", "pw-odd-0123456789", ranking=20)
+    daemon = Daemon(bot_config(emu, tmp_path))
+    async with running(daemon):
+        human = emu.accounts.by_name("odd\ud800name")
+        assert human is not None
+        body = {
+            "challenger_color": "black",
+            "game": {
+                "name": "surrogate \ud800 game",
+                "rules": "japanese",
+                "width": 9,
+                "height": 9,
+                "time_control": "fischer",
+                "time_control_parameters": {
+                    "system": "fischer",
+                    "initial_time": 300,
+                    "time_increment": 10,
+                    "max_time": 600,
+                },
+            },
+        }
+        record = emu.create_challenge(human, emu.accounts.by_id[bot_id(emu)], body)
+        await until(lambda: record.game_id in daemon.games, 20, "the game")
+        referee = emu.games[record.game_id]
+        await human_move(emu, referee, human.id, (4, 4))
+        emu.broadcast_game(referee, referee.resign(human.id, time.time()))
+        text = await wait_for_sgf(tmp_path / "sgf", 20)
+        await until(lambda: daemon.manager.processes == 0, 20, "the engine stopped")
+    game = sgf.Sgf_game.from_string(text)
+    assert len(game.get_main_sequence()) >= 3
+
+
+async def test_an_engine_failure_is_told_in_words_not_in_its_stderr(
+    emu: Emulator, tmp_path: Path
+) -> None:
+    """The engine writes a path and a host name to stderr and dies at each genmove: the bot
+    retries with growing waits, then resigns saying what happened, never what stderr said."""
+    log = tmp_path / "genmoves.log"
+    script = tmp_path / "dying_engine.py"
+    script.write_text(DYING_ENGINE.format(log=str(log)))
+    engine = {"command": [sys.executable, str(script)], "max_failures": 3}
+    daemon = Daemon(bot_config(emu, tmp_path, engine=engine))
+    async with running(daemon):
+        referee, human = await human_game(emu, daemon)
+        emu.broadcast_game(referee, referee.move(human, (4, 4), time.time()))
+        await until(finished(emu, referee.game_id), 60, "the resignation")
+    said = [str(c["line"]["body"]) for c in referee.chat if c["line"]["player_id"] == bot_id(emu)]
+    assert any("engine failed 3 times" in body for body in said)
+    assert not any("secret-host" in body or "/home/" in body for body in said)
+    times = [float(t) for t in log.read_text().split()]
+    assert len(times) == 3
+    assert times[-1] - times[0] >= 0.2 + 0.5  # the backoffs between the tries
+
+
+async def test_a_daemon_killed_mid_game_leaves_a_record(emu: Emulator, tmp_path: Path) -> None:
+    """kill -9 (as `docker stop` does after its grace): the record written as the game went
+    is on disk; the next start completes it once the game has ended meanwhile."""
+    sgf_dir = tmp_path / "sgf"
+    config = tmp_path / "bot.yaml"
+    gnugo = bot_config(emu, tmp_path).engine.command
+    config.write_text(
+        f"server: {emu.url}\n"
+        f"engine:\n  command: [{', '.join(gnugo)}]\n"
+        f"game:\n  min_move_time: 0\n  sgf_dir: {sgf_dir}\n"
+        "log:\n  status_interval: 0\n"
+    )
+    ogsbot = Path(sys.executable).parent / "ogsbot"
+    proc = await asyncio.create_subprocess_exec(
+        str(ogsbot),
+        "run",
+        "-c",
+        str(config),
+        env={**os.environ, "OGSBOT_API_KEY": API_KEY},
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
+    try:
+        await until(lambda: bool(emu.bot_status), 20, "the daemon's login")
+        human = emu.add_human("victim", "pw-victim-0123", ranking=20)
+        body = {
+            "challenger_color": "black",
+            "game": {
+                "name": "killed",
+                "rules": "japanese",
+                "width": 9,
+                "height": 9,
+                "time_control": "fischer",
+                "time_control_parameters": {
+                    "system": "fischer",
+                    "initial_time": 300,
+                    "time_increment": 10,
+                    "max_time": 600,
+                },
+            },
+        }
+        record = emu.create_challenge(human, emu.accounts.by_id[bot_id(emu)], body)
+        await until(lambda: record.game_id in emu.games, 20, "the game")
+        referee = emu.games[record.game_id]
+        for point in ((2, 2), (6, 6), (2, 6)):
+            await human_move(emu, referee, human.id, point)
+        await until(lambda: recorded_moves(sgf_dir) >= 6, 10, "the record of six moves")
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        await proc.wait()
+    partial = list(sgf_dir.glob("*-incomplete.sgf"))
+    assert len(partial) == 1
+    assert recorded_moves(sgf_dir) >= 6
+    emu.broadcast_game(referee, referee.resign(human.id, time.time()))
+    daemon = Daemon(bot_config(emu, tmp_path, game={"sgf_dir": str(sgf_dir)}))
+    daemon.record_check_delay = 0.2
+    async with running(daemon):
+        whole = sgf_dir / partial[0].name.replace("-incomplete", "")
+        await until(whole.exists, 20, "the whole record")
+    assert not partial[0].exists()
