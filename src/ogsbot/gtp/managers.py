@@ -26,7 +26,7 @@ from typing import Any
 
 from loguru import logger
 
-from ogsbot.gtp.engine import GTPEngine
+from ogsbot.gtp.engine import MAX_REPLY, MAX_STDERR_LINE, GTPEngine
 
 StderrListener = Callable[[str], None]
 
@@ -43,6 +43,8 @@ class EngineSpec:
     quit_grace: float = 5.0
     idle_timeout: float = 600.0
     pool_size: int = 0  # 0: one process per game; N: a pool of N processes
+    max_reply: int = MAX_REPLY  # bytes in one reply; more is an engine failure
+    max_stderr_line: int = MAX_STDERR_LINE  # bytes kept of one stderr line
     label: str = field(default="engine", compare=False)  # for logs; games with equal specs share
 
     def make(self, on_stderr: StderrListener) -> GTPEngine:
@@ -56,6 +58,8 @@ class EngineSpec:
             quit_grace=self.quit_grace,
             on_stderr=on_stderr,
             label=self.label,
+            max_reply=self.max_reply,
+            max_stderr_line=self.max_stderr_line,
         )
 
 
