@@ -4,6 +4,8 @@ challenges its engine cannot play, an unreachable server, signals during a quit.
 from __future__ import annotations
 
 import asyncio
+import io
+import json
 import sys
 import time
 from pathlib import Path
@@ -12,13 +14,15 @@ from typing import Any
 import pytest
 from loguru import logger
 
+from ogsbot.bot.config import load_config
 from ogsbot.bot.daemon import Daemon
+from ogsbot.bot.logs import LogSetup
 from ogsbot.ogs.challenge import ChallengeRequest
 from ogsbot.ogs.models import TimeControl
 from ogsbot.sandbox.server import Emulator
-from test_daemon import bot_config, emu, running
+from test_daemon import API_KEY, bot_config, emu, running
 
-from support import until
+from support import gnugo_argv, until
 
 __all__ = ["emu"]
 
@@ -210,3 +214,47 @@ async def test_a_second_stop_during_the_quit_starts_no_session(
         logger.disable("ogsbot")
     assert errors == []
     assert daemon.games == {}
+
+
+async def test_a_reload_applies_the_log_section(emu: Emulator, tmp_path: Path) -> None:
+    """SIGHUP's reload sets the log sinks again: a new file and level take effect; a file
+    that cannot be opened refuses the whole new config."""
+    first, second = tmp_path / "first.log", tmp_path / "second.log"
+    text = (
+        f"server: {emu.url}\napi_key: {API_KEY}\nengine:\n  command: {json.dumps(gnugo_argv())}\n"
+        f"game:\n  sgf_dir: {tmp_path / 'sgf'}\n"
+        "log:\n  level: {level}\n  file: {file}\n  status_interval: 0\n"
+    )
+    path = tmp_path / "bot.yaml"
+    path.write_text(text.format(level="INFO", file=first))
+    config = load_config(path)
+    stream = io.StringIO()
+    logs = LogSetup(stream)
+    try:
+        logs.apply(config.log)
+        daemon = Daemon(config, logs=logs)
+        path.write_text(text.format(level="DEBUG", file=second))
+        assert daemon.reload()
+        logger.enable("ogsbot")
+        logger.bind(game=1).debug("a debug line after the reload")
+        assert "a debug line after the reload" in second.read_text()
+        assert "a debug line" not in first.read_text()
+        blocked = tmp_path / "not-a-folder"
+        blocked.write_text("")
+        path.write_text(text.format(level="INFO", file=blocked / "x.log"))
+        assert not daemon.reload()
+        assert daemon.config.log.file == str(second)
+    finally:
+        logger.disable("ogsbot")
+        logs.close()
+
+
+async def test_the_heartbeat_file_is_touched_while_the_daemon_runs(
+    emu: Emulator, tmp_path: Path
+) -> None:
+    beat = tmp_path / "heartbeat"
+    daemon = Daemon(bot_config(emu, tmp_path), heartbeat=beat)
+    async with running(daemon):
+        await until(beat.exists, 10, "the heartbeat")
+        first = beat.stat().st_mtime_ns
+        await until(lambda: beat.stat().st_mtime_ns > first, 15, "a second heartbeat")

@@ -4,6 +4,7 @@ names no file system likes, a daemon killed mid-game, an engine that keeps faili
 from __future__ import annotations
 
 import asyncio
+import itertools
 import os
 import signal
 import sys
@@ -106,7 +107,7 @@ async def test_a_move_refused_again_and_again_backs_off_then_stops(
         logger.remove(sink)
         logger.disable("ogsbot")
     assert count == len(REFUSAL_BACKOFF) + 1
-    gaps = [b - a for a, b in zip(tries, tries[1:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(tries)]
     assert all(gap >= wait for gap, wait in zip(gaps, REFUSAL_BACKOFF, strict=True))
 
 

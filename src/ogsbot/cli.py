@@ -330,6 +330,7 @@ def _check_config(args: argparse.Namespace) -> int:
 
 def _run_bot(args: argparse.Namespace, logs: LogSetup) -> int:
     from ogsbot.bot.daemon import Daemon
+    from ogsbot.bot.instance import AlreadyRunning
     from ogsbot.bot.logs import FULL_TIME, LogSetupError
     from ogsbot.ogs.errors import OGSAuthError, OGSError
 
@@ -345,9 +346,15 @@ def _run_bot(args: argparse.Namespace, logs: LogSetup) -> int:
     for warning in config.warnings:
         logger.warning("{}: {}", args.config, warning)
     server = "https://beta.online-go.com" if args.beta else args.server
-    daemon = Daemon(config, server=server)
+    heartbeat = os.environ.get("OGSBOT_HEARTBEAT")
+    daemon = Daemon(
+        config, server=server, logs=logs, heartbeat=Path(heartbeat) if heartbeat else None
+    )
     try:
         return asyncio.run(daemon.run())
+    except AlreadyRunning as exc:
+        print(f"ogsbot: {exc}", file=sys.stderr)
+        return 1
     except OGSAuthError as exc:
         logger.error("login refused: {} (check the API key)", exc)
         return 1

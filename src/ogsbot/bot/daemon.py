@@ -23,8 +23,9 @@ from typing import Any
 from loguru import logger
 
 from ogsbot.bot.abilities import AbilityBook, engine_unavailable, rengo_refusal
-from ogsbot.bot.config import Config, ConfigError, load_config
+from ogsbot.bot.config import Config, ConfigError, load_config, reload_config
 from ogsbot.bot.instance import InstanceLock, default_lock_dir
+from ogsbot.bot.logs import LogSetup, LogSetupError
 from ogsbot.bot.rules import Decision, Load, RuleCheck, decide
 from ogsbot.bot.session import GameSession, engine_spec, save_record
 from ogsbot.gtp.managers import EngineManager
@@ -44,6 +45,7 @@ CANCEL_AGAIN = 0.5
 # Seconds an accepted challenge keeps its place in the load while its game has not arrived
 # (as an `active_game` push) yet; past it the place is given up.
 RESERVE_FOR = 120.0
+HEARTBEAT_EVERY = 5.0  # s between two touches of the heartbeat file
 
 
 @dataclass
@@ -71,9 +73,17 @@ class Daemon:
     """Keeps a bot playing on one OGS server."""
 
     def __init__(
-        self, config: Config, *, server: str | None = None, lock_dir: Path | None = None
+        self,
+        config: Config,
+        *,
+        server: str | None = None,
+        lock_dir: Path | None = None,
+        logs: LogSetup | None = None,
+        heartbeat: Path | None = None,
     ) -> None:
         self.config = config
+        self.logs = logs  # the log sinks, set again from `log:` on a reload
+        self.heartbeat = heartbeat  # touched while the daemon is alive (Docker's HEALTHCHECK)
         self.server = server or config.server
         self.lock = InstanceLock(lock_dir or default_lock_dir(), self.server, config.api_key)
         self.client = AsyncOGSClient(self.server, api_key=config.api_key)
@@ -262,13 +272,24 @@ class Daemon:
             logger.warning("reload asked, but the config did not come from a file")
             return False
         try:
-            new = load_config(source)
+            # The same overrides as at start (--sgf-dir, -v) apply to the new file.
+            new = reload_config(self.config) if path is None else load_config(source)
         except ConfigError as exc:
-            logger.error("the new config is refused; keeping the old one:\n{}", exc)
+            logger.error("the new config is refused; keeping the old one:")
+            for line in str(exc).splitlines():
+                logger.error("  {}", line)
             return False
         except OSError as exc:
             logger.error("cannot read {}: {}; keeping the old config", source, exc)
             return False
+        if self.logs is not None:
+            try:
+                self.logs.apply(new.log)
+            except LogSetupError as exc:
+                logger.error("the new config is refused; keeping the old one: {}", exc)
+                return False
+        for warning in new.warnings:
+            logger.warning("{}: {}", source, warning)
         self.config = replace(new, api_key=self.config.api_key)
         logger.info("config reloaded from {}", source)
         self._send_config()
@@ -329,9 +350,16 @@ class Daemon:
 
     async def _status_loop(self) -> None:
         last_line = time.monotonic()
+        last_beat = 0.0
         while True:
             await asyncio.sleep(0.5)
             load = self._send_status()
+            if self.heartbeat is not None and time.monotonic() - last_beat >= HEARTBEAT_EVERY:
+                last_beat = time.monotonic()
+                try:
+                    self.heartbeat.touch()
+                except OSError as exc:
+                    logger.warning("cannot touch the heartbeat file {}: {}", self.heartbeat, exc)
             interval = self.config.log.status_interval
             if interval and time.monotonic() - last_line >= interval:
                 last_line = time.monotonic()
