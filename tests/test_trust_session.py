@@ -18,7 +18,9 @@ from sgfmill import sgf
 
 from ogsbot.bot.daemon import Daemon
 from ogsbot.bot.session import REFUSAL_BACKOFF
-from ogsbot.sandbox.referee import Referee, RefereeError
+from ogsbot.ogs.coords import pack_ogs
+from ogsbot.ogs.models import TimeControl
+from ogsbot.sandbox.referee import GameSettings, Referee, RefereeError
 from ogsbot.sandbox.server import Emulator
 from test_daemon import (
     API_KEY,
@@ -31,7 +33,7 @@ from test_daemon import (
     wait_for_sgf,
 )
 
-from support import until
+from support import gnugo_argv, randomgo_argv, until
 
 __all__ = ["emu"]
 
@@ -259,3 +261,54 @@ async def test_a_daemon_killed_mid_game_leaves_a_record(emu: Emulator, tmp_path:
         whole = sgf_dir / partial[0].name.replace("-incomplete", "")
         await until(whole.exists, 20, "the whole record")
     assert not partial[0].exists()
+
+
+@pytest.mark.parametrize(
+    ("stone_removal", "argv"),
+    [
+        ("server", None),
+        ("engine", ["--refuse", "final_status_list"]),
+    ],
+    ids=["server marks", "engine cannot judge"],
+)
+async def test_hostile_dead_stone_marks_are_not_accepted(
+    emu: Emulator, tmp_path: Path, stone_removal: str, argv: list[str] | None
+) -> None:
+    """The opponent marks every stone of the bot's dead: with nothing to judge them by, the
+    bot unmarks its own stones (says why) and never accepts them dead."""
+    engine = {"command": randomgo_argv(3, *argv)} if argv else {"command": gnugo_argv()}
+    daemon = Daemon(
+        bot_config(emu, tmp_path, engine=engine, game={"stone_removal": stone_removal})
+    )
+    async with running(daemon):
+        human = emu.add_human("marker", "pw-marker-0123", ranking=20)
+        bot = emu.accounts.by_id[bot_id(emu)]
+        settings = GameSettings(
+            width=9,
+            height=9,
+            rules="japanese",
+            komi=6.5,
+            handicap=0,
+            free_handicap_placement=False,
+            time_control=TimeControl.from_json(
+                {"system": "fischer", "initial_time": 300, "time_increment": 10, "max_time": 600}
+            ).with_speed(9, 9),
+        )
+        # White (the bot) has a wall on the 5th line and the whole right side.
+        moves: list[tuple[int, int] | None] = []
+        for y in range(9):
+            moves += [(3, y), (5, y)]
+        referee = emu.create_game(human, bot, settings, moves)
+        await until(lambda: referee.game_id in daemon.games, 20, "the session")
+        now = time.time()
+        emu.broadcast_game(referee, referee.move(human.id, None, now))
+        emu.broadcast_game(referee, referee.move(bot.id, None, now))
+        assert referee.phase == "stone removal"
+        white = {(5, y) for y in range(9)}
+        packed = pack_ogs(sorted(white), 9, 9)
+        emu.broadcast_game(referee, referee.set_removed(human.id, packed, True, time.time()))
+        await until(lambda: referee.finished, 30, "the game to be scored")
+    assert not referee.removed & white
+    assert referee.winner == bot.id
+    said = [str(c["line"]["body"]) for c in referee.chat if c["line"]["player_id"] == bot.id]
+    assert any("cannot judge" in body for body in said)

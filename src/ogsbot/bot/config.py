@@ -401,8 +401,8 @@ class GameConfig:
     `{result}` filled in. `undo`: "never", "always", or at most N accepted per game.
     An opponent's pause is ended after `max_pause` seconds. `sgf_dir` ("" for none) is
     resolved against the config file's folder. `stone_removal` "engine" proposes dead
-    stones from the engine (`final_status_list dead`), "server" leaves it to OGS's
-    auto-scoring.
+    stones from the engine (`final_status_list dead`), "server" accepts OGS's marks; either
+    way the bot's own stones are never accepted as dead without the engine's word.
     """
 
     min_move_time: float = 1.5
@@ -1747,7 +1747,8 @@ _TOP = _Object(
                 ),
                 "stone_removal": _Text(
                     "engine: propose dead stones from the engine; server: accept OGS's "
-                    "auto-scoring.",
+                    "marks, except on the bot's own stones (never given away without the "
+                    "engine's word).",
                     "engine",
                     choices=("engine", "server"),
                 ),

@@ -46,7 +46,7 @@ MAX_GENMOVE_WAIT = 86400.0  # a correspondence move is still answered within a d
 REPLAY_ALLOWANCE = 0.01  # s per replayed command, on top of the time to think (GNU Go: 0.05 ms)
 ACK_TIMEOUT = 30.0
 RESYNC_WAIT = 10.0  # s for the fresh gamedata a resync asked for, then it is asked again
-PROPOSAL_ECHO_WAIT = 10.0  # s; past it the bot accepts what the server has (opponent's marks)
+PROPOSAL_ECHO_WAIT = 10.0  # s; past it the bot judges the server's marks again
 RECORD_EVERY = 1.0  # s between two writes of a game's record while it is played
 # A move the server refuses is not sent again at once: the waits grow (s) and, past the last,
 # the bot stops acting in the game until its position changes (a refusal it cannot explain
@@ -144,6 +144,7 @@ class GameSession:
         self.sgf_path: Path | None = None
         self.removal_answered: str | None = None
         self.removal_proposed: tuple[set[Point], float] | None = None
+        self.said_cannot_judge = False
         self.turn_started = 0.0
         self.last_analysis: ChatMessage | None = None
         self.engine_name = ""
@@ -665,12 +666,21 @@ class GameSession:
             if echo_due and time.monotonic() - since < PROPOSAL_ECHO_WAIT:
                 return False  # our marks are not all back from the server: accept after them
             self.removal_proposed = None  # the opponent changed the marks since: judge again
-        if self.config.game.stone_removal == "server":
-            self._accept_removal()
-            return True
-        dead = await self._engine_dead_stones(gd)
+        dead = None
+        if self.config.game.stone_removal == "engine":
+            dead = await self._engine_dead_stones(gd)
         server = set(unpack_ogs(game.removed, gd.width, gd.height))  # as it is after the wait
-        if dead is None or dead == server:
+        if dead is None:
+            # No verdict of the engine's: the bot's own stones are never given away on the
+            # opponent's (or the estimator's) word alone. Marks on the opponent's stones only
+            # cost the opponent, so they stand; the bot's own are unmarked.
+            mine = self._my_stones()
+            if not server & mine:
+                self._accept_removal()
+                return True
+            dead = server - mine
+            self._cannot_judge(len(server & mine))
+        elif dead == server:
             self._accept_removal()
             return True
         self.removal_proposed = (dead, time.monotonic())
@@ -681,6 +691,28 @@ class GameSession:
         if server - dead:
             game.set_removed(sorted(server - dead), removed=False)
         return True
+
+    def _my_stones(self) -> set[Point]:
+        """The points where the bot has stones now."""
+        state, mine = self.game.state, self._my_color()
+        if state is None or mine is None:
+            return set()
+        color: Color = "b" if mine == "black" else "w"
+        return {point for point, stone in state.board.stones() if stone == color}
+
+    def _cannot_judge(self, count: int) -> None:
+        """Say once, in words, why the bot does not accept the marks."""
+        self._log.warning(
+            "{} of the bot's stones are marked dead and nothing here can judge them: "
+            "unmarking them, not accepting",
+            count,
+        )
+        if not self.said_cannot_judge:
+            self.said_cannot_judge = True
+            self.game.chat(
+                "I cannot judge which of my stones are dead in this game, so I do not accept "
+                "them being marked dead; the server's rules decide the result."
+            )
 
     def _accept_removal(self) -> None:
         self.removal_answered = self.game.removed
