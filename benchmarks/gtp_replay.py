@@ -17,11 +17,12 @@ import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
+from ogsbot.engines import RANDOMGO_FILE
 from ogsbot.gtp.engine import GTPEngine
 from ogsbot.ogs.coords import RESIGN, xy_to_gtp
 
 ROOT = Path(__file__).resolve().parent.parent
-RANDOMGO = [sys.executable, str(ROOT / "engines" / "randomgo.py")]
+RANDOMGO = [sys.executable, str(RANDOMGO_FILE)]  # the installed package's engine
 
 
 def gnugo() -> list[str]:

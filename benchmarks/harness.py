@@ -30,7 +30,7 @@ from typing import Any, BinaryIO, ClassVar
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-RANDOMGO = [sys.executable, str(ROOT / "engines" / "randomgo.py")]
+RANDOMGO = [sys.executable, str(ROOT / "src" / "ogsbot" / "engines" / "randomgo.py")]
 BOT = "benchbot"
 GENEROUS = {"system": "fischer", "initial_time": 3600, "time_increment": 60, "max_time": 7200}
 CLK_TCK = os.sysconf("SC_CLK_TCK")

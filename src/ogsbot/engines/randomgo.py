@@ -5,8 +5,10 @@ It exists for tests and demonstrations: it starts in about 0.1 s, plays in milli
 is deterministic with ``--seed`` and can misbehave on purpose (crash, hang, illegal move, garbage
 reply, slow replies, stderr noise) so that a GTP client's error handling can be exercised.
 
-Run it as ``python3 engines/randomgo.py [options]``: it needs nothing but the standard library
-(Python 3.11+) and imports nothing from ogsbot.
+Run it as ``python -m ogsbot.engines.randomgo [options]`` where ogsbot is installed (it ships in
+the package, so a wheel or the Docker image has it), or as ``python3 engines/randomgo.py`` in a
+checkout. It needs nothing but the standard library (Python 3.11+) and imports nothing from
+ogsbot.
 
 Rules: simple ko, no suicide, area scoring with komi, every stone counted alive. genmove picks a
 uniformly random legal move among those that do not fill one of the mover's own single-point

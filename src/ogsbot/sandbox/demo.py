@@ -19,6 +19,7 @@ from typing import Any, TextIO
 
 from ogsbot.bot.config import Config, load_config, parse_config
 from ogsbot.bot.daemon import Daemon
+from ogsbot.engines import randomgo_argv
 from ogsbot.ogs.coords import xy_to_gtp
 from ogsbot.ogs.models import TimeControl
 from ogsbot.sandbox.players import engine_argv
@@ -26,7 +27,6 @@ from ogsbot.sandbox.referee import Referee
 from ogsbot.sandbox.server import Emulator
 
 BOT = "sandbot"
-ROOT = Path(__file__).resolve().parents[3]
 
 _TIME = {
     "fischer": re.compile(r"fischer:(\d+)\+(\d+)(?:max(\d+))?"),
@@ -70,8 +70,7 @@ def default_engine() -> tuple[list[str], str]:
     gnugo = shutil.which("gnugo") or shutil.which("gnugo", path="/usr/games")
     if gnugo:
         return [gnugo, "--mode", "gtp", "--level", "1"], "GNU Go"
-    randomgo = [sys.executable, str(ROOT / "engines" / "randomgo.py")]
-    return randomgo, "randomgo (GNU Go is not installed)"
+    return randomgo_argv(), "randomgo (GNU Go is not installed)"
 
 
 @dataclass

@@ -14,13 +14,12 @@ import random
 import secrets
 import shlex
 import shutil
-import sys
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from loguru import logger
 
+from ogsbot.engines import randomgo_argv
 from ogsbot.gtp.engine import GTPEngine
 from ogsbot.ogs.async_client import AsyncOGSClient
 from ogsbot.ogs.board import Color, GameState
@@ -66,10 +65,7 @@ def engine_argv(engine: str) -> list[str] | None:
             raise ValueError("opponent 'gnugo' needs GNU Go installed (Debian package gnugo)")
         return [found, "--mode", "gtp", "--level", "1"]
     if engine == "randomgo":
-        return [
-            sys.executable,
-            str(Path(__file__).resolve().parents[3] / "engines" / "randomgo.py"),
-        ]
+        return randomgo_argv()  # the installed package's, not a path into a source tree
     argv = shlex.split(engine)
     if not argv:
         raise ValueError("opponent engine is empty")
