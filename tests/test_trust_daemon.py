@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+import random
 import sys
 import time
 from pathlib import Path
@@ -22,7 +23,7 @@ from ogsbot.ogs.models import TimeControl
 from ogsbot.sandbox.server import Emulator
 from test_daemon import API_KEY, bot_config, emu, running
 
-from support import gnugo_argv, until
+from support import gnugo_argv, randomgo_argv, until
 
 __all__ = ["emu"]
 
@@ -258,3 +259,74 @@ async def test_the_heartbeat_file_is_touched_while_the_daemon_runs(
         await until(beat.exists, 10, "the heartbeat")
         first = beat.stat().st_mtime_ns
         await until(lambda: beat.stat().st_mtime_ns > first, 15, "a second heartbeat")
+
+
+def engines_running(marker: str) -> int:
+    """Processes whose command line holds `marker`."""
+    count = 0
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                argv = (entry / "cmdline").read_bytes().split(b"\0")
+            except OSError:
+                continue
+            count += marker.encode() in argv
+    return count
+
+
+async def test_a_reload_from_pool_to_per_game_ends_the_old_pool(
+    emu: Emulator, tmp_path: Path
+) -> None:
+    """The games play on with the new engine; the pool's process does not outlive it."""
+
+    def config_text(seed: str, manager: str) -> str:
+        argv = randomgo_argv(1, "--delay", "0.05", "--seed", seed)
+        return (
+            f"server: {emu.url}\napi_key: {API_KEY}\n"
+            f"engine:\n  command: {json.dumps(argv)}\n  manager: {manager}\n"
+            f"game:\n  min_move_time: 0\n  sgf_dir: {tmp_path / 'sgf'}\n"
+            "log:\n  status_interval: 0\n"
+        )
+
+    path = tmp_path / "bot.yaml"
+    path.write_text(config_text("7701", "pool"))
+    daemon = Daemon(load_config(path))
+    async with running(daemon):
+        _, game_id = challenge_from(emu, "reloader", color="white")  # the bot moves first
+        await until(lambda: game_id in daemon.games, 20, "the game")
+        await until(lambda: daemon.manager.processes == 1, 20, "the pool's engine")
+        assert engines_running("7701") == 1
+        path.write_text(config_text("7702", "per_game"))
+        assert daemon.reload()
+        await until(lambda: engines_running("7701") == 0, 20, "the old pool to end")
+        referee = emu.games[game_id]
+        human = emu.accounts.by_name("reloader")
+        assert human is not None
+
+        def humans_turn() -> bool:
+            return referee.account(referee.state.to_move).id == human.id
+
+        await until(humans_turn, 20, "the bot's first move")
+        before = referee.state.move_number
+        point = referee.random_point(random.Random(1))
+        emu.broadcast_game(referee, referee.move(human.id, point, time.time()))
+        await until(lambda: referee.state.move_number >= before + 2, 20, "a move on")
+        assert engines_running("7702") == 1  # the new engine played it
+        assert engines_running("7701") == 0
+
+
+async def test_a_hung_genmove_in_a_correspondence_game_is_found_in_minutes(
+    emu: Emulator, tmp_path: Path
+) -> None:
+    """The clock of a correspondence game allows days; a hang is found on genmove_timeout
+    and the engine restarted (this one hangs at every process's first genmove, so after
+    max_failures the bot resigns: seconds, not the day the old bound allowed)."""
+    argv = randomgo_argv(2, "--misbehave", "hang-at=1")
+    engine = {"command": argv, "genmove_timeout": 2, "manager": "pool", "pool_size": 1}
+    daemon = Daemon(bot_config(emu, tmp_path, engine=engine))
+    async with running(daemon):
+        _, game_id = challenge_from(emu, "patient", CORRESPONDENCE, color="white")
+        await until(lambda: game_id in emu.games, 20, "the game")
+        referee = emu.games[game_id]
+        await until(lambda: referee.finished, 40, "the hangs to be found")
+        assert referee.outcome == "Resignation"

@@ -137,7 +137,9 @@ class EngineConfig:
     own working directory; `env` is added to the bot's environment. `manager` "per_game"
     runs one process per game (killed after `idle_timeout` s without a move, then replayed),
     "pool" keeps `pool_size` processes shared by all games. `time_margin` seconds are kept
-    back from what the engine is told and from the genmove timeout. `send_rules` sends
+    back from what the engine is told and from the genmove timeout, which is also bounded by
+    `genmove_timeout` whatever the clock (a hung engine in a correspondence game is found in
+    minutes, not days). `send_rules` sends
     `kata-set-rules` when the engine lists it. After `max_failures` consecutive engine
     failures in one game the bot resigns it.
     """
@@ -151,6 +153,7 @@ class EngineConfig:
     idle_timeout: float = 600.0
     start_timeout: float = 60.0
     command_timeout: float = 30.0
+    genmove_timeout: float = 600.0
     quit_grace: float = 5.0
     send_time: bool = True
     time_margin: float = 1.0
@@ -1532,6 +1535,12 @@ def _engine_fields() -> dict[str, _Spec]:
             30.0,
             positive=True,
         ),
+        "genmove_timeout": _Number(
+            "Seconds a genmove may take at most before the engine counts as hung, whatever "
+            "the clock leaves (the clock's time, less time_margin, bounds it too).",
+            600.0,
+            positive=True,
+        ),
         "quit_grace": _Number(
             "Seconds between 'quit' and SIGTERM (and again before SIGKILL) when stopping "
             "an engine.",
@@ -1836,6 +1845,7 @@ def _engine(values: Mapping[str, Any]) -> EngineConfig:
         idle_timeout=values["idle_timeout"],
         start_timeout=values["start_timeout"],
         command_timeout=values["command_timeout"],
+        genmove_timeout=values["genmove_timeout"],
         quit_grace=values["quit_grace"],
         send_time=values["send_time"],
         time_margin=values["time_margin"],

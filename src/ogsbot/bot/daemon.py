@@ -23,7 +23,7 @@ from typing import Any
 from loguru import logger
 
 from ogsbot.bot.abilities import AbilityBook, engine_unavailable, rengo_refusal
-from ogsbot.bot.config import Config, ConfigError, load_config, reload_config
+from ogsbot.bot.config import Config, ConfigError, EngineConfig, load_config, reload_config
 from ogsbot.bot.instance import InstanceLock, default_lock_dir
 from ogsbot.bot.logs import LogSetup, LogSetupError
 from ogsbot.bot.rules import Decision, Load, RuleCheck, decide
@@ -128,7 +128,7 @@ class Daemon:
         self.client.on("notification", self._on_notification)
         self.client.on("active_game", self._on_active_game)
         self.client.on_connect(self._on_connect)
-        for engine in (self.config.engine, *(p.engine for p in self.config.engine_profiles)):
+        for engine in self._engines():
             self.abilities.start(engine_spec(engine, "probe"))
         try:
             realtime = await self._connect()
@@ -291,9 +291,18 @@ class Daemon:
         for warning in new.warnings:
             logger.warning("{}: {}", source, warning)
         self.config = replace(new, api_key=self.config.api_key)
+        for running in self.games.values():  # every game plays on with the new config
+            if running.session is not None:
+                running.session.config = self.config
+        specs = [engine_spec(e, "engine") for e in self._engines()]
+        self._spawn(self.manager.retire(specs), "retire-engines")  # engines no longer used
         logger.info("config reloaded from {}", source)
         self._send_config()
         return True
+
+    def _engines(self) -> list[EngineConfig]:
+        """The main engine and every profile's."""
+        return [self.config.engine, *(p.engine for p in self.config.engine_profiles)]
 
     def _spawn(self, coroutine: Any, name: str) -> None:
         task = asyncio.create_task(coroutine, name=name)

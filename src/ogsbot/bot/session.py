@@ -21,7 +21,7 @@ from typing import Any
 
 from loguru import logger
 
-from ogsbot.bot.analysis import ChatMessage, parse_line
+from ogsbot.bot.analysis import ChatLimiter, ChatMessage, parse_line
 from ogsbot.bot.config import Config, EngineConfig
 from ogsbot.gtp.clock import available_time, time_commands
 from ogsbot.gtp.engine import GTPReply
@@ -42,7 +42,6 @@ KATAGO_RULES = {
     "nz": "new-zealand",
     "ing": "chinese",
 }
-MAX_GENMOVE_WAIT = 86400.0  # a correspondence move is still answered within a day
 REPLAY_ALLOWANCE = 0.01  # s per replayed command, on top of the time to think (GNU Go: 0.05 ms)
 ACK_TIMEOUT = 30.0
 RESYNC_WAIT = 10.0  # s for the fresh gamedata a resync asked for, then it is asked again
@@ -147,6 +146,7 @@ class GameSession:
         self.said_cannot_judge = False
         self.turn_started = 0.0
         self.last_analysis: ChatMessage | None = None
+        self.chat_limiter = ChatLimiter()  # an engine's stderr never floods the game chat
         self.engine_name = ""
         self.refused_time: set[str] = set()
         self.resync_since: float | None = None
@@ -326,7 +326,10 @@ class GameSession:
         """
         game = self.game
         spec = engine_spec(engine_config, f"engine-{self.game_id}")
-        async with self.manager.lease(self.game_id, spec, self._on_stderr) as handle:
+        deadline = self._deadline()
+        async with self.manager.lease(
+            self.game_id, spec, self._on_stderr, deadline=deadline
+        ) as handle:
             # Read after the lease: a pooled engine can take long to come free.
             gd, state, number = game.gamedata, game.state, game.move_number
             if gd is None or state is None or not self._my_turn() or game.phase != "play":
@@ -404,7 +407,16 @@ class GameSession:
         return points
 
     def _genmove_timeout(self, engine_config: EngineConfig) -> float:
-        """The bot's remaining time on the server's clock, less the margin."""
+        """The bot's remaining time on the server's clock, less the margin, and never more
+        than `genmove_timeout`: a hang is found on a bound of its own, not the clock's."""
+        left = self._time_left()
+        bound = engine_config.genmove_timeout
+        if left is None:
+            return bound
+        return max(1.0, min(bound, left - engine_config.time_margin))
+
+    def _time_left(self) -> float | None:
+        """Seconds before the bot loses on time (None: no clock)."""
         gd = self.game.gamedata
         assert gd is not None
         clock = self.game.clock
@@ -416,10 +428,12 @@ class GameSession:
                 entry = clock.entry(color)
             if clock.last_move:
                 elapsed = self.game.realtime.server_time() - clock.last_move / 1000
-        left = available_time(gd.time_control, entry, elapsed)
-        if left is None:
-            return MAX_GENMOVE_WAIT
-        return max(1.0, min(MAX_GENMOVE_WAIT, left - engine_config.time_margin))
+        return available_time(gd.time_control, entry, elapsed)
+
+    def _deadline(self) -> float | None:
+        """When the bot's clock runs out (monotonic): pooled engines serve it in that order."""
+        left = self._time_left()
+        return None if left is None else time.monotonic() + left
 
     def _time_commands(
         self, handle: EngineHandle, gd: GameData, color: Color, engine_config: EngineConfig
@@ -848,13 +862,16 @@ class GameSession:
             return
         if isinstance(message.body, dict):
             self.last_analysis = message  # posted once, with the move
-        else:
+        elif self.chat_limiter.allow(message, self.game.move_number):
             self.game.chat(message.body, message.channel)
 
     def _post_analysis(self) -> None:
-        if self.last_analysis is not None:
-            self.game.chat(self.last_analysis.body, self.last_analysis.channel)
-            self.last_analysis = None
+        message, self.last_analysis = self.last_analysis, None
+        if message is not None and self.chat_limiter.allow(message, self.game.move_number):
+            self.game.chat(message.body, message.channel)
+        dropped = self.chat_limiter.take_dropped()
+        if dropped:
+            self._log.info("{} engine chat line(s) not posted (at most a few a minute)", dropped)
 
     def _save_sgf(self, *, incomplete: bool, quiet: bool = False) -> None:
         """Save the record; never raises (a record that cannot be written is logged)."""
