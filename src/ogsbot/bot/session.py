@@ -23,6 +23,7 @@ from loguru import logger
 
 from ogsbot.bot.analysis import ChatLimiter, ChatMessage, parse_line
 from ogsbot.bot.config import Config, EngineConfig
+from ogsbot.bot.handicap import fixed_handicap_points
 from ogsbot.gtp.clock import available_time, time_commands
 from ogsbot.gtp.engine import GTPReply
 from ogsbot.gtp.errors import EngineError, GTPError
@@ -340,6 +341,9 @@ class GameSession:
             engine = handle.engine
             if not self.engine_name:
                 self.engine_name = engine_config.name or f"{engine.name} {engine.version}".strip()
+            if free_handicap and not engine.knows("place_free_handicap"):
+                # The engine's board is left as it is: the next turn's sync plays the stones.
+                return list(self._fixed_handicap(gd, state))
             target, sync = self._sync_commands(handle, gd)
             if any(not command.startswith("play ") for command in sync):
                 await self._sync(handle, target, sync, engine_config)
@@ -387,6 +391,18 @@ class GameSession:
         return game.state is not before and (
             game.gamedata is None or game.gamedata.moves != gd.moves
         )
+
+    def _fixed_handicap(self, gd: GameData, state: GameState) -> list[Point]:
+        """The usual handicap points, for an engine that cannot choose free ones."""
+        points = fixed_handicap_points(gd.width, gd.height, gd.handicap)
+        if points is None or not all(state.is_legal("b", p) for p in points):
+            raise GTPError(
+                "place_free_handicap",
+                f"the engine cannot choose {gd.handicap} handicap stones on "
+                f"{gd.width}x{gd.height}, and they have no usual points",
+            )
+        self._log.info("placing the usual {} handicap stones for the engine", gd.handicap)
+        return points
 
     def _handicap_stones(
         self, handle: EngineHandle, gd: GameData, state: GameState, command: str, reply: str
