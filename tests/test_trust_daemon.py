@@ -96,24 +96,13 @@ async def test_one_player_gets_one_game_however_fast_they_challenge(
 async def test_challenges_pending_at_login_respect_max_games(emu: Emulator, tmp_path: Path) -> None:
     """An ordinary restart: correspondence challenges wait for the bot, which comes back
     with games still in play; all of them count."""
-    daemon = Daemon(
-        bot_config(
-            emu,
-            tmp_path,
-            challenges={"max_games": 4, "max_games_per_player": 9},
-        )
-    )
+    config = bot_config(emu, tmp_path, challenges={"max_games": 4, "max_games_per_player": 9})
+    daemon = Daemon(config)
     async with running(daemon):
         _, first = challenge_from(emu, "before", CORRESPONDENCE)
         await until(lambda: first in daemon.games, 20, "the first game")
     ids = [challenge_from(emu, f"waiting{n}", CORRESPONDENCE)[0] for n in range(15)]
-    daemon = Daemon(
-        bot_config(
-            emu,
-            tmp_path,
-            challenges={"max_games": 4, "max_games_per_player": 9},
-        )
-    )
+    daemon = Daemon(config)
     async with running(daemon):
         await until(lambda: answered(emu, ids), 60, "every challenge answered")
         await asyncio.sleep(0.5)

@@ -70,6 +70,26 @@ def recorded_moves(folder: Path) -> int:
     return len(sgf.Sgf_game.from_bytes(partial[0].read_bytes()).get_main_sequence()) - 1
 
 
+def challenge_body(name: str) -> dict[str, Any]:
+    """A 9x9 fischer challenge in which the challenger takes black."""
+    return {
+        "challenger_color": "black",
+        "game": {
+            "name": name,
+            "rules": "japanese",
+            "width": 9,
+            "height": 9,
+            "time_control": "fischer",
+            "time_control_parameters": {
+                "system": "fischer",
+                "initial_time": 300,
+                "time_increment": 10,
+                "max_time": 600,
+            },
+        },
+    }
+
+
 def bot_id(emu: Emulator) -> int:
     bot = emu.accounts.by_name("gnubot")
     assert bot is not None
@@ -152,23 +172,9 @@ async def test_a_username_that_is_not_utf8_still_gets_its_record(
     async with running(daemon):
         human = emu.accounts.by_name("odd\ud800name")
         assert human is not None
-        body = {
-            "challenger_color": "black",
-            "game": {
-                "name": "surrogate \ud800 game",
-                "rules": "japanese",
-                "width": 9,
-                "height": 9,
-                "time_control": "fischer",
-                "time_control_parameters": {
-                    "system": "fischer",
-                    "initial_time": 300,
-                    "time_increment": 10,
-                    "max_time": 600,
-                },
-            },
-        }
-        record = emu.create_challenge(human, emu.accounts.by_id[bot_id(emu)], body)
+        record = emu.create_challenge(
+            human, emu.accounts.by_id[bot_id(emu)], challenge_body("surrogate \ud800 game")
+        )
         await until(lambda: record.game_id in daemon.games, 20, "the game")
         referee = emu.games[record.game_id]
         await human_move(emu, referee, human.id, (4, 4))
@@ -226,23 +232,9 @@ async def test_a_daemon_killed_mid_game_leaves_a_record(emu: Emulator, tmp_path:
     try:
         await until(lambda: bool(emu.bot_status), 20, "the daemon's login")
         human = emu.add_human("victim", "pw-victim-0123", ranking=20)
-        body = {
-            "challenger_color": "black",
-            "game": {
-                "name": "killed",
-                "rules": "japanese",
-                "width": 9,
-                "height": 9,
-                "time_control": "fischer",
-                "time_control_parameters": {
-                    "system": "fischer",
-                    "initial_time": 300,
-                    "time_increment": 10,
-                    "max_time": 600,
-                },
-            },
-        }
-        record = emu.create_challenge(human, emu.accounts.by_id[bot_id(emu)], body)
+        record = emu.create_challenge(
+            human, emu.accounts.by_id[bot_id(emu)], challenge_body("killed")
+        )
         await until(lambda: record.game_id in emu.games, 20, "the game")
         referee = emu.games[record.game_id]
         for point in ((2, 2), (6, 6), (2, 6)):
@@ -277,9 +269,7 @@ async def test_hostile_dead_stone_marks_are_not_accepted(
     """The opponent marks every stone of the bot's dead: with nothing to judge them by, the
     bot unmarks its own stones (says why) and never accepts them dead."""
     engine = {"command": randomgo_argv(3, *argv)} if argv else {"command": gnugo_argv()}
-    daemon = Daemon(
-        bot_config(emu, tmp_path, engine=engine, game={"stone_removal": stone_removal})
-    )
+    daemon = Daemon(bot_config(emu, tmp_path, engine=engine, game={"stone_removal": stone_removal}))
     async with running(daemon):
         human = emu.add_human("marker", "pw-marker-0123", ranking=20)
         bot = emu.accounts.by_id[bot_id(emu)]
