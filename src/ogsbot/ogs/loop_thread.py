@@ -44,6 +44,11 @@ class LoopThread:
         self.thread = threading.Thread(
             target=self.loop.run_forever, name="ogsbot-loop", daemon=True
         )
+        # run() and stop() from different threads: a call either reaches the loop before
+        # stop() begins (and is cut short by it) or is refused; none is left waiting.
+        self._lock = threading.Lock()
+        self._stopping = False
+        self._waiting: set[concurrent.futures.Future[Any]] = set()
         self.thread.start()
 
     def on_loop(self) -> bool:
@@ -56,13 +61,15 @@ class LoopThread:
         Interrupted (Ctrl-C, a timeout), the coroutine is cancelled, not left running; a wait
         that runs out is an `OGSTimeout`, one cut short by `stop()` an `OGSClientClosed`.
         """
-        if not self.thread.is_alive() or self.loop.is_closed():
-            coroutine.close()
-            raise OGSClientClosed("the OGS client is closed")
         if self.on_loop():
             coroutine.close()
             raise RuntimeError("a call that waits cannot run on the client's own loop thread")
-        future = asyncio.run_coroutine_threadsafe(coroutine, self.loop)
+        with self._lock:
+            if self._stopping or not self.thread.is_alive() or self.loop.is_closed():
+                coroutine.close()
+                raise OGSClientClosed("the OGS client is closed")
+            future = asyncio.run_coroutine_threadsafe(coroutine, self.loop)
+            self._waiting.add(future)
         try:
             return future.result(timeout)
         except concurrent.futures.CancelledError:
@@ -73,6 +80,9 @@ class LoopThread:
         except BaseException:
             future.cancel()
             raise
+        finally:
+            with self._lock:
+                self._waiting.discard(future)
 
     def call(self, function: Callable[[], T]) -> T:
         """Run `function` on the loop; at once when already there."""
@@ -87,6 +97,8 @@ class LoopThread:
     def stop(self) -> None:
         """Cancel what still runs on the loop (whoever waits for it is told the client is
         closed), then stop the loop and close it."""
+        with self._lock:
+            self._stopping = True  # from now on run() refuses: nothing new reaches the loop
         if self.loop.is_running() and not self.on_loop():
             with_timeout = asyncio.run_coroutine_threadsafe(_cancel_all(), self.loop)
             try:
@@ -98,8 +110,13 @@ class LoopThread:
             if self.on_loop():
                 return  # the loop stops once the current callback returns
             self.thread.join(timeout=5)
-        if not self.thread.is_alive() and not self.loop.is_closed():
-            self.loop.close()
+        if not self.thread.is_alive():
+            with self._lock:
+                stranded = list(self._waiting)
+            for future in stranded:  # the loop is gone: no one else will end these waits
+                future.cancel()
+            if not self.loop.is_closed():
+                self.loop.close()
 
 
 async def _cancel_all() -> None:
