@@ -27,6 +27,9 @@ Options (see ``--help``):
     - hang: never reply, read nothing more, sleep until killed.
     - illegal: reply ``=`` with an occupied point, or an off-board point (``A<size+1>``) when the
       board is empty; the board is not changed.
+    - babble: reply ``=`` followed by lines without end (until the reader goes away).
+    - orphan: start a child that holds stdout and stderr open (its command line ends with
+      ``randomgo-orphan``), then exit without replying.
     - garbage: reply ``this is not gtp`` (followed by the usual blank line) instead of a GTP
       response; no move is played; later commands are answered normally.
 ``--refuse COMMAND``
@@ -49,6 +52,7 @@ import math
 import os
 import random
 import re
+import subprocess
 import sys
 import time
 from collections import Counter
@@ -68,7 +72,7 @@ Point = tuple[int, int]
 Key = tuple[tuple[str | None, ...], ...]
 """A whole-board position (the stones only), for repetition checks."""
 
-MISBEHAVIOURS = ("crash", "hang", "illegal", "garbage")
+MISBEHAVIOURS = ("crash", "hang", "illegal", "garbage", "babble", "orphan")
 
 
 class GtpError(Exception):
@@ -589,6 +593,10 @@ class Engine:
             self.out.write("this is not gtp\n\n")
             self.out.flush()
             return ""
+        if kind == "babble":
+            babble_forever(self.out)
+        if kind == "orphan":
+            leave_an_orphan_and_crash()
         # illegal
         occupied = self.position.stones()
         if occupied:
@@ -755,6 +763,26 @@ class Engine:
     def cmd_final_score(self, args: list[str]) -> str:
         """Area score with komi, every stone alive: ``B+3.5``, ``W+0.5`` or ``0``."""
         return format_score(self.position.area_score() - self.komi)
+
+
+def babble_forever(out: TextIO) -> NoReturn:
+    """An endless multi-line reply: lines until the reader goes away."""
+    try:
+        out.write("= ")
+        while True:
+            out.write("babble " * 16 + "\n")
+    except (BrokenPipeError, OSError):
+        os._exit(4)
+
+
+def leave_an_orphan_and_crash() -> NoReturn:
+    """Start a child that keeps this engine's stdout and stderr open, then exit: the
+    bridge must see the crash though its pipe stays open, and end the child too."""
+    subprocess.Popen(
+        [sys.executable, "-c", "import time; time.sleep(3600)", "randomgo-orphan"],
+        stdin=subprocess.DEVNULL,
+    )
+    os._exit(3)
 
 
 class _AlreadyReplied(Exception):
