@@ -7,6 +7,7 @@ report never shows a secret.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import subprocess
 import sys
@@ -67,9 +68,17 @@ def test_close_cuts_short_a_wait_in_another_thread(
         except BaseException as exc:
             outcome.append(exc)
 
+    def waiting() -> bool:  # the wait is on the loop: close() cuts it short, not refuses it
+        return ogs._loop.call(
+            lambda: any(
+                getattr(t.get_coro(), "__qualname__", "") == "Game.wait_for"
+                for t in asyncio.all_tasks()
+            )
+        )
+
     thread = threading.Thread(target=waiter)
     thread.start()
-    wait(lambda: thread.is_alive(), 2)
+    wait(waiting, 5, "the wait to reach the client's loop")
     ogs.close()
     thread.join(10)
     assert not thread.is_alive(), "a wait outlived the client: the process would not exit"
