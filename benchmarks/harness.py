@@ -350,7 +350,7 @@ def daemon_config(
 
 
 def _open_log(path: Path) -> BinaryIO:
-    return open(path, "wb")
+    return open(path, "ab")  # a daemon started again (after a kill) adds to the same log
 
 
 class DaemonProcess:

@@ -5,8 +5,12 @@ hang at random genmoves: --crash-rate and --hang-rate per genmove) plays --games
 --parallel at a time, against instant random opponents (one more process), while this
 process runs the emulator and injects, at random (seeded) moments: dropped connections (the
 bot's, or everyone's), server restarts (games kept through the emulator's state file),
-duplicated, delayed and malformed frames, and REST 429 (with and without Retry-After) and 5xx
-answers. Time controls are short enough that a hung engine (killed when the bot's clock is
+duplicated, delayed and malformed frames (gamedata that cannot be a game among them), REST
+429 (with and without Retry-After) and 5xx answers, windows in which the server refuses the
+bot's moves, and kill -9 of the daemon (started again with a burst of challenges waiting).
+Half the bot's games that reach stone removal get hostile marks (the opponent marks every
+stone of the bot's dead); engines may also babble (an endless reply) or leave a child holding
+their pipes and crash (--babble-rate, --orphan-rate). Time controls are short enough that a hung engine (killed when the bot's clock is
 nearly out) costs seconds, not minutes. The bot is a real daemon process (`python -m
 ogsbot.cli run -c <generated config>`, its log at DEBUG).
 
@@ -21,6 +25,9 @@ the daemon's memory at each checkpoint, log lines scanned and secret hits) and c
   behind (none per game once the games are over; a pool keeps its own);
 - the daemon's memory does not grow without bound: over the second half of the games (same
   load), its resident memory grows less than --max-growth MB;
+- never more bot games at once than max_games (bursts and restarts included); no game scored
+  with the bot's stones dead on hostile marks; at most 6 tries of a move per refusal window;
+  no engine child left alive;
 - the bot's API key (or a 12-character piece of it) appears nowhere in the daemon's stderr, its
   log file or the SGF files.
 
@@ -48,6 +55,7 @@ import random
 import re
 import secrets
 import shutil
+import signal
 import sys
 import tempfile
 import time
@@ -104,11 +112,13 @@ with open(os.path.join(FOLDER, "engine-starts.log"), "a+") as log:
     number = sum(1 for _ in log) + 1
     rng = random.Random(f"{SEED}:{number}")
     faults = []
-    crash, hang = first_hit(rng, CRASH_RATE), first_hit(rng, HANG_RATE)
-    if crash and crash < 100000:
-        faults.append(f"crash-at={crash}")
-    if hang and hang < 100000 and hang != crash:
-        faults.append(f"hang-at={hang}")
+    planned = {}
+    for kind, rate in (("crash", CRASH_RATE), ("hang", HANG_RATE), ("babble", BABBLE_RATE),
+                       ("orphan", ORPHAN_RATE)):
+        at = first_hit(rng, rate)
+        if at and at < 100000 and at not in planned:
+            planned[at] = kind
+    faults = [f"{kind}-at={at}" for at, kind in sorted(planned.items())]
     log.write(f"{number} {os.getpid()} {' '.join(faults)}\\n")
 argv = [sys.executable, RANDOMGO, "--seed", str(rng.getrandbits(31))]
 for fault in faults:
@@ -143,6 +153,16 @@ MALFORMED = [
     '["game/0/move", {"move": "dd", "move_number": 1}]',
     '[123456789, {"id": 1}]',
     '["net/pong", {"client": "x"}]',
+    # gamedata that cannot be a game: refused at the edge, the game resynced, never stored
+    '["game/{game}/gamedata", {"game_id": {game}, "width": 0, "height": 9, "moves": []}]',
+    '["game/{game}/gamedata", {"game_id": {game}, "width": 1000, "height": 1000, "moves": []}]',
+    '["game/{game}/gamedata", {"game_id": {game}, "width": 1e300, "height": 9, "moves": []}]',
+    '["game/{game}/gamedata", {"game_id": {game}, "width": 9, "height": 9, "moves": [], '
+    '"initial_state": {"black": "zzqq!", "white": 17}}]',
+    '["game/{game}/gamedata", {"game_id": {game}, "width": 9, "height": 9, "moves": [], '
+    '"phase": "halftime"}]',
+    '["game/{game}/phase", "stone removal"]',
+    '["game/{game}/phase", "overtime"]',
 ]
 
 # Fault kinds and their weights.
@@ -155,7 +175,12 @@ FAULTS = {
     "delay": 1,
     "rest_429": 2,
     "rest_5xx": 2,
+    "refuse_moves": 1,  # the server refuses the bot's moves for a few seconds
+    "kill9": 1,  # the daemon is killed (SIGKILL) and started again, with challenges waiting
 }
+REFUSE_SECONDS = (1.0, 3.0)  # how long a refusal fault lasts
+HOSTILE_CHANCE = 0.5  # of a bot game entering stone removal: the opponent marks all its stones
+BURST = 8  # challenges waiting for the daemon when it comes back after a kill -9
 RESTART_GAP = 15.0  # seconds at least between two server restarts
 
 
@@ -246,6 +271,15 @@ class Injector:
     last_restart: float = 0.0
     restart_task: asyncio.Task[None] | None = None  # shielded: a cancel never stops it halfway
     restart_seconds: list[float] = field(default_factory=list)  # how long each restart took
+    daemon: Any = None  # the DaemonProcess, for kill -9
+    killing: bool = False  # the daemon is down on purpose: not a death
+    kill_spans: list[tuple[float, float]] = field(default_factory=list)  # down, back (wall)
+    stray_after_kills: int = 0  # engines a killed daemon left behind (killed here)
+    refuse_until: float = 0.0
+    refusal_windows: int = 0
+    refused: Counter[tuple[int, int]] = field(default_factory=Counter)  # (window, game) -> n
+    hostile: dict[int, tuple[float, set[Any]]] = field(default_factory=dict)  # game -> when, stones
+    burst_humans: int = 0
 
     def live_games(self) -> list[int]:
         bot = self.emulator.bot_id
@@ -261,9 +295,102 @@ class Injector:
         while True:
             await asyncio.sleep(self.rng.expovariate(1 / self.interval))
             kind = self.rng.choices(kinds, weights)[0]
-            if kind == "restart" and time.monotonic() - self.last_restart < RESTART_GAP:
+            if kind in ("restart", "kill9") and (
+                time.monotonic() - self.last_restart < RESTART_GAP or self.killing
+            ):
                 kind = "drop_bot"
             await self.inject(kind)
+
+    def install_refusals(self) -> None:
+        """The server refuses the bot's moves while `refuse_until` lasts (counted per game)."""
+        from ogsbot.sandbox.referee import Referee, RefereeError
+
+        original = Referee.move
+        injector = self
+
+        def move(referee: Any, player_id: int, point: Any, now: float) -> Any:
+            if player_id == injector.emulator.bot_id and time.monotonic() < injector.refuse_until:
+                injector.refused[(injector.refusal_windows, referee.game_id)] += 1
+                raise RefereeError("illegal_move", "refused by the soak (a refusal fault)")
+            return original(referee, player_id, point, now)
+
+        Referee.move = move  # type: ignore[method-assign,assignment]
+
+    def install_hostile_marks(self) -> None:
+        """As a game with the bot enters stone removal, its opponent (at HOSTILE_CHANCE)
+        marks every stone of the bot's dead, before anyone can accept."""
+        from ogsbot.sandbox.referee import Referee
+
+        original = Referee._enter_stone_removal
+        injector = self
+
+        def enter(referee: Any, now: float) -> Any:
+            events = original(referee, now)
+            bot = injector.emulator.bot_id
+            ours = bot in (referee.black.id, referee.white.id)
+            if ours and injector.rng.random() < HOSTILE_CHANCE:
+                events = [*events, *injector.hostile_marks(referee)]
+            return events
+
+        Referee._enter_stone_removal = enter  # type: ignore[method-assign,assignment]
+
+    def hostile_marks(self, referee: Any) -> list[Any]:
+        """The opponent's marks on every stone of the bot's: the events to send."""
+        bot = self.emulator.bot_id
+        color = "b" if referee.black.id == bot else "w"
+        opponent = referee.white.id if color == "b" else referee.black.id
+        from ogsbot.ogs.coords import pack_ogs
+
+        stones = {p for p, c in referee.state.board.stones() if c == color}
+        self.hostile[referee.game_id] = (time.time(), stones)
+        self.counts["hostile_marks"] += 1
+        if not stones:
+            return []
+        size = referee.settings.width, referee.settings.height
+        packed = pack_ogs(sorted(stones), *size)
+        return list(referee.set_removed(opponent, packed, True, time.time()))
+
+    async def kill9(self) -> None:
+        """SIGKILL the daemon mid-game, leave challenges waiting, start it again."""
+        daemon = self.daemon
+        if daemon is None or daemon.proc is None or daemon.proc.returncode is not None:
+            return
+        self.killing = True
+        self.last_restart = time.monotonic()
+        down = time.time()
+        try:
+            engines = daemon.note_engines()
+            daemon.proc.send_signal(signal.SIGKILL)
+            await daemon.proc.wait()
+            # Its engines run in sessions of their own: a hung one outlives a killed daemon
+            # (what an init process or the operator then ends). Counted, and ended here.
+            await asyncio.sleep(0.5)
+            for pid in engines:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(pid, signal.SIGKILL)
+                    self.stray_after_kills += 1
+            self.burst()
+            await daemon.start()
+            await asyncio.sleep(3.0)
+        finally:
+            self.killing = False
+            self.kill_spans.append((down, time.time()))
+
+    def burst(self) -> None:
+        """Challenges from new players, waiting for the daemon when it logs in again: the
+        limits hold for them as for any (their players never move: they lose on time)."""
+        from ogsbot.ogs.challenge import ChallengeRequest
+        from ogsbot.ogs.models import TimeControl
+
+        emulator = self.emulator
+        bot = emulator.accounts.by_id[emulator.bot_id]
+        tc = TimeControl.from_json(TIME_CONTROLS[0])
+        for _ in range(BURST):
+            self.burst_humans += 1
+            name = f"burst{self.burst_humans}"
+            human = emulator.add_human(name, f"pw-{name}-0123456789")
+            request = ChallengeRequest(tc, opponent=BOT, width=9, height=9)
+            emulator.create_challenge(human, bot, request.to_json())
 
     async def _restart(self) -> None:
         start = time.monotonic()
@@ -310,6 +437,11 @@ class Injector:
                     method="POST",
                 )
             )
+        elif kind == "refuse_moves":
+            self.refusal_windows += 1
+            self.refuse_until = time.monotonic() + rng.uniform(*REFUSE_SECONDS)
+        elif kind == "kill9":
+            await self.kill9()
         elif kind == "rest_5xx":
             emulator.add_rest_fault(
                 RestFault(
@@ -338,11 +470,16 @@ def bot_games(emulator: Any) -> list[Any]:
     return [r for r in emulator.games.values() if bot in (r.black.id, r.white.id)]
 
 
-async def sample_daemon(emulator: Any, daemon: DaemonProcess, samples: list[Sample]) -> None:
+async def sample_daemon(
+    emulator: Any, daemon: DaemonProcess, samples: list[Sample], injector: Injector
+) -> None:
     start = time.perf_counter()
     while True:
         rss = rss_mb(daemon.pid)
         if rss is None or (daemon.proc is not None and daemon.proc.returncode is not None):
+            if injector.killing:  # killed on purpose: it comes back
+                await asyncio.sleep(0.5)
+                continue
             return  # the daemon is gone: the main task notices
         games = bot_games(emulator)
         finished = sum(1 for r in games if r.finished)
@@ -410,6 +547,8 @@ def write_wrapper(workdir: Path, args: argparse.Namespace) -> None:
         ("SEED", repr(str(args.seed))),
         ("CRASH_RATE", repr(args.crash_rate)),
         ("HANG_RATE", repr(args.hang_rate)),
+        ("BABBLE_RATE", repr(args.babble_rate)),
+        ("ORPHAN_RATE", repr(args.orphan_rate)),
         ("RANDOMGO", repr(RANDOMGO[-1])),
     ):
         text = re.sub(rf"\b{name}\b", value, text)
@@ -443,6 +582,7 @@ class Run:
     restart_seconds: list[float] = field(default_factory=list)
     games: list[Any] = field(default_factory=list)
     problems: Counter[str] = field(default_factory=Counter)
+    injector: Any = None
 
 
 async def run(args: argparse.Namespace) -> Run:
@@ -470,14 +610,18 @@ async def run(args: argparse.Namespace) -> Run:
                 raise SystemExit("the daemon did not log in within 60 s")
             await asyncio.sleep(0.05)
         await asyncio.sleep(0.5)
-        tasks.append(asyncio.create_task(sample_daemon(emulator, daemon, result.samples)))
+        injector.daemon = daemon
+        injector.install_refusals()
+        injector.install_hostile_marks()
+        tasks.append(asyncio.create_task(sample_daemon(emulator, daemon, result.samples, injector)))
         tasks.append(asyncio.create_task(injector.run()))
         child = opponents_child(args, url)
         await child.start()
         waiting = asyncio.create_task(child.result(args.seconds + args.grace + 120))
         while not waiting.done():
             await asyncio.wait({waiting}, timeout=1.0)
-            if daemon.proc is not None and daemon.proc.returncode is not None:
+            gone = daemon.proc is not None and daemon.proc.returncode is not None
+            if gone and not injector.killing:
                 result.died = True
                 await child.kill()
                 break
@@ -520,6 +664,7 @@ async def run(args: argparse.Namespace) -> Run:
     result.faults = injector.counts
     result.malformed = injector.malformed
     result.restart_seconds = injector.restart_seconds
+    result.injector = injector
     result.games = bot_games(emulator)
     result.problems = daemon.log_problems()
     return result
@@ -625,6 +770,8 @@ def report(args: argparse.Namespace, result: Run, bot_id: int) -> list[str]:
             if "answered" in text
             else "not GTP"
             if "not GTP" in text
+            else "endless reply (over the bound)"
+            if "is over" in text
             else "other: " + text[:60]
         )
         failures_by_kind[kind] += 1
@@ -715,6 +862,9 @@ def report(args: argparse.Namespace, result: Run, bot_id: int) -> list[str]:
     print(f"{'SGF lines scanned / secret hits':{w}} {sgf_lines} / {sgf_hits}"
           f"{' at ' + ', '.join(sgf_where) if sgf_where else ''}")  # fmt: skip
     print(f"{'daemon stopped by / exit status':{w}} {result.stopped} / {result.returncode}")
+    trust = trust_figures(args, result, bot_id)
+    for label, value in trust.lines:
+        print(f"{label:{w}} {value}")
     tracebacks = log_text.count("Traceback")
     print(f"{'tracebacks in the daemon log':{w}} {tracebacks}")
     for text, count in result.problems.most_common(12):
@@ -758,7 +908,91 @@ def report(args: argparse.Namespace, result: Run, bot_id: int) -> list[str]:
         failures.append(f"the daemon exited with status {result.returncode} ({result.stopped})")
     if "stray" in result.stopped:
         failures.append(f"engine processes outlived the daemon: {result.stopped}")
+    failures += trust.failures
     return failures
+
+
+@dataclass
+class TrustFigures:
+    lines: list[tuple[str, str]] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+
+
+def peak_games(games: list[Any]) -> int:
+    """The most bot games in play at once (from the server's start and end times)."""
+    events = []
+    for referee in games:
+        events.append((referee.start_time, 1))
+        events.append((referee.end_time if referee.end_time is not None else math.inf, -1))
+    peak = now = 0
+    for _, step in sorted(events, key=lambda e: (e[0], e[1])):
+        now += step
+        peak = max(peak, now)
+    return peak
+
+
+def orphan_processes() -> int:
+    """Engine children (randomgo's orphan fault) still alive."""
+    count = 0
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError):
+                count += b"randomgo-orphan" in (entry / "cmdline").read_bytes()
+    return count
+
+
+def trust_figures(args: argparse.Namespace, result: Run, bot_id: int) -> TrustFigures:
+    """Issue #13's faults: limits under bursts, hostile marks, refusals, kill -9, orphans."""
+    out = TrustFigures()
+    injector = result.injector
+    if injector is None:
+        return out
+    limit = args.parallel * 2
+    peak = peak_games(result.games)
+    out.lines.append(("bot games in play at once: peak / max_games", f"{peak} / {limit}"))
+    if peak > limit:
+        out.failures.append(f"{peak} games at once, over max_games {limit}")
+    out.lines.append(("challenges waiting at a login after a kill -9", str(injector.burst_humans)))
+    kills = len(injector.kill_spans)
+    out.lines.append(
+        (
+            "daemon killed (SIGKILL) and started again",
+            f"{kills}; engines it left: {injector.stray_after_kills} (ended by the soak)",
+        )
+    )
+    by_id = {r.game_id: r for r in result.games}
+    judged = wrong = 0
+    for game_id, (when, stones) in injector.hostile.items():
+        referee = by_id.get(game_id)
+        away = any(down <= when <= back + 10 for down, back in injector.kill_spans)
+        if referee is None or away or not str(referee.outcome).endswith("points"):
+            continue
+        judged += 1
+        wrong += bool(referee.removed & stones)
+    out.lines.append(
+        (
+            "hostile marks: games / scored with the bot there / lost stones",
+            f"{len(injector.hostile)} / {judged} / {wrong}",
+        )
+    )
+    if wrong:
+        out.failures.append(f"{wrong} game(s) scored with the bot's stones dead on hostile marks")
+    most = max(injector.refused.values(), default=0)
+    bound = 6  # session.REFUSAL_BACKOFF has 5 waits: at most 6 tries in one refusal window
+    out.lines.append(
+        (
+            "refusal windows / moves refused / most in one game and window",
+            f"{injector.refusal_windows} / {sum(injector.refused.values())} / {most} "
+            f"(bound {bound})",
+        )
+    )
+    if most > bound:
+        out.failures.append(f"{most} moves refused in one game within one refusal window")
+    orphans = orphan_processes()
+    out.lines.append(("engine children left alive (orphan fault)", str(orphans)))
+    if orphans:
+        out.failures.append(f"{orphans} engine child process(es) outlived their engine")
+    return out
 
 
 async def main_async(args: argparse.Namespace) -> int:
@@ -804,6 +1038,15 @@ def main() -> None:
     )
     parser.add_argument(
         "--hang-rate", type=float, default=0.001, help="chance a genmove hangs the engine"
+    )
+    parser.add_argument(
+        "--babble-rate", type=float, default=0.002, help="chance of an endless reply"
+    )
+    parser.add_argument(
+        "--orphan-rate",
+        type=float,
+        default=0.002,
+        help="chance the engine starts a child holding its pipes, then crashes",
     )
     parser.add_argument("--manager", choices=("per_game", "pool"), default="per_game")
     parser.add_argument("--max-growth", type=float, default=10.0, help="MB, second half")
