@@ -395,13 +395,17 @@ async def test_a_late_clock_does_not_turn_back_the_turn(
     prefix = f"game/{match.game_id}/clock"
     arrived: list[int] = []
     match.bot.realtime.on(prefix, lambda name, data: arrived.append(data["current_player"]))
-    emu.add_event_fault(EventFault(prefix=prefix, delay=0.8, until=time.monotonic() + 0.2))
+    # The fault holds move 1's clock, and ends as soon as the server has played move 1: no
+    # window to hit in time, however loaded the machine.
+    fault = EventFault(prefix=prefix, delay=3.0)
+    emu.add_event_fault(fault)
     match.bot.move("C3")
+    await until(lambda: match.referee.state.move_number == 1, 5, "move 1 on the server")
+    fault.until = time.monotonic()
     await match.moves(1)
-    await asyncio.sleep(0.3)  # the fault is over; move 1's clock is still on its way
     match.human.move("G7")
     await match.moves(2)
-    await until(lambda: len(arrived) == 2, timeout=3, what="the late clock")
+    await until(lambda: len(arrived) == 2, timeout=6, what="the late clock")
     assert arrived == [match.bot_id, match.human_id]  # the newer clock came first
     await match.sync()
     for game in (match.bot, match.human):
@@ -419,16 +423,18 @@ async def test_a_late_move_event_resyncs_and_is_then_dropped(
     prefix = f"game/{match.game_id}/move"
     arrived: list[int] = []
     match.human.realtime.on(prefix, lambda name, data: arrived.append(data["move_number"]))
-    emu.add_event_fault(EventFault(prefix=prefix, delay=1.0, until=time.monotonic() + 0.3))
+    fault = EventFault(prefix=prefix, delay=3.0)  # ended once the server has move 1
+    emu.add_event_fault(fault)
     match.bot.move("C3")
-    await asyncio.sleep(0.4)  # the fault has worn off; move 1's event is still on its way
+    await until(lambda: match.referee.state.move_number == 1, 5, "move 1 on the server")
+    fault.until = time.monotonic()
     assert match.bot.move_number == match.human.move_number == 0
     assert match.referee.state.move_number == 1
     # The clock (not delayed) already says it is the human's turn.
     await match.human.wait_for(lambda g: g.my_turn, 2)
     match.human.move("G7")
     await match.both(lambda g: g.gamedata_count == 2 and g.move_number == 2, 2)
-    await until(lambda: arrived == [2, 1], timeout=3, what="the late move event")
+    await until(lambda: arrived == [2, 1], timeout=6, what="the late move event")
     await match.sync()
     match.check_boards()
     for side, game in (("bot", match.bot), ("human", match.human)):
