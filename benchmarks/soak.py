@@ -10,9 +10,10 @@ duplicated, delayed and malformed frames (gamedata that cannot be a game among t
 bot's moves, and kill -9 of the daemon (started again with a burst of challenges waiting).
 Half the bot's games that reach stone removal get hostile marks (the opponent marks every
 stone of the bot's dead); engines may also babble (an endless reply) or leave a child holding
-their pipes and crash (--babble-rate, --orphan-rate). Time controls are short enough that a hung engine (killed when the bot's clock is
-nearly out) costs seconds, not minutes. The bot is a real daemon process (`python -m
-ogsbot.cli run -c <generated config>`, its log at DEBUG).
+their pipes and crash (--babble-rate, --orphan-rate). Time controls are short enough
+that a hung engine (killed when the bot's clock is nearly out) costs seconds, not minutes.
+The bot is a real daemon process (`python -m ogsbot.cli run -c <generated config>`, its log
+at DEBUG).
 
 It prints the counts (games started / finished / with a good SGF, how each ended, faults by
 kind, engine failures and restarts, reconnects, time losses, resignations caused by failures,
