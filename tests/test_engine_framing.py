@@ -37,7 +37,7 @@ def alive(pid: int) -> bool:
     # A zombie still answers kill(0); it must be reaped, which /proc tells.
     try:
         return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
-    except FileNotFoundError:
+    except OSError:  # gone between the two looks: ENOENT, or ESRCH mid-read
         return False
 
 
