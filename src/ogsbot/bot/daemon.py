@@ -130,9 +130,8 @@ class Daemon:
         self.client.on_connect(self._on_connect)
         for engine in self._engines():
             self.abilities.start(engine_spec(engine, "probe"))
-        try:
-            realtime = await self._connect()
-        except asyncio.CancelledError:
+        realtime = await self._connect()
+        if realtime is None:
             logger.info("stopped before the server could be reached")
             await self._close()
             return 0
@@ -159,9 +158,9 @@ class Daemon:
             await self._close()
         return 0
 
-    async def _connect(self) -> Realtime:
-        """Log in, for as long as it takes; a stop request meanwhile cancels the wait (the
-        server can be unreachable for hours, and SIGINT/SIGTERM must still stop the bot)."""
+    async def _connect(self) -> Realtime | None:
+        """Log in, for as long as it takes; None when a stop request came first (the server
+        can be unreachable for hours, and SIGINT/SIGTERM must still stop the bot)."""
         connect = asyncio.ensure_future(self.client.connect())
         stop = asyncio.ensure_future(self._stop.wait())
         try:
@@ -172,7 +171,7 @@ class Daemon:
             connect.cancel()
             with contextlib.suppress(asyncio.CancelledError, OGSError):
                 await connect
-            raise asyncio.CancelledError
+            return None
         return connect.result()
 
     async def _settle(self) -> None:
