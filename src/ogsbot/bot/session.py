@@ -32,7 +32,7 @@ from ogsbot.ogs.board import Color, GameState
 from ogsbot.ogs.coords import RESIGN, GtpMove, Point, parse_gtp_move, unpack_ogs, xy_to_gtp
 from ogsbot.ogs.errors import OGSError
 from ogsbot.ogs.game import Game
-from ogsbot.ogs.models import GameData, Move, UndoRequest
+from ogsbot.ogs.models import GameData, Move, PlayerClock, UndoRequest
 from ogsbot.ogs.sgf import game_sgf, sgf_result
 
 KATAGO_RULES = {
@@ -435,16 +435,24 @@ class GameSession:
         """Seconds before the bot loses on time (None: no clock)."""
         gd = self.game.gamedata
         assert gd is not None
-        clock = self.game.clock
-        entry = None
-        elapsed = 0.0
-        if clock is not None:
-            color = self._my_color() or "black"
-            with contextlib.suppress(ValueError):
-                entry = clock.entry(color)
-            if clock.last_move:
-                elapsed = self.game.realtime.server_time() - clock.last_move / 1000
+        entry, elapsed = self._clock_reading(self._my_color() or "black", stops_in_pause=False)
         return available_time(gd.time_control, entry, elapsed)
+
+    def _clock_reading(
+        self, color: str, *, stops_in_pause: bool
+    ) -> tuple[PlayerClock | None, float]:
+        """`color`'s clock entry and the seconds since the clock's last move (none counted
+        while paused when `stops_in_pause`)."""
+        clock = self.game.clock
+        if clock is None:
+            return None, 0.0
+        entry = None
+        with contextlib.suppress(ValueError):
+            entry = clock.entry(color)
+        elapsed = 0.0
+        if clock.last_move and not (stops_in_pause and self._paused()):
+            elapsed = self.game.realtime.server_time() - clock.last_move / 1000
+        return entry, elapsed
 
     def _deadline(self) -> float | None:
         """When the bot's clock runs out (monotonic): pooled engines serve it in that order."""
@@ -457,14 +465,8 @@ class GameSession:
         """The clock as the first kind of time commands this engine knows and has not refused."""
         if not engine_config.send_time:
             return []
-        clock = self.game.clock
-        entry = None
-        elapsed = 0.0
-        if clock is not None:
-            with contextlib.suppress(ValueError):
-                entry = clock.entry("black" if color == "b" else "white")
-            if clock.last_move and not self._paused():
-                elapsed = self.game.realtime.server_time() - clock.last_move / 1000
+        side = "black" if color == "b" else "white"
+        entry, elapsed = self._clock_reading(side, stops_in_pause=True)
         groups = time_commands(
             gd.time_control,
             entry,
