@@ -10,28 +10,12 @@ import asyncio
 import sys
 from typing import Any, TextIO
 
-from ogsbot.ogs.board import Color, GameState
-from ogsbot.ogs.coords import GTP_COLUMNS, RESIGN, parse_gtp_move
+from ogsbot.ogs.board import Color
+from ogsbot.ogs.coords import RESIGN, parse_gtp_move
 from ogsbot.ogs.game import Game
 from ogsbot.sandbox.players import Opponent, challenge_request
 from ogsbot.sandbox.server import Emulator
-
-
-def draw(state: GameState) -> str:
-    """The board as text: X black, O white, coordinates as in GTP."""
-    columns = GTP_COLUMNS[: state.width]
-    lines = ["   " + " ".join(columns)]
-    for y in range(state.height):
-        row = state.height - y
-        cells = []
-        for x in range(state.width):
-            color = state.board.get((x, y))
-            cells.append("X" if color == "b" else "O" if color == "w" else ".")
-        lines.append(f"{row:2d} " + " ".join(cells) + f" {row}")
-    lines.append("   " + " ".join(columns))
-    captured = state.prisoners
-    lines.append(f"captures: black {captured['b']}, white {captured['w']}")
-    return "\n".join(lines)
+from ogsbot.view import board_text
 
 
 async def _read_line(prompt: str, out: TextIO) -> str:
@@ -48,7 +32,7 @@ async def _play(game: Game, out: TextIO) -> None:
         state = game.state
         if state is not None and game.move_number != shown:
             shown = game.move_number
-            print(draw(state), file=out, flush=True)
+            print(board_text(state), file=out, flush=True)
         if game.phase == "stone removal":
             print("stone removal: accepting the server's proposal", file=out)
             game.accept_removed()
