@@ -74,6 +74,8 @@ MODULES = [
     ("ogsbot/ogs/game_state.py", "ogsbot.ogs.board (legality, captures)"),
     ("ogsbot/ogs/scoring.py", "ogsbot.ogs.board (legality, captures)"),
     ("ogsbot/ogs/game.py", "ogsbot.ogs.game (Game events)"),
+    ("ogsbot/ogs/game_events.py", "ogsbot.ogs.game (Game events)"),
+    ("ogsbot/ogs/game_view.py", "ogsbot.ogs.game (Game events)"),
     ("ogsbot/ogs/realtime.py", "ogsbot.ogs.realtime (frames, handlers)"),
     ("ogsbot/ogs/coords.py", "ogsbot.ogs.coords"),
     ("ogsbot/bot/session.py", "ogsbot.bot.session (the turn)"),
