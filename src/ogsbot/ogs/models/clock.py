@@ -3,19 +3,25 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import field
+from typing import Annotated, Any
+
+from pydantic.dataclasses import dataclass
 
 from ogsbot.ogs.models.fields import (
     Color,
     json_number,
-    object_copy,
-    read_bool,
-    read_int,
-    read_number,
-    read_optional_number,
-    read_str,
-    require_object,
+)
+from ogsbot.ogs.models.lenient import (
+    Flag,
+    Int,
+    JsonObject,
+    Number,
+    OptionalInt,
+    OptionalNumber,
+    Text,
+    nested,
+    parse,
 )
 
 
@@ -29,14 +35,14 @@ class PlayerClock:
     meaning depends on who is to move; it is kept in `raw` and not interpreted.
     """
 
-    thinking_time: float = 0.0
-    periods: int | None = None
-    period_time: float | None = None
-    period_time_left: float | None = None
-    moves_left: int | None = None
-    block_time: float | None = None
-    skip_bonus: bool = False
-    raw: float | None = None
+    thinking_time: Number = 0.0
+    periods: OptionalInt = None
+    period_time: OptionalNumber = None
+    period_time_left: OptionalNumber = None
+    moves_left: OptionalInt = None
+    block_time: OptionalNumber = None
+    skip_bonus: Flag = False
+    raw: OptionalNumber = None
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any] | float | int | None) -> PlayerClock | None:
@@ -47,17 +53,7 @@ class PlayerClock:
             return cls(raw=float(data))
         if not isinstance(data, Mapping):
             return None
-        periods = read_optional_number(data, "periods")
-        moves_left = read_optional_number(data, "moves_left")
-        return cls(
-            thinking_time=read_number(data, "thinking_time"),
-            periods=int(periods) if periods is not None else None,
-            period_time=read_optional_number(data, "period_time"),
-            period_time_left=read_optional_number(data, "period_time_left"),
-            moves_left=int(moves_left) if moves_left is not None else None,
-            block_time=read_optional_number(data, "block_time"),
-            skip_bonus=read_bool(data, "skip_bonus"),
-        )
+        return parse(cls, {k: v for k, v in data.items() if k != "raw"}, "player clock")
 
     def to_json(self, system: str | None = None) -> dict[str, Any] | int | float:
         """The entry as OGS sends it: a bare number for simple time, else an object.
@@ -99,18 +95,13 @@ class PlayerClock:
 class ClockPause:
     """A clock's `pause` member: whether it is paused, since when (ms), and why."""
 
-    paused: bool = False
-    paused_since: float | None = None
-    pause_control: dict[str, Any] | None = field(default=None, hash=False)
+    paused: Flag = False
+    paused_since: OptionalNumber = None
+    pause_control: JsonObject = field(default=None, hash=False)
 
     @classmethod
     def from_json(cls, data: object) -> ClockPause:
-        data = require_object(data, "clock pause")
-        return cls(
-            paused=read_bool(data, "paused"),
-            paused_since=read_optional_number(data, "paused_since"),
-            pause_control=object_copy(data.get("pause_control")),
-        )
+        return parse(cls, data, "clock pause")
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"paused": self.paused}
@@ -119,6 +110,14 @@ class ClockPause:
         if self.pause_control is not None:
             out["pause_control"] = dict(self.pause_control)
         return out
+
+
+def _pause(value: object) -> ClockPause | None:
+    return ClockPause.from_json(value) if isinstance(value, Mapping) else None
+
+
+PlayerClockEntry = Annotated[PlayerClock | None, nested(PlayerClock, PlayerClock.from_json)]
+Pause = Annotated[ClockPause | None, nested(ClockPause, _pause)]
 
 
 @dataclass(frozen=True)
@@ -131,47 +130,27 @@ class Clock:
     when sent.
     """
 
-    game_id: int = 0
-    current_player: int = 0
-    black_player_id: int = 0
-    white_player_id: int = 0
-    title: str = ""
-    last_move: float = 0.0
-    expiration: float = 0.0
-    black_time: PlayerClock | None = None
-    white_time: PlayerClock | None = None
-    now: float | None = None
-    paused_since: float | None = None
-    start_mode: bool = False
-    stone_removal_mode: bool = False
-    stone_removal_expiration: float | None = None
-    expiration_delta: float | None = None
-    pause_delta: float | None = None
-    pause: ClockPause | None = None
+    game_id: Int = 0
+    current_player: Int = 0
+    black_player_id: Int = 0
+    white_player_id: Int = 0
+    title: Text = ""
+    last_move: Number = 0.0
+    expiration: Number = 0.0
+    black_time: PlayerClockEntry = None
+    white_time: PlayerClockEntry = None
+    now: OptionalNumber = None
+    paused_since: OptionalNumber = None
+    start_mode: Flag = False
+    stone_removal_mode: Flag = False
+    stone_removal_expiration: OptionalNumber = None
+    expiration_delta: OptionalNumber = None
+    pause_delta: OptionalNumber = None
+    pause: Pause = None
 
     @classmethod
     def from_json(cls, data: object) -> Clock:
-        data = require_object(data, "clock")
-        pause = data.get("pause")
-        return cls(
-            game_id=read_int(data, "game_id"),
-            current_player=read_int(data, "current_player"),
-            black_player_id=read_int(data, "black_player_id"),
-            white_player_id=read_int(data, "white_player_id"),
-            title=read_str(data, "title"),
-            last_move=read_number(data, "last_move"),
-            expiration=read_number(data, "expiration"),
-            black_time=PlayerClock.from_json(data.get("black_time")),
-            white_time=PlayerClock.from_json(data.get("white_time")),
-            now=read_optional_number(data, "now"),
-            paused_since=read_optional_number(data, "paused_since"),
-            start_mode=read_bool(data, "start_mode"),
-            stone_removal_mode=read_bool(data, "stone_removal_mode"),
-            stone_removal_expiration=read_optional_number(data, "stone_removal_expiration"),
-            expiration_delta=read_optional_number(data, "expiration_delta"),
-            pause_delta=read_optional_number(data, "pause_delta"),
-            pause=ClockPause.from_json(pause) if isinstance(pause, Mapping) else None,
-        )
+        return parse(cls, data, "clock")
 
     def to_json(self, system: str | None = None) -> dict[str, Any]:
         """The GameClock object; `system` (the game's time control) shapes the player entries."""

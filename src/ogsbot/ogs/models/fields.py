@@ -112,7 +112,11 @@ def read_str(data: Mapping[str, Any], key: str, default: str = "") -> str:
 
 
 def read_optional_str(data: Mapping[str, Any], key: str) -> str | None:
-    value = data.get(key)
+    return as_text(data.get(key))
+
+
+def as_text(value: object) -> str | None:
+    """Text (`utf8_safe`), a number as text, or None for anything else."""
     if isinstance(value, str):
         return utf8_safe(value)
     if isinstance(value, int | float) and not isinstance(value, bool):
