@@ -48,6 +48,17 @@ Flag = Annotated[bool, PlainValidator(as_bool)]
 OptionalFlag = Annotated[bool | None, PlainValidator(_as_optional_bool)]
 Text = Annotated[str, _default_when_none(as_text)]
 OptionalText = Annotated[str | None, _default_when_none(as_text)]
+
+
+def _int_tuple(value: object) -> tuple[int, ...]:
+    if not isinstance(value, list | tuple):
+        return ()
+    numbers = (as_number(v) for v in value)
+    return tuple(int(n) for n in numbers if n is not None)
+
+
+IdList = Annotated[tuple[int, ...], PlainValidator(_int_tuple)]
+"""Whole numbers (ids) from a list; what is no number is left out, what is no list is ()."""
 JsonObject = Annotated[dict[str, Any] | None, _default_when_none(object_copy)]
 """A copy of a JSON object, texts `utf8_safe`; None when the payload has none."""
 

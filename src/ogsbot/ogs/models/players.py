@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from ogsbot.ogs.models.fields import (
     Color,
@@ -20,6 +20,7 @@ from ogsbot.ogs.models.fields import (
     require_object,
     utf8_safe,
 )
+from ogsbot.ogs.models.lenient import nested
 from ogsbot.ogs.models.ranks import rank_to_text
 
 
@@ -156,3 +157,8 @@ def lenient_player(value: object, default_id: int = 0) -> Player:
         return Player.from_json(value)
     except ValueError:
         return Player(id=default_id)
+
+
+PlayerField = Annotated[Player, nested(Player, lenient_player)]
+"""A player field of a lenient model: what cannot be read is a bare player."""
+Teams = Annotated[RengoTeams, nested(RengoTeams, RengoTeams.from_json)]
