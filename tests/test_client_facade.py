@@ -336,7 +336,7 @@ def test_logging_is_off_until_enabled(world: World) -> None:
     assert before == 0
     assert middle > 0
     assert after > middle
-    assert "ogsbot.ogs.rest" in modules and "ogsbot.ogs.realtime" in modules
+    assert "ogsbot.ogs.rest_transport" in modules and "ogsbot.ogs.realtime" in modules
     assert result.stderr == ""
 
     # The seed's shortcut: log_level= on the constructor prints our lines on stderr.
