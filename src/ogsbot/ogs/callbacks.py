@@ -25,6 +25,7 @@ from typing import Any
 from loguru import logger
 
 EventCallback = Callable[[str, Any], None]
+Callback = Callable[..., Any]  # a script's: (data), (event_name, data) or (event_name=, data=)
 
 
 def callable_name(function: Callable[..., Any]) -> str:
@@ -122,3 +123,7 @@ def adapt(handler: Callable[..., Any]) -> EventCallback:
 
     callback.__qualname__ = callable_name(handler)
     return callback
+
+
+def ignore(*args: Any, **kwargs: Any) -> None:
+    """The callback when the script gives none."""
