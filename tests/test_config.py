@@ -70,7 +70,7 @@ def write(path: Path, text: str) -> Path:
 @needs_gnugo
 def test_example_file_loads() -> None:
     config = load_config(EXAMPLE, env={"OGSBOT_API_KEY": "x"})
-    assert config.api_key == "x"
+    assert config.api_key.get_secret_value() == "x"
     assert config.engine.command[0] == str(GNUGO)
     assert config.engine.name == "GNU Go"
     assert config.source == EXAMPLE
@@ -348,24 +348,24 @@ def test_several_errors_are_reported_together() -> None:
 
 
 def test_api_key_inline() -> None:
-    assert parse_config(minimal(api_key=KEY), {}).api_key == KEY
+    assert parse_config(minimal(api_key=KEY), {}).api_key.get_secret_value() == KEY
 
 
 def test_api_key_from_file(tmp_path: Path) -> None:
     write(tmp_path / "key.txt", f"  {KEY}\n")
     config = parse_config(minimal(api_key_file="key.txt"), {}, base_dir=tmp_path)
-    assert config.api_key == KEY
+    assert config.api_key.get_secret_value() == KEY
 
 
 def test_api_key_from_env() -> None:
-    assert parse_config(minimal(), ENV).api_key == KEY
+    assert parse_config(minimal(), ENV).api_key.get_secret_value() == KEY
 
 
 def test_env_wins_over_the_file(tmp_path: Path) -> None:
     write(tmp_path / "key.txt", "from-the-file")
-    assert parse_config(minimal(api_key="inline-key"), ENV).api_key == KEY
+    assert parse_config(minimal(api_key="inline-key"), ENV).api_key.get_secret_value() == KEY
     config = parse_config(minimal(api_key_file="key.txt"), ENV, base_dir=tmp_path)
-    assert config.api_key == KEY
+    assert config.api_key.get_secret_value() == KEY
 
 
 def test_api_key_and_api_key_file_together_is_an_error(tmp_path: Path) -> None:
@@ -876,7 +876,7 @@ def test_a_bad_log_rotation_is_a_problem() -> None:
 
 def test_a_missing_key_can_be_a_warning_only(tmp_path: Path) -> None:
     config = parse_config(minimal(), {}, require_api_key=False)
-    assert config.api_key == ""
+    assert config.api_key.get_secret_value() == ""
     (warning,) = config.warnings
     assert warning.startswith("api_key: no API key yet") and "OGSBOT_API_KEY" in warning
     assert "api_key" in {p.path for p in problems_of(minimal(), {}).problems}

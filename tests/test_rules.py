@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from ogsbot.bot.config import BoardSizes, ChallengeRules, Range, SpeedRules
+from ogsbot.bot.config.sections import FischerRanges
 from ogsbot.bot.rules import (
     REJECTION_CODES,
     RULE_NAMES,
@@ -600,7 +601,7 @@ def test_the_range_follows_the_speed() -> None:
 
 def test_a_parameter_without_a_range_is_not_checked() -> None:
     speeds = dict(DEFAULT.speeds)
-    speeds["live"] = SpeedRules(True, 3, {"fischer": {"time_increment": Range(10, 300)}})
+    speeds["live"] = SpeedRules(True, 3, FischerRanges(time_increment=Range(10, 300)))
     decision = decide(
         challenge(time_control=tc("fischer", initial_time=1, time_increment=30, max_time=1)),
         replace(DEFAULT, speeds=speeds),

@@ -85,8 +85,9 @@ class Daemon:
         self.logs = logs  # the log sinks, set again from `log:` on a reload
         self.heartbeat = heartbeat  # touched while the daemon is alive (Docker's HEALTHCHECK)
         self.server = server or config.server
-        self.lock = InstanceLock(lock_dir or default_lock_dir(), self.server, config.api_key)
-        self.client = AsyncOGSClient(self.server, api_key=config.api_key)
+        api_key = config.api_key.get_secret_value()
+        self.lock = InstanceLock(lock_dir or default_lock_dir(), self.server, api_key)
+        self.client = AsyncOGSClient(self.server, api_key=api_key)
         self.manager = EngineManager()
         self.games: dict[int, Running] = {}
         self.finished: list[int] = []
