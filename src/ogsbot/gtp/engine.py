@@ -12,6 +12,9 @@ exits (seen from the process, not from EOF on stdout, which a child holding the 
 forever) whatever is left of its group is killed. Its output is bounded: a reply over
 `max_reply` bytes is a failure, a stderr line over `max_stderr_line` is cut; neither is
 ever held whole.
+
+This module starts, stops and commands the engine; its output is read by `engine_output`,
+its process group signalled by `process_group`, and what crosses its pipes is `wire`'s.
 """
 
 from __future__ import annotations
@@ -19,152 +22,41 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import re
 import signal
-from collections import deque
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 
-from loguru import logger
-
+from ogsbot.gtp.engine_output import (
+    MAX_REPLY,
+    MAX_STDERR_LINE,
+    EngineOutput,
+    PendingCommand,
+    StderrCallback,
+)
 from ogsbot.gtp.errors import (
     EngineDied,
     EngineError,
     EngineNotRunning,
     EngineTimeout,
     GTPError,
-    GTPProtocolError,
     IllegalMove,
-    ReplyTooLong,
 )
+from ogsbot.gtp.process_group import KILL_WAIT, READERS_WAIT, ProcessGroupProtocol
+from ogsbot.gtp.wire import REQUIRED_COMMANDS, GTPReply, clean_command
 from ogsbot.ogs.coords import RESIGN, GtpMove, Point, parse_gtp_move
 
-StderrCallback = Callable[[str], None]
-
-# A response header: '=' or '?', an optional id, then the first line of the payload.
-_RESPONSE = re.compile(r"^([=?])(\d*)(?:\s(.*))?$")
-# Everything below space except tab (which GTP turns into a space), plus DEL.
-_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
-
-# Seconds a killed process gets to be reaped (SIGKILL acts at once; only a machine stall or
-# a descendant that keeps the pipes open takes longer), and the readers to take the last
-# output after a normal stop.
-KILL_WAIT = 1.0
-READERS_WAIT = 2.0
-
-# Bounds on what an engine's output may cost: a whole reply (GNU Go's showboard is 1 KB, a
-# long game's SGF some 20 KB), and one stderr line (KataGo's analysis lines are a few
-# hundred bytes).
-MAX_REPLY = 1 << 20
-MAX_STDERR_LINE = 4096
-
-# Commands every GTP 2 engine must know; never skipped for missing from list_commands.
-REQUIRED_COMMANDS = frozenset(
-    {
-        "protocol_version",
-        "name",
-        "version",
-        "known_command",
-        "list_commands",
-        "quit",
-        "boardsize",
-        "clear_board",
-        "komi",
-        "play",
-        "genmove",
-    }
-)
+__all__ = [
+    "MAX_REPLY",
+    "MAX_STDERR_LINE",
+    "REQUIRED_COMMANDS",
+    "GTPEngine",
+    "GTPReply",
+    "StderrCallback",
+    "clean_command",
+]
 
 
-@dataclass(frozen=True)
-class GTPReply:
-    """One answered command: `ok` is False for a `?` reply, whose text is the message."""
-
-    command: str
-    ok: bool
-    text: str
-
-    def check(self) -> str:
-        """The payload, or `GTPError` for a refusal."""
-        if not self.ok:
-            raise GTPError(self.command, self.text)
-        return self.text
-
-
-class _Protocol(asyncio.subprocess.SubprocessStreamProtocol):
-    """asyncio's stream protocol, plus the moment the process itself exits, and signals
-    to its whole process group.
-
-    `Process.wait()` returns only once the pipes are closed too, which a child that
-    inherited stdout can put off forever: the exit of the process is what counts.
-    """
-
-    def __init__(self, limit: int, loop: asyncio.AbstractEventLoop) -> None:
-        super().__init__(limit=limit, loop=loop)
-        self.exited = asyncio.Event()
-        self._pid = 0
-        self._returncode: Callable[[], int | None] = lambda: None
-        self._orphans_killed = False
-
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        super().connection_made(transport)
-        assert isinstance(transport, asyncio.SubprocessTransport)
-        self._pid = transport.get_pid()
-        self._returncode = transport.get_returncode
-
-    def process_exited(self) -> None:
-        super().process_exited()
-        self.exited.set()
-
-    def signal(self, sig: signal.Signals) -> None:
-        """Send `sig` to the engine's process group: the engine and every descendant.
-
-        Once the engine itself has exited, what is left of its group is orphaned: it gets
-        one SIGKILL, whatever `sig` was, and no signal after that (the group's id is free
-        for reuse once the group is empty).
-        """
-        if self._returncode() is not None:
-            if self._orphans_killed:
-                return
-            self._orphans_killed = True
-            sig = signal.SIGKILL
-        try:
-            os.killpg(self._pid, sig)  # the engine leads its own session: pgid == pid
-        except ProcessLookupError:
-            pass
-        except PermissionError:  # a member we may not signal (setuid): the engine at least
-            if self._returncode() is None:
-                with contextlib.suppress(ProcessLookupError):
-                    os.kill(self._pid, sig)
-
-
-@dataclass
-class _Pending:
-    command: str
-    future: asyncio.Future[GTPReply] = field(repr=False)
-
-
-def clean_command(command: str) -> str:
-    """A command as GTP wants it on the wire: no control characters, no comment, one line.
-
-    A newline inside a command would smuggle in a second, id-less command and break the
-    matching of replies, so it is refused instead of stripped.
-    """
-    if "\n" in command or "\r" in command:
-        raise ValueError(f"a GTP command must be one line: {command!r}")
-    text = _CONTROL.sub("", command.replace("\t", " ")).split("#", 1)[0].strip()
-    if not text:
-        raise ValueError(f"empty GTP command: {command!r}")
-    return text
-
-
-def _clean_line(raw: bytes) -> str:
-    """A line of engine output with CR, control characters and trailing whitespace gone."""
-    return _CONTROL.sub("", raw.decode("utf-8", "replace").replace("\t", " ")).rstrip()
-
-
-class GTPEngine:
+class GTPEngine(EngineOutput):
     """A GTP engine subprocess: start, handshake, commands with timeouts, stop, restart.
 
     Use it as an async context manager, or call `start()` and `stop()` yourself.
@@ -188,28 +80,26 @@ class GTPEngine:
         if not argv:
             raise ValueError("an engine needs a command: the argument list is empty")
         self.argv: tuple[str, ...] = tuple(str(a) for a in argv)
+        super().__init__(
+            label or Path(self.argv[0]).name,
+            on_stderr=on_stderr,
+            stderr_tail=stderr_tail,
+            max_reply=max_reply,
+            max_stderr_line=max_stderr_line,
+        )
         self.cwd = cwd
         self.env = dict(env) if env is not None else None
         self.timeout = timeout
         self.start_timeout = start_timeout
         self.quit_grace = quit_grace
-        self.on_stderr = on_stderr
-        self.max_reply = max_reply
-        self.max_stderr_line = max_stderr_line
-        self.label = label or Path(self.argv[0]).name
         self.name = ""
         self.version = ""
         self.protocol_version = ""
         self.commands: frozenset[str] = frozenset()
         self.kata_time_systems: frozenset[str] = frozenset()
         self._proc: asyncio.subprocess.Process | None = None
-        self._protocol: _Protocol | None = None
         self._tasks: list[asyncio.Task[None]] = []
-        self._pending: dict[int, _Pending] = {}
         self._next_id = 1
-        self._failure: EngineError | None = None
-        self._stderr_tail: deque[str] = deque(maxlen=stderr_tail)
-        self._log = logger.bind(engine=self.label)
 
     # ----- lifecycle -------------------------------------------------------------------
 
@@ -223,11 +113,6 @@ class GTPEngine:
         """The process id, or None when no process is running."""
         return self._proc.pid if self._proc is not None else None
 
-    @property
-    def stderr_tail(self) -> list[str]:
-        """The last lines the engine wrote to stderr."""
-        return list(self._stderr_tail)
-
     async def start(self) -> None:
         """Spawn the process and learn who it is and which commands it knows."""
         if self._proc is not None:
@@ -240,7 +125,7 @@ class GTPEngine:
         try:
             # asyncio.create_subprocess_exec, with a protocol that also tells the exit.
             transport, protocol = await loop.subprocess_exec(
-                lambda: _Protocol(limit, loop),
+                lambda: ProcessGroupProtocol(limit, loop),
                 *self.argv,
                 stdin=asyncio.subprocess.PIPE,
                 stdout=asyncio.subprocess.PIPE,
@@ -380,12 +265,12 @@ class GTPEngine:
         if not lines:
             return []
         loop = asyncio.get_running_loop()
-        pending: list[_Pending] = []
+        pending: list[PendingCommand] = []
         payload = []
         for line in lines:
             ident = self._next_id
             self._next_id += 1
-            item = _Pending(line, loop.create_future())
+            item = PendingCommand(line, loop.create_future())
             self._pending[ident] = item
             pending.append(item)
             payload.append(f"{ident} {line}\n")
@@ -397,8 +282,7 @@ class GTPEngine:
         except TimeoutError:
             waiting = next((p.command for p in pending if not p.future.done()), lines[-1])
             error = EngineTimeout(waiting, limit)
-            self._log.error("{}", error)
-            self._break(error)
+            self._report_and_break(error)
             raise error from None
         finally:
             for item in pending:
@@ -477,8 +361,7 @@ class GTPEngine:
             if move is None or move is RESIGN or legal is None or legal(move):
                 return move
             error = IllegalMove(command, reply, "the move is not legal in this position")
-        self._log.error("{}", error)
-        self._break(error)
+        self._report_and_break(error)
         raise error
 
     def knows(self, command: str) -> bool:
@@ -506,73 +389,10 @@ class GTPEngine:
             stdin.write(data.encode())
             await stdin.drain()
 
-    async def _read_stdout(self, proc: asyncio.subprocess.Process) -> None:
-        """Replies to their commands, until EOF or output that breaks the engine.
-
-        Each reply is bounded by `max_reply` bytes, its lines counted as they come: an
-        endless reply is cut off at the bound, never held whole.
-        """
-        stdout = proc.stdout
-        assert stdout is not None
-        header: tuple[bool, int | None] | None = None
-        body: list[str] = []
-        size = 0
-        while True:
-            try:
-                raw = await stdout.readline()
-            except ValueError:  # one line over the stream's limit, which is max_reply
-                self._too_long()
-                return
-            if not raw:
-                await self._closed_stdout()
-                return
-            line = _clean_line(raw)
-            if header is None:
-                if not line:
-                    continue
-                match = _RESPONSE.match(line)
-                if match is None:
-                    error = GTPProtocolError(line, self._oldest_command())
-                    self._log.error("{}", error)
-                    self._break(error)
-                    return
-                ok = match.group(1) == "="
-                header = (ok, int(match.group(2)) if match.group(2) else None)
-                body = [(match.group(3) or "").strip()]
-                size = len(raw)
-            elif line:
-                body.append(line)
-                size += len(raw)
-            else:
-                text = "\n".join(body[1:] if not body[0] else body)
-                if not self._deliver(header[0], header[1], text):
-                    return
-                header, body = None, []
-            if size > self.max_reply:
-                self._too_long()
-                return
-
-    def _too_long(self) -> None:
-        error = ReplyTooLong(self._oldest_command(), self.max_reply)
-        self._log.error("{}", error)
-        self._break(error)
-
-    async def _closed_stdout(self) -> None:
-        """EOF on stdout: the process is exiting (the watcher reports it), or it closed
-        stdout and lives on, never to answer again."""
-        protocol = self._protocol
-        if protocol is None:
-            return
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(READERS_WAIT):
-                await protocol.exited.wait()
-        if not protocol.exited.is_set():
-            self._break(GTPProtocolError("<end of output>", self._oldest_command()))
-
     async def _watch(
         self,
         proc: asyncio.subprocess.Process,
-        protocol: _Protocol,
+        protocol: ProcessGroupProtocol,
         readers: Sequence[asyncio.Task[None]],
     ) -> None:
         """Wait for the process itself to exit, kill what is left of its group, and fail
@@ -594,79 +414,6 @@ class GTPEngine:
             else:
                 self._log.debug("exited with code {}", code)
         self._set_failure(died)
-
-    def _deliver(self, ok: bool, ident: int | None, text: str) -> bool:
-        if ident is None:
-            ident = next(iter(self._pending), None)
-        item = self._pending.pop(ident, None) if ident is not None else None
-        if item is None:
-            error = GTPProtocolError(f"{'=' if ok else '?'}{ident or ''} {text}", "")
-            self._log.error("unexpected reply id: {}", error)
-            self._break(error)
-            return False
-        if not item.future.done():
-            item.future.set_result(GTPReply(item.command, ok, text))
-        return True
-
-    async def _read_stderr(self, proc: asyncio.subprocess.Process) -> None:
-        """stderr line by line; a line over `max_stderr_line` bytes is cut to it (handed on
-        as soon as it is over, the rest skipped up to its newline, never buffered)."""
-        stderr = proc.stderr
-        assert stderr is not None
-        limit = self.max_stderr_line
-        line = bytearray()
-        handed = False  # the current line was over the bound and is handed on already
-        while True:
-            chunk = await stderr.read(1 << 16)
-            if not chunk:
-                break
-            pieces = chunk.split(b"\n")
-            for i, piece in enumerate(pieces):
-                if not handed:
-                    line += piece[: limit + 1 - len(line)]  # a byte over tells it is over
-                    if len(line) > limit:
-                        self._stderr_line(_clean_line(bytes(line[:limit])))
-                        handed = True
-                        line.clear()
-                if i < len(pieces) - 1:  # a newline ends it
-                    if not handed:
-                        self._stderr_line(_clean_line(bytes(line)))
-                    line.clear()
-                    handed = False
-        if line and not handed:
-            self._stderr_line(_clean_line(bytes(line)))
-
-    def _stderr_line(self, line: str) -> None:
-        if not line:
-            return
-        self._stderr_tail.append(line)
-        if self.on_stderr is not None:
-            try:
-                self.on_stderr(line)
-            except Exception:
-                self._log.exception("stderr callback failed on {!r}", line)
-
-    def _oldest_command(self) -> str:
-        first = next(iter(self._pending.values()), None)
-        return first.command if first is not None else ""
-
-    def _set_failure(self, error: EngineError) -> None:
-        if self._failure is None:
-            self._failure = error
-        self._fail_pending(error)
-
-    def _fail_pending(self, error: EngineError) -> None:
-        pending, self._pending = self._pending, {}
-        for item in pending.values():
-            if not item.future.done():
-                item.future.set_exception(error)
-                item.future.exception()  # consumed here; whoever awaits still sees it
-
-    def _break(self, error: EngineError) -> None:
-        """Kill a process that can no longer be trusted and fail whatever waits on it."""
-        self._set_failure(error)
-        if self._protocol is not None:
-            self._protocol.signal(signal.SIGKILL)
 
     async def _finish_tasks(self, timeout: float) -> None:
         """Let the readers take the last output, for `timeout` s at most in all (cancelled
