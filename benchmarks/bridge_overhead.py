@@ -77,6 +77,7 @@ MODULES = [
     ("ogsbot/ogs/game_events.py", "ogsbot.ogs.game (Game events)"),
     ("ogsbot/ogs/game_view.py", "ogsbot.ogs.game (Game events)"),
     ("ogsbot/ogs/realtime.py", "ogsbot.ogs.realtime (frames, handlers)"),
+    ("ogsbot/ogs/realtime_handlers.py", "ogsbot.ogs.realtime (frames, handlers)"),
     ("ogsbot/ogs/coords.py", "ogsbot.ogs.coords"),
     ("ogsbot/bot/session.py", "ogsbot.bot.session (the turn)"),
     ("ogsbot/bot/daemon.py", "ogsbot.bot.daemon (active_game, status)"),

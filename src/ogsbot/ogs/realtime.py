@@ -5,14 +5,13 @@ Out: `[command, data, id?]`. In: events `[name, data]` and replies `[id, data, e
 authenticates first, then runs the `on_connect` callbacks (live games re-join there), then
 flushes what was sent while offline. `net/ping` every 10 s measures latency and clock drift,
 and a connection whose pongs stop is dropped and replaced (and OGS told, `net/timeout`). A
-malformed frame is logged and skipped; a failing handler is logged and never stops the others.
+malformed frame is logged and skipped. Who hears which event is `realtime_handlers`'.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import inspect
 import json
 import platform
 import random
@@ -34,10 +33,18 @@ from ogsbot.ogs.errors import (
     OGSRealtimeTimeout,
     redact,
 )
+from ogsbot.ogs.realtime_handlers import ConnectCallback, Handler, RealtimeHandlers
 
-Handler = Callable[[str, Any], Any]  # (event name, data); may return an awaitable
+__all__ = [
+    "AuthSource",
+    "ConnectCallback",
+    "Handler",
+    "Realtime",
+    "ReconnectPolicy",
+    "websocket_url",
+]
+
 AuthSource = Callable[[], Awaitable[Mapping[str, Any]]]
-ConnectCallback = Callable[[], Any]
 
 
 def websocket_url(server: str) -> str:
@@ -77,8 +84,8 @@ class _Pending:
     sent: bool = False
 
 
-class Realtime:
-    """A self-healing connection to OGS's realtime server."""
+class Realtime(RealtimeHandlers):
+    """A self-healing connection to OGS's realtime server; `on*` subscribe to its events."""
 
     def __init__(
         self,
@@ -107,16 +114,7 @@ class Realtime:
         self._auth = auth
         self._secrets = secrets
         self._rng = rng or random.Random()
-        self._handlers: dict[str, list[Handler]] = {}
-        self._any_handlers: list[Handler] = []
-        # Prefix handlers by prefix (a live game subscribes "game/<id>/": a daemon with
-        # thousands of games must not test every prefix on every event), with the count of
-        # prefixes of each length, and a sequence number that keeps the calls in the order
-        # of subscription.
-        self._prefix_handlers: dict[str, list[tuple[int, Handler]]] = {}
-        self._prefix_lengths: dict[int, int] = {}
-        self._prefix_seq = 0
-        self._on_connect: list[ConnectCallback] = []
+        super().__init__()
         self._pending: dict[int, _Pending] = {}
         self._next_id = 1
         self._outbox: deque[tuple[str, int | None]] = deque()
@@ -126,7 +124,6 @@ class Realtime:
         self._runner: asyncio.Task[None] | None = None
         self._connected = asyncio.Event()
         self._first_result: asyncio.Future[None] | None = None
-        self._tasks: set[asyncio.Task[Any]] = set()
         self._last_pong = 0.0
         self._closing = False
         self._timed_out: dict[str, Any] | None = None  # the last dead connection, to report
@@ -188,46 +185,6 @@ class Realtime:
         if self._ws is not None:
             await self._ws.close()
 
-    def on(self, event: str, handler: Handler) -> Callable[[], None]:
-        """Call `handler(event, data)` for every event of exactly this name; returns an undo."""
-        self._handlers.setdefault(event, []).append(handler)
-        return lambda: self._handlers.get(event, []).remove(handler)
-
-    def on_any(self, handler: Handler) -> Callable[[], None]:
-        """Call `handler(event, data)` for every event, after the named and prefix ones."""
-        self._any_handlers.append(handler)
-        return lambda: self._any_handlers.remove(handler)
-
-    def on_prefix(self, prefix: str, handler: Handler) -> Callable[[], None]:
-        """Call `handler(event, data)` for every event whose name starts with `prefix`."""
-        self._prefix_seq += 1
-        entry = (self._prefix_seq, handler)
-        entries = self._prefix_handlers.setdefault(prefix, [])
-        if not entries:
-            self._prefix_lengths[len(prefix)] = self._prefix_lengths.get(len(prefix), 0) + 1
-        entries.append(entry)
-
-        def undo() -> None:
-            entries = self._prefix_handlers.get(prefix, [])
-            entries.remove(entry)  # ValueError when undone twice, like `on`'s undo
-            if not entries:
-                del self._prefix_handlers[prefix]
-                left = self._prefix_lengths[len(prefix)] - 1
-                if left:
-                    self._prefix_lengths[len(prefix)] = left
-                else:
-                    del self._prefix_lengths[len(prefix)]
-
-        return undo
-
-    def on_connect(self, callback: ConnectCallback) -> Callable[[], None]:
-        """Run `callback()` after every (re)authentication.
-
-        What a callback sends at once goes out before the frames queued while offline.
-        """
-        self._on_connect.append(callback)
-        return lambda: self._on_connect.remove(callback)
-
     def send(self, command: str, data: Any = None) -> None:
         """Send a command with no reply; queued while a dropped connection heals, sent in
         order. A connection that was closed (or never opened) raises `OGSNotConnected`:
@@ -245,10 +202,7 @@ class Realtime:
         """
         if self._closing or self._runner is None:
             raise OGSNotConnected(command, "the connection is closed")
-        ident = self._next_id
-        self._next_id += 1
-        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-        self._pending[ident] = _Pending(command, future)
+        ident, future = self._expect_reply(command)
         self._enqueue(json.dumps([command, data, ident]), ident)
         limit = self.request_timeout if timeout is None else timeout
         try:
@@ -258,6 +212,14 @@ class Realtime:
             raise OGSRealtimeTimeout(command, limit) from None
         finally:
             self._pending.pop(ident, None)
+
+    def _expect_reply(self, command: str, *, sent: bool = False) -> tuple[int, asyncio.Future[Any]]:
+        """A fresh request id, and the future its reply will settle."""
+        ident = self._next_id
+        self._next_id += 1
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._pending[ident] = _Pending(command, future, sent)
+        return ident, future
 
     # ----- connection loop -----------------------------------------------------------
 
@@ -345,10 +307,7 @@ class Realtime:
         self, ws: aiohttp.ClientWebSocketResponse, reader: asyncio.Task[None]
     ) -> dict[str, Any]:
         payload = dict(await self._auth())
-        ident = self._next_id
-        self._next_id += 1
-        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-        self._pending[ident] = _Pending("authenticate", future, sent=True)
+        ident, future = self._expect_reply("authenticate", sent=True)
         try:
             # Inside the try: a socket that dies under this write must not leave the future
             # pending, to be failed later with nobody awaiting it.
@@ -473,17 +432,7 @@ class Realtime:
             logger.error("realtime server error: {}", data)
         elif name == "net/timeout":
             logger.warning("realtime server reports a timeout: {}", data)
-        handlers = list(self._handlers.get(name, ()))
-        matched: list[tuple[int, Handler]] = []
-        for length in self._prefix_lengths:
-            if length <= len(name):
-                matched += self._prefix_handlers.get(name[:length], ())
-        if len(matched) > 1:
-            matched.sort(key=lambda entry: entry[0])
-        handlers += [handler for _, handler in matched]
-        handlers += self._any_handlers
-        for handler in handlers:
-            self._call(handler, name, data)
+        self._dispatch(name, data)
 
     def _pong(self, data: Mapping[str, Any]) -> None:
         now = time.time() * 1000
@@ -497,23 +446,6 @@ class Realtime:
         self.clock_drift = (now - latency / 2 - server) / 1000
         self._last_pong = time.monotonic()
         self.last_pong = now / 1000
-
-    def _call(self, function: Callable[..., Any], *args: Any) -> None:
-        """Run a handler; a coroutine becomes a task. Failures are logged, never raised."""
-        try:
-            result = function(*args)
-        except Exception:
-            logger.exception("realtime handler {} failed on {}", function, args[:1])
-            return
-        if inspect.isawaitable(result):
-            task = asyncio.ensure_future(result)
-            self._tasks.add(task)
-            task.add_done_callback(self._task_done)
-
-    def _task_done(self, task: asyncio.Future[Any]) -> None:
-        self._tasks.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            logger.opt(exception=task.exception()).error("realtime handler task failed")
 
     def _enqueue(self, frame: str, ident: int | None) -> None:
         self._outbox.append((frame, ident))
