@@ -13,7 +13,7 @@ latency and rounding are paid for by the engine's budget, never by a loss on tim
 from __future__ import annotations
 
 import math
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
 from ogsbot.ogs.models import PlayerClock, TimeControl
@@ -36,6 +36,11 @@ def gtp_color(color: str) -> str:
 def _secs(value: float) -> int:
     """Whole seconds, never negative."""
     return max(0, math.floor(value + 1e-9))
+
+
+def _main_left(entry: PlayerClock | None, start: float, elapsed: float) -> float:
+    """Main time left after `elapsed`: the clock entry's, or all of `start` without one."""
+    return (entry.thinking_time if entry is not None else start) - elapsed
 
 
 @dataclass(frozen=True)
@@ -87,24 +92,143 @@ def _canadian_state(tc: TimeControl, entry: PlayerClock | None, elapsed: float) 
     return _Overtime(main, block, max(left, 1))
 
 
-def _time_left_overtime(color: str, state: _Overtime, full_period: float, margin: float) -> str:
+def _byoyomi_left(tc: TimeControl, state: _Overtime) -> float:
+    """All a byo-yomi player may still spend: main time, the current period, the rest."""
+    current = tc.period_time if state.main > 0 else state.period
+    return state.main + current + (state.count - 1) * tc.period_time
+
+
+@dataclass(frozen=True)
+class _Turn:
+    """The turn the commands are for: the colour to move, its clock, what to take off."""
+
+    color: str  # "B" or "W"
+    entry: PlayerClock | None
+    elapsed: float
+    margin: float
+    kata_systems: Collection[str]
+
+    def time_left(self, seconds: float, count: int) -> str:
+        """`time_left` with the margin taken off the seconds and whole seconds told."""
+        return f"time_left {self.color} {_secs(seconds - self.margin)} {count}"
+
+
+def _time_left_overtime(turn: _Turn, state: _Overtime, full_period: float) -> str:
     """`time_left` for byo-yomi or canadian: main time, or the current period and its count.
 
     Main time within the margin is reported as a fresh period: the engine plays as in
     overtime, which it can afford, rather than as if its main time were gone.
     """
-    if state.main - margin > 0:
-        return f"time_left {color} {_secs(state.main - margin)} 0"
+    if state.main - turn.margin > 0:
+        return turn.time_left(state.main, 0)
     period = full_period if state.main > 0 else state.period
-    return f"time_left {color} {_secs(period - margin)} {state.count}"
+    return turn.time_left(period, state.count)
 
 
-def _absolute(color: str, total: int, left: float, margin: float) -> list[CommandGroup]:
-    time_left = f"time_left {color} {_secs(left - margin)} 0"
+def _absolute_groups(turn: _Turn, total: int, left: float) -> list[CommandGroup]:
+    """Absolute time of `total` seconds, `left` of them left."""
+    time_left = turn.time_left(left, 0)
     return [
         (f"kgs-time_settings absolute {total}", time_left),
         (f"time_settings {total} 0 0", time_left),
     ]
+
+
+def _no_limit(tc: TimeControl, turn: _Turn) -> list[CommandGroup]:
+    # byo-yomi time > 0 with 0 stones is GTP's "no time limit"; it also clears the
+    # limits a shared engine kept from its previous game.
+    return [("kgs-time_settings none",), ("time_settings 0 1 0",)]
+
+
+def _absolute(tc: TimeControl, turn: _Turn) -> list[CommandGroup]:
+    left = _main_left(turn.entry, tc.total_time, turn.elapsed)
+    return _absolute_groups(turn, _secs(tc.total_time), left)
+
+
+def _simple(tc: TimeControl, turn: _Turn) -> list[CommandGroup]:
+    per_move = _secs(tc.per_move)
+    time_left = turn.time_left(tc.per_move - turn.elapsed, 1)
+    return [
+        (f"kgs-time_settings canadian 0 {per_move} 1", time_left),
+        (f"time_settings 0 {per_move} 1", time_left),
+    ]
+
+
+def _fischer(tc: TimeControl, turn: _Turn) -> list[CommandGroup]:
+    left = _main_left(turn.entry, tc.initial_time, turn.elapsed)
+    initial, increment = _secs(tc.initial_time), _secs(tc.time_increment)
+    groups: list[CommandGroup] = []
+    kata_left = turn.time_left(left, 0)
+    if "fischer-capped" in turn.kata_systems and tc.max_time > 0:
+        cap = _secs(max(tc.max_time, tc.initial_time))
+        groups.append(
+            (f"kata-time_settings fischer-capped {initial} {increment} {cap} -1", kata_left)
+        )
+    elif "fischer" in turn.kata_systems:
+        groups.append((f"kata-time_settings fischer {initial} {increment}", kata_left))
+    if increment <= 0:
+        return groups + _absolute_groups(turn, initial, left)
+    # Canadian with one stone per increment: main time is what is left beyond the
+    # increment this move will bring back, the increment is the overtime block.
+    main = max(0, initial - increment)
+    if left - increment - turn.margin > 0:
+        time_left = turn.time_left(left - increment, 0)
+    else:
+        time_left = turn.time_left(left, 1)
+    return [
+        *groups,
+        (f"kgs-time_settings canadian {main} {increment} 1", time_left),
+        (f"time_settings {main} {increment} 1", time_left),
+    ]
+
+
+def _byoyomi(tc: TimeControl, turn: _Turn) -> list[CommandGroup]:
+    if tc.period_time <= 0 or tc.periods <= 0:
+        return _main_time_only(tc, turn)
+    state = _byoyomi_state(tc, turn.entry, turn.elapsed)
+    main, period, periods = _secs(tc.main_time), _secs(tc.period_time), tc.periods
+    kgs = (
+        f"kgs-time_settings byoyomi {main} {period} {periods}",
+        _time_left_overtime(turn, state, tc.period_time),
+    )
+    # Plain GTP has no byo-yomi: all periods but the last become main time, the last one
+    # a canadian block of one stone. Spending part of a period costs nothing on OGS, so
+    # this view of the clock only ever errs on the safe side.
+    total = _byoyomi_left(tc, state)
+    if total - tc.period_time - turn.margin > 0:
+        time_left = turn.time_left(total - tc.period_time, 0)
+    else:
+        time_left = turn.time_left(min(total, tc.period_time), 1)
+    fake_main = _secs(tc.main_time + (periods - 1) * tc.period_time)
+    return [kgs, (f"time_settings {fake_main} {period} 1", time_left)]
+
+
+def _canadian(tc: TimeControl, turn: _Turn) -> list[CommandGroup]:
+    if tc.period_time <= 0 or tc.stones_per_period <= 0:
+        return _main_time_only(tc, turn)
+    state = _canadian_state(tc, turn.entry, turn.elapsed)
+    main, period, stones = _secs(tc.main_time), _secs(tc.period_time), tc.stones_per_period
+    time_left = _time_left_overtime(turn, state, tc.period_time)
+    return [
+        (f"kgs-time_settings canadian {main} {period} {stones}", time_left),
+        (f"time_settings {main} {period} {stones}", time_left),
+    ]
+
+
+def _main_time_only(tc: TimeControl, turn: _Turn) -> list[CommandGroup]:
+    """Byo-yomi or canadian without overtime: absolute time of the main time."""
+    left = _main_left(turn.entry, tc.main_time, turn.elapsed)
+    return _absolute_groups(turn, _secs(tc.main_time), left)
+
+
+_SYSTEMS: dict[str, Callable[[TimeControl, _Turn], list[CommandGroup]]] = {
+    "none": _no_limit,
+    "absolute": _absolute,
+    "simple": _simple,
+    "fischer": _fischer,
+    "byoyomi": _byoyomi,
+    "canadian": _canadian,
+}
 
 
 def time_commands(
@@ -123,90 +247,9 @@ def time_commands(
     player to move), `margin` the safety margin in seconds, `kata_systems` what the engine
     answered to `kata-list_time_settings`.
     """
-    c = gtp_color(color)
-    elapsed = max(0.0, elapsed)
-    margin = max(0.0, margin)
-    system = tc.system
-
-    if system == "none":
-        # byo-yomi time > 0 with 0 stones is GTP's "no time limit"; it also clears the
-        # limits a shared engine kept from its previous game.
-        return [("kgs-time_settings none",), ("time_settings 0 1 0",)]
-
-    if system == "absolute":
-        left = (entry.thinking_time if entry is not None else tc.total_time) - elapsed
-        return _absolute(c, _secs(tc.total_time), left, margin)
-
-    if system == "simple":
-        per_move = _secs(tc.per_move)
-        time_left = f"time_left {c} {_secs(tc.per_move - elapsed - margin)} 1"
-        return [
-            (f"kgs-time_settings canadian 0 {per_move} 1", time_left),
-            (f"time_settings 0 {per_move} 1", time_left),
-        ]
-
-    if system == "fischer":
-        left = (entry.thinking_time if entry is not None else tc.initial_time) - elapsed
-        initial, increment = _secs(tc.initial_time), _secs(tc.time_increment)
-        groups: list[CommandGroup] = []
-        kata_left = f"time_left {c} {_secs(left - margin)} 0"
-        if "fischer-capped" in kata_systems and tc.max_time > 0:
-            cap = _secs(max(tc.max_time, tc.initial_time))
-            groups.append(
-                (f"kata-time_settings fischer-capped {initial} {increment} {cap} -1", kata_left)
-            )
-        elif "fischer" in kata_systems:
-            groups.append((f"kata-time_settings fischer {initial} {increment}", kata_left))
-        if increment <= 0:
-            return groups + _absolute(c, initial, left, margin)
-        # Canadian with one stone per increment: main time is what is left beyond the
-        # increment this move will bring back, the increment is the overtime block.
-        main = max(0, initial - increment)
-        if left - increment - margin > 0:
-            time_left = f"time_left {c} {_secs(left - increment - margin)} 0"
-        else:
-            time_left = f"time_left {c} {_secs(left - margin)} 1"
-        return [
-            *groups,
-            (f"kgs-time_settings canadian {main} {increment} 1", time_left),
-            (f"time_settings {main} {increment} 1", time_left),
-        ]
-
-    if system == "byoyomi":
-        if tc.period_time <= 0 or tc.periods <= 0:
-            left = (entry.thinking_time if entry is not None else tc.main_time) - elapsed
-            return _absolute(c, _secs(tc.main_time), left, margin)
-        state = _byoyomi_state(tc, entry, elapsed)
-        main, period, periods = _secs(tc.main_time), _secs(tc.period_time), tc.periods
-        kgs = (
-            f"kgs-time_settings byoyomi {main} {period} {periods}",
-            _time_left_overtime(c, state, tc.period_time, margin),
-        )
-        # Plain GTP has no byo-yomi: all periods but the last become main time, the last one
-        # a canadian block of one stone. Spending part of a period costs nothing on OGS, so
-        # this view of the clock only ever errs on the safe side.
-        current = tc.period_time if state.main > 0 else state.period
-        total = state.main + current + (state.count - 1) * tc.period_time
-        if total - tc.period_time - margin > 0:
-            time_left = f"time_left {c} {_secs(total - tc.period_time - margin)} 0"
-        else:
-            time_left = f"time_left {c} {_secs(min(total, tc.period_time) - margin)} 1"
-        fake_main = _secs(tc.main_time + (periods - 1) * tc.period_time)
-        return [kgs, (f"time_settings {fake_main} {period} 1", time_left)]
-
-    if system == "canadian":
-        if tc.period_time <= 0 or tc.stones_per_period <= 0:
-            left = (entry.thinking_time if entry is not None else tc.main_time) - elapsed
-            return _absolute(c, _secs(tc.main_time), left, margin)
-        state = _canadian_state(tc, entry, elapsed)
-        main, period, stones = _secs(tc.main_time), _secs(tc.period_time), tc.stones_per_period
-        time_left = _time_left_overtime(c, state, tc.period_time, margin)
-        return [
-            (f"kgs-time_settings canadian {main} {period} {stones}", time_left),
-            (f"time_settings {main} {period} {stones}", time_left),
-        ]
-
-    return []
+    turn = _Turn(gtp_color(color), entry, max(0.0, elapsed), max(0.0, margin), kata_systems)
+    commands = _SYSTEMS.get(tc.system)
+    return commands(tc, turn) if commands is not None else []
 
 
 def available_time(
@@ -225,12 +268,9 @@ def available_time(
         return max(0.0, tc.per_move - elapsed)
     if system in ("fischer", "absolute"):
         start = tc.initial_time if system == "fischer" else tc.total_time
-        left = entry.thinking_time if entry is not None else start
-        return max(0.0, left - elapsed)
+        return max(0.0, _main_left(entry, start, elapsed))
     if system == "byoyomi":
-        state = _byoyomi_state(tc, entry, elapsed)
-        current = tc.period_time if state.main > 0 else state.period
-        return max(0.0, state.main + current + (state.count - 1) * tc.period_time)
+        return max(0.0, _byoyomi_left(tc, _byoyomi_state(tc, entry, elapsed)))
     if system == "canadian":
         state = _canadian_state(tc, entry, elapsed)
         return max(0.0, state.main + (tc.period_time if state.main > 0 else state.period))
