@@ -18,7 +18,7 @@ from ogsbot.ogs.models.fields import (
     require_object,
 )
 from ogsbot.ogs.models.players import Player, lenient_player
-from ogsbot.ogs.models.time_control import TimeControl
+from ogsbot.ogs.models.time_control import TimeControl, lenient_time_control
 
 
 def read_komi(data: Mapping[str, Any]) -> float | None:
@@ -91,10 +91,6 @@ class Challenge:
         tc_source = src.get("time_control_parameters")
         if tc_source is None:
             tc_source = src.get("time_control")
-        try:
-            time_control = TimeControl.from_json(tc_source)
-        except ValueError:
-            time_control = TimeControl()
         return cls(
             notification_id=notification_id,
             challenge_id=challenge_id,
@@ -106,7 +102,7 @@ class Challenge:
             aga_rated=as_bool(first_present(data, "aga_rated", "aga_ranked")),
             handicap=read_int(src, "handicap"),
             komi=read_komi(src),
-            time_control=time_control,
+            time_control=lenient_time_control(tc_source),
             challenger_color=read_str(data, "challenger_color", "automatic"),
             width=read_int(src, "width", 19),
             height=read_int(src, "height", 19),

@@ -40,10 +40,15 @@ from ogsbot.ogs.models.gamedata_fields import (
     read_board_side,
     read_checked_number,
     read_initial_stones,
+    read_phase,
+    read_player_pool,
+    read_players,
+    read_rule_flags,
+    read_time_control,
     whole_number,
 )
 from ogsbot.ogs.models.moves import Move, parse_moves
-from ogsbot.ogs.models.players import Player, RengoTeams, lenient_player
+from ogsbot.ogs.models.players import Player, RengoTeams
 from ogsbot.ogs.models.time_control import TIME_PARAMETERS, TimeControl
 
 
@@ -179,54 +184,13 @@ class GameData:
     def from_json(cls, data: object) -> GameData:
         """Parse a gamedata object; ValueError naming the field if it cannot be a game."""
         data = require_object(data, "gamedata")
-        players = data.get("players")
-        players = players if isinstance(players, Mapping) else {}
         clock = data.get("clock")
         clock_obj = Clock.from_json(clock) if isinstance(clock, Mapping) else None
-        black_id = read_int(data, "black_player_id")
-        white_id = read_int(data, "white_player_id")
-        black = (
-            lenient_player(players["black"], black_id)
-            if "black" in players
-            else Player(id=black_id)
-        )
-        white = (
-            lenient_player(players["white"], white_id)
-            if "white" in players
-            else Player(id=white_id)
-        )
-        if not black_id:
-            black_id = black.id or (clock_obj.black_player_id if clock_obj else 0)
-        if not white_id:
-            white_id = white.id or (clock_obj.white_player_id if clock_obj else 0)
         initial_black, initial_white = read_initial_stones(data)
-        phase = data.get("phase")
-        if phase is not None and not isinstance(phase, str):
-            raise ValueError(f"gamedata phase: {describe(phase)} is not text")
-        tc_source = data.get("time_control")
-        if not isinstance(tc_source, Mapping) and data.get("time_control_parameters") is not None:
-            tc_source = data.get("time_control_parameters")
-        try:
-            time_control = TimeControl.from_json(tc_source)
-        except ValueError:
-            time_control = TimeControl()
-        pool = data.get("player_pool")
-        player_pool: dict[int, Player] = {}
-        if isinstance(pool, Mapping):
-            for key, value in pool.items():
-                if isinstance(value, Mapping):
-                    member = lenient_player(value)
-                    ident = as_number(key)
-                    player_pool[member.id or (int(ident) if ident is not None else 0)] = member
-        flags = {name: read_bool(data, name) for name in RULE_FLAGS}
         return cls(
             game_id=read_int(data, "game_id"),
             game_name=read_str(data, "game_name"),
-            phase="play" if phase is None else phase,
-            black=black,
-            white=white,
-            black_player_id=black_id,
-            white_player_id=white_id,
+            phase=read_phase(data),
             width=read_board_side(data, "width"),
             height=read_board_side(data, "height"),
             komi=read_checked_number(data, "komi"),
@@ -235,7 +199,7 @@ class GameData:
             ranked=read_bool(data, "ranked"),
             private=read_bool(data, "private"),
             disable_analysis=read_bool(data, "disable_analysis"),
-            time_control=time_control,
+            time_control=read_time_control(data),
             initial_player=parse_initial_player(data.get("initial_player")),
             initial_state_black=utf8_safe(initial_black),
             initial_state_white=utf8_safe(initial_white),
@@ -246,7 +210,7 @@ class GameData:
             superko_algorithm=read_str(data, "superko_algorithm"),
             rengo=read_bool(data, "rengo"),
             rengo_teams=RengoTeams.from_json(data.get("rengo_teams")),
-            player_pool=player_pool,
+            player_pool=read_player_pool(data),
             removed=parse_removed(data.get("removed")),
             score=object_copy(data.get("score")),
             outcome=read_str(data, "outcome"),
@@ -257,7 +221,8 @@ class GameData:
             tournament_id=read_optional_int(data, "tournament_id"),
             malkovich_present=read_bool(data, "malkovich_present"),
             raw=clean_json({k: v for k, v in data.items() if k != "moves"}),  # moves: parsed above
-            **flags,
+            **read_players(data, clock_obj),
+            **read_rule_flags(data),
         )
 
     def to_json(self) -> dict[str, Any]:

@@ -6,8 +6,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from ogsbot.ogs.coords import MAX_BOARD_SIZE
-from ogsbot.ogs.models.fields import Color, as_number, describe, parse_color
+from ogsbot.ogs.models.clock import Clock
+from ogsbot.ogs.models.fields import Color, as_number, describe, parse_color, read_bool, read_int
 from ogsbot.ogs.models.moves import Move
+from ogsbot.ogs.models.players import Player, lenient_player
+from ogsbot.ogs.models.time_control import TimeControl, lenient_time_control
 
 PHASES = ("play", "stone removal", "finished")
 """A game's phases (goban's `game/<id>/phase` type); game data with any other is refused."""
@@ -129,3 +132,52 @@ def parse_initial_player(value: object) -> Color:
     if isinstance(value, str) and value.strip().lower() in ("black", "b", "white", "w"):
         return parse_color(value)
     raise ValueError(f"gamedata initial_player: {describe(value)} is not black or white")
+
+
+def read_rule_flags(data: Mapping[str, Any]) -> dict[str, Any]:
+    """The booleans of `RULE_FLAGS`, by name."""
+    return {name: read_bool(data, name) for name in RULE_FLAGS}
+
+
+def read_phase(data: Mapping[str, Any]) -> str:
+    """The phase as text ("play" when absent); `GameData` checks it is one of `PHASES`."""
+    phase = data.get("phase")
+    if phase is not None and not isinstance(phase, str):
+        raise ValueError(f"gamedata phase: {describe(phase)} is not text")
+    return "play" if phase is None else phase
+
+
+def read_players(data: Mapping[str, Any], clock: Clock | None) -> dict[str, Any]:
+    """`black`, `white` and their ids: an id the payload lacks is the player's, else the
+    clock's."""
+    players = data.get("players")
+    players = players if isinstance(players, Mapping) else {}
+    out: dict[str, Any] = {}
+    for color in ("black", "white"):
+        ident = read_int(data, f"{color}_player_id")
+        player = lenient_player(players[color], ident) if color in players else Player(id=ident)
+        if not ident:
+            ident = player.id or (getattr(clock, f"{color}_player_id") if clock else 0)
+        out[color], out[f"{color}_player_id"] = player, ident
+    return out
+
+
+def read_player_pool(data: Mapping[str, Any]) -> dict[int, Player]:
+    """`player_pool` (rengo) by player id; a member without one is filed under its key."""
+    pool = data.get("player_pool")
+    out: dict[int, Player] = {}
+    if isinstance(pool, Mapping):
+        for key, value in pool.items():
+            if isinstance(value, Mapping):
+                member = lenient_player(value)
+                ident = as_number(key)
+                out[member.id or (int(ident) if ident is not None else 0)] = member
+    return out
+
+
+def read_time_control(data: Mapping[str, Any]) -> TimeControl:
+    """`time_control`, or REST's `time_control_parameters` when that is no object."""
+    source = data.get("time_control")
+    if not isinstance(source, Mapping) and data.get("time_control_parameters") is not None:
+        source = data.get("time_control_parameters")
+    return lenient_time_control(source)

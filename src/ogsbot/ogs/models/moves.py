@@ -68,6 +68,10 @@ class Move:
     def from_json(cls, data: object) -> Move:
         """Parse `[x, y]`, `[x, y, ms]`, rengo's `[x, y, ms, color, {extra}]` or JGOF's
         `{x, y, timedelta?, color?, ...}` (goban accepts both forms in `moves`)."""
+        if type(data) is list and len(data) == 3:  # OGS's own [x, y, ms]: a game has thousands
+            x, y, ms = data
+            if type(x) is int and type(y) is int and type(ms) is int:
+                return cls(x, y, float(ms))
         if isinstance(data, Mapping):
             x = _coordinate(data.get("x"), data)
             y = _coordinate(data.get("y"), data)

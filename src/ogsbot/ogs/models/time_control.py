@@ -69,7 +69,7 @@ class TimeControl:
     total_time: float = 0.0
 
     @classmethod
-    def from_json(cls, data: Mapping[str, Any] | str | None) -> TimeControl:
+    def from_json(cls, data: object) -> TimeControl:
         """Parse OGS's `time_control` object (the legacy `time_control` key names the system).
 
         Also takes REST's `time_control_parameters`, which OGS sends as a JSON-encoded
@@ -167,3 +167,11 @@ class TimeControl:
     def with_speed(self, width: int | None = None, height: int | None = None) -> TimeControl:
         """A copy whose `speed` is filled in (derived) if it was unknown."""
         return replace(self, speed=self.effective_speed(width, height))
+
+
+def lenient_time_control(value: object) -> TimeControl:
+    """`TimeControl.from_json`, or system none where `value` cannot be read."""
+    try:
+        return TimeControl.from_json(value)
+    except ValueError:
+        return TimeControl()
