@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
+from pydantic import SecretStr
+
 from ogsbot.bot.config import Config, load_config, parse_config
 from ogsbot.bot.daemon import Daemon
 from ogsbot.engines import randomgo_argv
@@ -94,7 +96,7 @@ def bot_config(options: Options, url: str, api_key: str, out: TextIO) -> Config:
         print(f"config: {options.config}, engine: {' '.join(config.engine.command)}", file=out)
         # Sandbox games are not the bot's real games: their records go to --sgf-dir.
         game = dataclasses.replace(config.game, sgf_dir=str(Path(options.sgf_dir).resolve()))
-        return dataclasses.replace(config, server=url, api_key=api_key, game=game)
+        return dataclasses.replace(config, server=url, api_key=SecretStr(api_key), game=game)
     command, name = default_engine()
     print(f"engine: {name}", file=out)
     speeds = {
