@@ -11,6 +11,7 @@ from pydantic.dataclasses import dataclass
 from ogsbot.ogs.models.fields import (
     Color,
     json_number,
+    put_present,
 )
 from ogsbot.ogs.models.lenient import (
     Flag,
@@ -168,16 +169,16 @@ class Clock:
                 out["black_time"] = self.black_time.to_json(system)
             if self.white_time is not None:
                 out["white_time"] = self.white_time.to_json(system)
-        optional = {
-            "now": self.now,
-            "paused_since": self.paused_since,
-            "stone_removal_expiration": self.stone_removal_expiration,
-            "expiration_delta": self.expiration_delta,
-            "pause_delta": self.pause_delta,
-        }
-        for key, value in optional.items():
-            if value is not None:
-                out[key] = json_number(value)
+        put_present(
+            out,
+            {
+                "now": self.now,
+                "paused_since": self.paused_since,
+                "stone_removal_expiration": self.stone_removal_expiration,
+                "expiration_delta": self.expiration_delta,
+                "pause_delta": self.pause_delta,
+            },
+        )
         if self.start_mode:
             out["start_mode"] = True
         if self.stone_removal_mode:

@@ -143,6 +143,13 @@ def json_number(value: float) -> int | float:
     return int(value) if float(value).is_integer() else value
 
 
+def put_present(out: dict[str, Any], values: Mapping[str, Any]) -> None:
+    """Add to `out` each of `values` that is not None, floats as OGS writes them."""
+    for key, value in values.items():
+        if value is not None:
+            out[key] = json_number(value) if isinstance(value, float) else value
+
+
 def js_round(value: float) -> int:
     """JavaScript's Math.round: halves go up."""
     return math.floor(value + 0.5)

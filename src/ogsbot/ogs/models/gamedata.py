@@ -19,6 +19,7 @@ from ogsbot.ogs.models.fields import (
     object_copy,
     other_color,
     parse_color,
+    put_present,
     read_bool,
     read_int,
     read_optional_int,
@@ -262,17 +263,17 @@ class GameData:
             out["clock"] = self.clock.to_json(self.time_control.system)
         if self.pause_control is not None:
             out["pause_control"] = dict(self.pause_control)
-        optional: dict[str, Any] = {
-            "paused_since": self.paused_since,
-            "start_time": self.start_time,
-            "end_time": self.end_time,
-            "state_version": self.state_version,
-            "tournament_id": self.tournament_id,
-            "winner": self.winner,
-        }
-        for key, value in optional.items():
-            if value is not None:
-                out[key] = json_number(value) if isinstance(value, float) else value
+        put_present(
+            out,
+            {
+                "paused_since": self.paused_since,
+                "start_time": self.start_time,
+                "end_time": self.end_time,
+                "state_version": self.state_version,
+                "tournament_id": self.tournament_id,
+                "winner": self.winner,
+            },
+        )
         if self.removed:
             out["removed"] = self.removed
         if self.score is not None:

@@ -13,6 +13,7 @@ from ogsbot.ogs.models.fields import (
     first_present,
     json_number,
     object_copy,
+    put_present,
     read_optional_bool,
     read_optional_number,
     read_optional_str,
@@ -92,19 +93,19 @@ class Player:
             rank_key: json_number(self.rank),
             "professional": self.professional,
         }
-        optional: dict[str, Any] = {
-            "ui_class": self.ui_class,
-            "country": self.country,
-            "icon_url": self.icon,
-            "rating": self.rating,
-            "egf": self.egf,
-            "accepted": self.accepted,
-            "accepted_stones": self.accepted_stones,
-            "accepted_strict_seki_mode": self.accepted_strict_seki_mode,
-        }
-        for key, value in optional.items():
-            if value is not None:
-                out[key] = json_number(value) if isinstance(value, float) else value
+        put_present(
+            out,
+            {
+                "ui_class": self.ui_class,
+                "country": self.country,
+                "icon_url": self.icon,
+                "rating": self.rating,
+                "egf": self.egf,
+                "accepted": self.accepted,
+                "accepted_stones": self.accepted_stones,
+                "accepted_strict_seki_mode": self.accepted_strict_seki_mode,
+            },
+        )
         if self.ratings:
             out["ratings"] = dict(self.ratings)
         return out
