@@ -1,4 +1,5 @@
-"""Handicap stones placed by the bridge, for engines without `place_free_handicap`.
+"""Free handicap stones: the engine's `place_free_handicap` reply checked, or the usual
+points placed by the bridge for engines without it.
 
 Under free placement OGS lets black put its handicap stones anywhere. An engine that cannot
 choose them (no `place_free_handicap`) still plays such a game well from the usual points,
@@ -9,7 +10,18 @@ the stones on the engine's board, which must be empty, behind the session's back
 
 from __future__ import annotations
 
-from ogsbot.ogs.coords import Point
+from typing import TYPE_CHECKING
+
+from loguru import logger
+
+from ogsbot.gtp.errors import GTPError
+from ogsbot.gtp.managers import EngineHandle
+from ogsbot.ogs.board import GameState
+from ogsbot.ogs.coords import Point, parse_gtp_move
+from ogsbot.ogs.models import GameData
+
+if TYPE_CHECKING:
+    from loguru import Logger
 
 
 def fixed_handicap_points(width: int, height: int, stones: int) -> list[Point] | None:
@@ -36,3 +48,35 @@ def fixed_handicap_points(width: int, height: int, stones: int) -> list[Point] |
         9: [d4, q16, d16, q4, d10, q10, k4, k16, k10],
     }
     return by_count[stones]
+
+
+def usual_handicap_stones(gd: GameData, state: GameState, log: Logger = logger) -> list[Point]:
+    """The usual handicap points, for an engine that cannot choose free ones."""
+    points = fixed_handicap_points(gd.width, gd.height, gd.handicap)
+    if points is None or not all(state.is_legal("b", p) for p in points):
+        raise GTPError(
+            "place_free_handicap",
+            f"the engine cannot choose {gd.handicap} handicap stones on "
+            f"{gd.width}x{gd.height}, and they have no usual points",
+        )
+    log.info("placing the usual {} handicap stones for the engine", gd.handicap)
+    return points
+
+
+def free_handicap_stones(
+    handle: EngineHandle, gd: GameData, state: GameState, command: str, reply: str
+) -> list[Point]:
+    """The stones of a `place_free_handicap` reply, checked, as the moves to upload."""
+    points: list[Point] = []
+    trial = state.copy()
+    for vertex in reply.split():
+        point = parse_gtp_move(vertex, gd.width, gd.height)
+        if not isinstance(point, tuple) or not trial.is_legal("b", point):
+            handle.position = None  # whatever the engine placed, replay from scratch
+            raise GTPError(command, f"bad stone {vertex!r} in {reply!r}")
+        trial.play("b", point)
+        points.append(point)
+    if len(points) != gd.handicap:
+        handle.position = None
+        raise GTPError(command, f"{len(points)} stones in {reply!r}")
+    return points
