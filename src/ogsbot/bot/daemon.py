@@ -26,7 +26,7 @@ from ogsbot.bot.abilities import AbilityBook, engine_unavailable, rengo_refusal
 from ogsbot.bot.config import Config, ConfigError, EngineConfig, load_config, reload_config
 from ogsbot.bot.instance import InstanceLock, default_lock_dir
 from ogsbot.bot.logs import LogSetup, LogSetupError
-from ogsbot.bot.rules import Decision, Load, RuleCheck, decide
+from ogsbot.bot.rules import Decision, Load, RuleCheck, decide, speed_of
 from ogsbot.bot.session import GameSession, engine_spec, save_record
 from ogsbot.gtp.managers import EngineManager
 from ogsbot.ogs.async_client import AsyncOGSClient
@@ -414,7 +414,7 @@ class Daemon:
         # same time sees this one in the load.
         place = challenge.game_id or -cid
         if decision.accept:
-            self.reserved[place] = Reservation(_speed(challenge), challenge.challenger.id)
+            self.reserved[place] = Reservation(speed_of(challenge), challenge.challenger.id)
         who = f"{challenge.challenger.username} ({challenge.challenger.rank_text})"
         rest = self.client.rest
         try:
@@ -481,7 +481,7 @@ class Daemon:
         engine = self.config.engine_for(
             int(challenge.width),
             int(challenge.height),
-            _speed(challenge),
+            speed_of(challenge),
             challenge.time_control.system,
         )
         abilities = await self.abilities.get(engine_spec(engine, "probe"))
@@ -593,7 +593,3 @@ class Daemon:
         if not path.is_absolute() and self.config.source is not None:
             path = self.config.source.parent / path
         return path
-
-
-def _speed(challenge: Challenge) -> str:
-    return str(challenge.time_control.effective_speed())
