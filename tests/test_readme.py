@@ -88,3 +88,28 @@ def test_the_library_examples_compile_and_name_what_exists() -> None:
                 and node.attr not in ("sock", "rest")
             ):
                 assert node.attr in known, node.attr
+
+
+def schema_defaults(node: dict[str, Any], out: dict[str, set[str]]) -> dict[str, set[str]]:
+    """Every option's name with the defaults it has anywhere in the schema, as text."""
+    for key, value in (node.get("properties") or {}).items():
+        if "default" in value and isinstance(value["default"], bool | int | float | str):
+            default = value["default"]
+            text = str(default).lower() if isinstance(default, bool) else str(default)
+            if isinstance(default, float) and default.is_integer():
+                text = str(int(default))
+            out.setdefault(key, set()).add(text)
+        schema_defaults(value, out)
+    return out
+
+
+def test_the_readme_states_the_models_defaults() -> None:
+    """Where the README's option list gives a default ("`key` [value]"), it is the default
+    the config's dataclasses declare (the schema is made from them)."""
+    defaults = schema_defaults(config_schema(), {})
+    section = README.split("### Every config option", 1)[1].split("\n### ", 1)[0]
+    stated = re.findall(r"`(\w+)` \[([^\[\]]+)\]", section)
+    checked = [(key, value) for key, value in stated if key in defaults]
+    assert len(checked) >= 25
+    wrong = [(key, value, defaults[key]) for key, value in checked if value not in defaults[key]]
+    assert wrong == []
