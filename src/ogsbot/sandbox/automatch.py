@@ -12,15 +12,14 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ogsbot.ogs.models import TimeControl
 from ogsbot.sandbox.accounts import Account
 from ogsbot.sandbox.challenges import RULES, ChallengeRecord
+from ogsbot.sandbox.lobby import Lobby
+from ogsbot.sandbox.state import ServerState
 from ogsbot.sandbox.wire import JSON, Client, Command, ProtocolError, account_of
-
-if TYPE_CHECKING:
-    from ogsbot.sandbox.server import Emulator
 
 AVAILABLE = "automatch/available"  # in Client.channels
 CONDITIONS = ("required", "preferred", "no-preference")
@@ -252,8 +251,9 @@ class Automatch:
 
     PUBLIC = frozenset({"automatch/available/subscribe", "automatch/available/unsubscribe"})
 
-    def __init__(self, emulator: Emulator) -> None:
-        self._emulator = emulator
+    def __init__(self, state: ServerState, lobby: Lobby) -> None:
+        self._state = state
+        self._lobby = lobby
         self.requests: dict[str, Request] = {}  # by uuid, oldest first
 
     def commands(self) -> dict[str, Command]:
@@ -276,7 +276,7 @@ class Automatch:
             )
         request = parse_request(data, account, time.time())
         self._remove(request.uuid)  # the same request sent again replaces it
-        self._emulator.push_to_account(account.id, "automatch/entry", request.preferences)
+        self._state.push_to_account(account.id, "automatch/entry", request.preferences)
         for other in list(self.requests.values()):
             found = match(other, request)
             if found is not None:
@@ -289,7 +289,7 @@ class Automatch:
     def _start(self, older: Request, newer: Request, found: Match) -> None:
         option = found.option
         size = int(option.size.split("x")[0])
-        challenge_id, game_id = self._emulator.next_ids()
+        challenge_id, game_id = self._state.next_ids()
         challenge = ChallengeRecord(
             id=challenge_id,
             game_id=game_id,
@@ -305,10 +305,10 @@ class Automatch:
             time_control=time_control(option.size, option.speed, option.system),
             challenger_color="automatic",
         )
-        referee = self._emulator.start_game(challenge, newer.account)
+        referee = self._lobby.start_game(challenge, newer.account)
         for request in (older, newer):
             start = {"uuid": request.uuid, "game_id": referee.game_id}
-            self._emulator.push_to_account(request.account.id, "automatch/start", start)
+            self._state.push_to_account(request.account.id, "automatch/start", start)
             if option.speed != "correspondence":  # one live game at a time
                 for other in self._of(request.account):
                     if other.live:
@@ -326,14 +326,14 @@ class Automatch:
     def _drop(self, request: Request) -> None:
         """Cancel a request and tell its owner's sockets."""
         if self._remove(request.uuid) is not None:
-            self._emulator.push_to_account(
+            self._state.push_to_account(
                 request.account.id, "automatch/cancel", {"uuid": request.uuid}
             )
 
     def _announce(self, event: str, data: Any) -> None:
-        for client in list(self._emulator.clients):
+        for client in list(self._state.clients):
             if AVAILABLE in client.channels:
-                self._emulator.push(client, event, data)
+                self._state.push(client, event, data)
 
     def _cancel(self, client: Client, data: JSON) -> None:
         account = account_of(client)
@@ -346,12 +346,12 @@ class Automatch:
 
     def _list(self, client: Client, data: JSON) -> None:
         for request in self._of(account_of(client)):
-            self._emulator.push(client, "automatch/entry", request.preferences)
+            self._state.push(client, "automatch/entry", request.preferences)
 
     def _subscribe(self, client: Client, data: JSON) -> None:
         client.channels.add(AVAILABLE)
         for request in self.requests.values():
-            self._emulator.push(client, "automatch/available/add", request.available())
+            self._state.push(client, "automatch/available/add", request.available())
 
     def _unsubscribe(self, client: Client, data: JSON) -> None:
         client.channels.discard(AVAILABLE)

@@ -11,13 +11,11 @@ from __future__ import annotations
 import socket
 import time
 from collections import deque
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ogsbot import __version__
+from ogsbot.sandbox.state import ServerState
 from ogsbot.sandbox.wire import JSON, Client, Command, ReplyOrEvent
-
-if TYPE_CHECKING:
-    from ogsbot.sandbox.server import Emulator
 
 REPORTS = ("net/connects", "net/timeout", "net/route_latency", "net/unrecoverable_error")
 KEPT_REPORTS = 1000
@@ -28,8 +26,8 @@ class Diagnostics:
 
     PUBLIC = frozenset({"hostinfo", *REPORTS})  # guests' sockets send them too
 
-    def __init__(self, emulator: Emulator) -> None:
-        self._emulator = emulator
+    def __init__(self, state: ServerState) -> None:
+        self._state = state
         self.hostname = socket.gethostname()
         self.started = time.monotonic()
         # (account id or None, command, data), newest last.
@@ -47,7 +45,7 @@ class Diagnostics:
     def _hostinfo(self, client: Client, data: JSON) -> ReplyOrEvent:
         info = {
             "hostname": self.hostname,
-            "clients": len(self._emulator.clients),
+            "clients": len(self._state.clients),
             "uptime": int(time.monotonic() - self.started),
         }
         return ReplyOrEvent(

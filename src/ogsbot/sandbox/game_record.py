@@ -25,6 +25,12 @@ BOT_SCORING_DELAY = 5.0
 FREE_PLACEMENT_RULES = ("chinese",)
 
 
+def free_handicap_placement(rules: str, width: int, height: int) -> bool:
+    """Whether black places the handicap stones (Chinese rules, boards too small for fixed
+    points) rather than getting them on the fixed points."""
+    return rules in FREE_PLACEMENT_RULES or min(width, height) < 7
+
+
 class RefereeError(ValueError):
     """An action the server refuses; `code` is machine-readable, the message is for people."""
 

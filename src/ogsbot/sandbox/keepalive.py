@@ -10,13 +10,11 @@ challenges over REST with no socket at all, and correspondence ones never need o
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING
+from collections.abc import Callable
 
 from ogsbot.sandbox.challenges import ChallengeRecord
+from ogsbot.sandbox.state import ServerState
 from ogsbot.sandbox.wire import JSON, Client, Command, account_of, int_field
-
-if TYPE_CHECKING:
-    from ogsbot.sandbox.server import Emulator
 
 KEEPALIVE_TIMEOUT = 10.0  # seconds without a keepalive before a watched challenge goes
 LIVE_SPEEDS = ("blitz", "rapid", "live")
@@ -29,10 +27,17 @@ def needs_keepalive(challenge: ChallengeRecord) -> bool:
 
 
 class ChallengeKeepalive:
-    """One timer per kept-alive challenge, pushed back by each keepalive."""
+    """One timer per kept-alive challenge, pushed back by each keepalive; at its end the
+    challenge goes through `withdraw(challenge, reason)` (the lobby's)."""
 
-    def __init__(self, emulator: Emulator, timeout: float = KEEPALIVE_TIMEOUT) -> None:
-        self._emulator = emulator
+    def __init__(
+        self,
+        state: ServerState,
+        withdraw: Callable[[ChallengeRecord, str], None],
+        timeout: float = KEEPALIVE_TIMEOUT,
+    ) -> None:
+        self._state = state
+        self._withdraw = withdraw
         self.timeout = timeout
         self._timers: dict[int, asyncio.TimerHandle] = {}
 
@@ -42,7 +47,7 @@ class ChallengeKeepalive:
     def _keepalive(self, client: Client, data: JSON) -> None:
         challenge_id = int_field(data, "challenge_id", "challenge/keepalive")
         account = account_of(client)
-        challenge = self._emulator.challenges.get(challenge_id)
+        challenge = self._state.challenges.get(challenge_id)
         # Keepalives for a challenge just accepted or declined still come for a moment:
         # not an error (the site would show an alert for an ERROR).
         if challenge is None or challenge.challenger.id != account.id:
@@ -57,10 +62,10 @@ class ChallengeKeepalive:
 
     def _expire(self, challenge_id: int) -> None:
         self._timers.pop(challenge_id, None)
-        challenge = self._emulator.challenges.get(challenge_id)
+        challenge = self._state.challenges.get(challenge_id)
         if challenge is not None:
             reason = f"no keepalive for {self.timeout:g} s"
-            self._emulator.withdraw_challenge(challenge, reason)
+            self._withdraw(challenge, reason)
 
     def forget(self, challenge_id: int) -> None:
         """The challenge is gone (started, declined, cancelled): stop watching it."""

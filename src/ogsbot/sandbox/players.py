@@ -15,7 +15,7 @@ import secrets
 import shlex
 import shutil
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from loguru import logger
 
@@ -27,9 +27,15 @@ from ogsbot.ogs.coords import RESIGN, Point, unpack_ogs, xy_to_gtp
 from ogsbot.ogs.game import Game
 from ogsbot.ogs.models import TimeControl
 from ogsbot.ogs.rest import ChallengeRequest
+from ogsbot.sandbox.state import ServerState
 
-if TYPE_CHECKING:
-    from ogsbot.sandbox.server import Emulator
+# The clock of a game the control API asks for with none: fischer 600 s + 10 s, at most 1200 s.
+DEFAULT_TIME_CONTROL = {
+    "system": "fischer",
+    "initial_time": 600,
+    "time_increment": 10,
+    "max_time": 1200,
+}
 
 
 def random_move(state: GameState, color: Color, rng: random.Random) -> Point | None:
@@ -241,16 +247,16 @@ class Opponent:
         await self.client.close()
 
 
-async def start_opponent(emulator: Emulator, body: dict[str, Any]) -> dict[str, Any]:
+async def start_opponent(state: ServerState, body: dict[str, Any]) -> dict[str, Any]:
     """The control API's `POST /_sandbox/challenges`: an opponent challenges a bot and plays."""
     bot = str(body["bot"])
-    if emulator.accounts.by_name(bot) is None:
+    if state.accounts.by_name(bot) is None:
         raise ValueError(f"no bot named {bot!r}")
     username = str(body.get("username") or f"opponent-{secrets.token_hex(3)}")
     password = secrets.token_hex(8)
-    account = emulator.accounts.by_name(username)
+    account = state.accounts.by_name(username)
     if account is None:
-        emulator.add_human(username, password, ranking=float(body.get("ranking", 15.0)))
+        state.add_human(username, password, ranking=float(body.get("ranking", 15.0)))
     elif account.password:
         password = account.password
     else:
@@ -258,7 +264,7 @@ async def start_opponent(emulator: Emulator, body: dict[str, Any]) -> dict[str, 
     request = challenge_request(body)
     seed = body.get("seed")
     opponent = Opponent(
-        emulator.url,
+        state.url,
         username,
         password,
         str(body.get("opponent", "random")),
@@ -274,16 +280,13 @@ async def start_opponent(emulator: Emulator, body: dict[str, Any]) -> dict[str, 
         finally:
             await opponent.close()
 
-    emulator.spawn(play())
+    state.spawn(play())
     return {"challenge_id": challenge_id, "game_id": game_id, "opponent": username}
 
 
 def challenge_request(body: dict[str, Any]) -> ChallengeRequest:
     """The challenge a control-API body describes (defaults: 9x9, fischer 600+10)."""
-    tc = TimeControl.from_json(
-        body.get("time_control")
-        or {"system": "fischer", "initial_time": 600, "time_increment": 10, "max_time": 1200}
-    )
+    tc = TimeControl.from_json(body.get("time_control") or DEFAULT_TIME_CONTROL)
     komi = body.get("komi")
     return ChallengeRequest(
         time_control=tc,

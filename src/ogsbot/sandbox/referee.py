@@ -24,6 +24,7 @@ from ogsbot.sandbox.game_record import (
     GameRecord,
     GameSettings,
     RefereeError,
+    free_handicap_placement,
     handicap_points,
 )
 
@@ -36,6 +37,7 @@ __all__ = [
     "PlayerTime",
     "Referee",
     "RefereeError",
+    "free_handicap_placement",
     "handicap_points",
     "time_per_move",
 ]

@@ -10,15 +10,14 @@ OGS shows them only to the invited.
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ogsbot.sandbox.accounts import Account
 from ogsbot.sandbox.challenges import ChallengeRecord
-from ogsbot.sandbox.referee import Referee, time_per_move
+from ogsbot.sandbox.clocks import time_per_move
+from ogsbot.sandbox.referee import Referee
+from ogsbot.sandbox.state import ServerState
 from ogsbot.sandbox.wire import JSON, Client, Command, ProtocolError
-
-if TYPE_CHECKING:
-    from ogsbot.sandbox.server import Emulator
 
 CHANNEL = "seek_graph/global"  # in Client.channels
 
@@ -90,15 +89,15 @@ class SeekGraph:
 
     PUBLIC = frozenset({"seek_graph/connect", "seek_graph/disconnect"})  # guests see it too
 
-    def __init__(self, emulator: Emulator) -> None:
-        self._emulator = emulator
+    def __init__(self, state: ServerState) -> None:
+        self._state = state
 
     def commands(self) -> dict[str, Command]:
         return {"seek_graph/connect": self._connect, "seek_graph/disconnect": self._disconnect}
 
     def open_challenges(self) -> list[ChallengeRecord]:
         """Every challenge on the seek graph, oldest first."""
-        return [c for c in self._emulator.challenges.values() if listed(c)]
+        return [c for c in self._state.challenges.values() if listed(c)]
 
     def refusal(self, challenge: ChallengeRecord, acceptor: Account) -> str | None:
         """Why `acceptor` may not take the open challenge, or None if they may.
@@ -128,9 +127,9 @@ class SeekGraph:
             self._broadcast([started_entry(challenge, referee)])
 
     def _broadcast(self, messages: list[Any]) -> None:
-        for client in list(self._emulator.clients):
+        for client in list(self._state.clients):
             if CHANNEL in client.channels:
-                self._emulator.push(client, "seekgraph/global", messages)
+                self._state.push(client, "seekgraph/global", messages)
 
     def _channel(self, data: JSON, command: str) -> None:
         channel = data.get("channel", "global")
@@ -141,7 +140,7 @@ class SeekGraph:
         self._channel(data, "seek_graph/connect")
         client.channels.add(CHANNEL)
         entries = [challenge_entry(c) for c in self.open_challenges()]
-        self._emulator.push(client, "seekgraph/global", entries)
+        self._state.push(client, "seekgraph/global", entries)
 
     def _disconnect(self, client: Client, data: JSON) -> None:
         self._channel(data, "seek_graph/disconnect")

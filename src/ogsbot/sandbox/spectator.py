@@ -7,13 +7,11 @@ second and redraws each board as SVG with `ogsbot.view`'s script.
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from ogsbot.sandbox.referee import Referee
+from ogsbot.sandbox.state import ServerState
 from ogsbot.view import BOARD_SCRIPT, board_json
-
-if TYPE_CHECKING:
-    from ogsbot.sandbox.referee import Referee
-    from ogsbot.sandbox.server import Emulator
 
 
 def _clock(referee: Referee, color: str, now: float) -> str:
@@ -26,10 +24,10 @@ def _clock(referee: Referee, color: str, now: float) -> str:
     return f"{seconds // 60}:{seconds % 60:02d}"
 
 
-def live(emulator: Emulator, limit: int = 12) -> list[dict[str, Any]]:
+def live(state: ServerState, limit: int = 12) -> list[dict[str, Any]]:
     """The newest games, in progress first, as the page draws them."""
     now = time.time()
-    games = sorted(emulator.games.values(), key=lambda r: (r.finished, -r.game_id))[:limit]
+    games = sorted(state.games.values(), key=lambda r: (r.finished, -r.game_id))[:limit]
     result = []
     for referee in games:
         result.append(
@@ -113,8 +111,3 @@ setInterval(refresh, 500);
 </body></html>
 """
 )
-
-
-def page(emulator: Emulator) -> str:
-    """The spectator page (it fetches the games itself)."""
-    return PAGE

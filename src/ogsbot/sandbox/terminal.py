@@ -14,7 +14,7 @@ from ogsbot.ogs.board import Color
 from ogsbot.ogs.coords import RESIGN, parse_gtp_move
 from ogsbot.ogs.game import Game
 from ogsbot.sandbox.players import Opponent, challenge_request
-from ogsbot.sandbox.server import Emulator
+from ogsbot.sandbox.state import ServerState
 from ogsbot.view import board_text
 
 
@@ -67,13 +67,13 @@ async def _play(game: Game, out: TextIO) -> None:
     print(f"game over: {game.outcome}", file=out)
 
 
-async def play_in_terminal(emulator: Emulator, body: dict[str, Any], out: TextIO) -> int:
+async def play_in_terminal(state: ServerState, body: dict[str, Any], out: TextIO) -> int:
     """Challenge the bot as a person at this terminal; returns the game id once it ends."""
     username = str(body.get("username", "you"))
     password = "terminal"
-    if emulator.accounts.by_name(username) is None:
-        emulator.add_human(username, password)
-    player = Opponent(emulator.url, username, password, "human")
+    if state.accounts.by_name(username) is None:
+        state.add_human(username, password)
+    player = Opponent(state.url, username, password, "human")
     _, game_id = await player.challenge(str(body["bot"]), challenge_request(body))
     try:
         if not await player.wait_started(game_id, 30):
