@@ -8,6 +8,7 @@ and what is allowed (`problems`). Times are seconds throughout the file; paths m
 `OGSBOT_API_KEY`, else `api_key`, else the file named by `api_key_file`, and is never shown.
 """
 
+from ogsbot.bot.config.boards import BoardSizes
 from ogsbot.bot.config.loading import load_config, parse_config, reload_config
 from ogsbot.bot.config.problems import HIDDEN, MISSING, ConfigError, Problem
 from ogsbot.bot.config.root import ENV_API_KEY, Config
@@ -24,7 +25,7 @@ from ogsbot.bot.config.sections import (
     SpeedRules,
     default_speed_rules,
 )
-from ogsbot.bot.config.values import BOARD_SIZE_LIMIT, TEMPLATE_FIELDS, BoardSizes, Range
+from ogsbot.bot.config.values import BOARD_SIZE_LIMIT, TEMPLATE_FIELDS, Range
 from ogsbot.bot.config.yaml_file import MAX_YAML_DEPTH, MAX_YAML_NODES
 from ogsbot.ogs.models import TIME_PARAMETERS
 

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from pydantic import BeforeValidator, SecretStr
 from pydantic.dataclasses import dataclass
 
+from ogsbot.bot.config.paths import FilePath
 from ogsbot.bot.config.sections import (
     OPTIONS,
     ChallengeRules,
@@ -18,7 +19,6 @@ from ogsbot.bot.config.sections import (
     LogConfig,
 )
 from ogsbot.bot.config.values import (
-    FilePath,
     Flag,
     Seconds,
     Section,

@@ -11,21 +11,16 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field, TypeAdapter
 from pydantic.dataclasses import dataclass
 
+from ogsbot.bot.config.boards import BoardSizes, BoardSizesField
+from ogsbot.bot.config.paths import Command, Environment, ExistingDir, OutputDir, OutputFile
 from ogsbot.bot.config.values import (
-    BoardSizes,
-    BoardSizesField,
-    Command,
     CountRange,
-    Environment,
-    ExistingDir,
     Flag,
     Integer,
     Message,
     NoneIsEmpty,
     Number,
     NumberRange,
-    OutputDir,
-    OutputFile,
     Range,
     RankRange,
     Rotation,
