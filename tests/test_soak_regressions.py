@@ -256,7 +256,7 @@ async def test_a_challenge_whose_answer_failed_is_answered_again(
     """The soak's REST faults (5xx, 429) sometimes outlasted the REST client's retries: the
     daemon logged the failure and never looked at the challenge again (not even when the
     server sent its notification again), and the challenger waited for ever."""
-    from ogsbot.bot import daemon as daemon_module
+    from ogsbot.bot import challenges
     from ogsbot.bot.config import parse_config
     from ogsbot.bot.daemon import Daemon
     from ogsbot.ogs.rest import RetryPolicy
@@ -265,7 +265,7 @@ async def test_a_challenge_whose_answer_failed_is_answered_again(
 
     from support import randomgo_argv
 
-    monkeypatch.setattr(daemon_module, "ANSWER_RETRIES", (0.2, 0.2, 0.2))
+    monkeypatch.setattr(challenges, "ANSWER_RETRIES", (0.2, 0.2, 0.2))
     emu = Emulator()
     emu.add_bot(BOT, api_key=BOT_KEY)
     await emu.start()

@@ -1,0 +1,123 @@
+"""What the daemon keeps while it runs: its games, the places accepted challenges hold, the load."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ogsbot.bot.abilities import AbilityBook
+from ogsbot.bot.config import Config, EngineConfig
+from ogsbot.bot.instance import InstanceLock, default_lock_dir
+from ogsbot.bot.logs import LogSetup
+from ogsbot.bot.rules import Load
+from ogsbot.bot.session import GameSession
+from ogsbot.gtp.managers import EngineManager
+from ogsbot.ogs.async_client import AsyncOGSClient
+
+# Seconds an accepted challenge keeps its place in the load while its game has not arrived
+# (as an `active_game` push) yet; past it the place is given up.
+RESERVE_FOR = 120.0
+
+
+@dataclass
+class Reservation:
+    """A challenge decided for acceptance: it counts against every limit from the moment it
+    is decided, not once its game arrives, so challenges answered together cannot all pass."""
+
+    speed: str
+    opponent: int
+    until: float = field(default_factory=lambda: time.monotonic() + RESERVE_FOR)
+
+
+@dataclass
+class Running:
+    """A game the daemon plays, and its task."""
+
+    task: asyncio.Task[None]
+    session: GameSession | None = None
+    speed: str = ""
+    opponent: int = 0
+    started: float = field(default_factory=time.monotonic)
+
+
+class DaemonState:
+    """The daemon's tables and connections, shared by its parts (challenges, games, status)."""
+
+    def __init__(
+        self,
+        config: Config,
+        *,
+        server: str | None = None,
+        lock_dir: Path | None = None,
+        logs: LogSetup | None = None,
+        heartbeat: Path | None = None,
+    ) -> None:
+        self.config = config
+        self.logs = logs  # the log sinks, set again from `log:` on a reload
+        self.heartbeat = heartbeat  # touched while the daemon is alive (Docker's HEALTHCHECK)
+        self.server = server or config.server
+        api_key = config.api_key.get_secret_value()
+        self.lock = InstanceLock(lock_dir or default_lock_dir(), self.server, api_key)
+        self.client = AsyncOGSClient(self.server, api_key=api_key)
+        self.manager = EngineManager()
+        self.games: dict[int, Running] = {}
+        self.finished: list[int] = []
+        self.records: dict[int, Path] = {}  # game id -> its SGF
+        self.declined: list[tuple[int, str | None]] = []
+        self.stopping = False
+        self._ending = False  # the sessions are being stopped: no new one starts
+        self._stop = asyncio.Event()
+        self._quit_now = asyncio.Event()
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._seen_challenges: set[int] = set()
+        self.reserved: dict[int, Reservation] = {}  # game id -> an accepted challenge's place
+        self.abilities = AbilityBook()
+        # Set once the games in play at login are known: until then a challenge's load
+        # would leave them out.
+        self._settled = asyncio.Event()
+        self._last_status: dict[str, int] | None = None
+        self.ready = asyncio.Event()
+        # Seconds after the login before partial records are looked at: by then the server
+        # has pushed every game still in play, and only those that ended are asked about.
+        self.record_check_delay = 30.0
+
+    def load(self) -> Load:
+        """The games running now and the challenges being accepted, per speed and per
+        opponent (paused games included)."""
+        # A game that is over no longer counts, even while its engine is being stopped.
+        live: list[tuple[str, int]] = [
+            (r.speed, r.opponent)
+            for r in self.games.values()
+            if r.session is None or not r.session.game.finished
+        ]
+        now = time.monotonic()
+        for game_id, place in list(self.reserved.items()):
+            if place.until < now or game_id in self.games:
+                del self.reserved[game_id]
+            else:
+                live.append((place.speed, place.opponent))
+        by_speed = Counter(speed for speed, _ in live)
+        by_player = Counter(opponent for _, opponent in live)
+        return Load(total=len(live), by_speed=dict(by_speed), by_player=dict(by_player))
+
+    def _engines(self) -> list[EngineConfig]:
+        """The main engine and every profile's."""
+        return [self.config.engine, *(p.engine for p in self.config.engine_profiles)]
+
+    def _spawn(self, coroutine: Any, name: str) -> None:
+        task = asyncio.create_task(coroutine, name=name)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def _sgf_dir(self) -> Path | None:
+        """Where records go; None when the operator turned them off (`sgf_dir: ""`)."""
+        if not self.config.game.sgf_dir:
+            return None
+        path = Path(self.config.game.sgf_dir)
+        if not path.is_absolute() and self.config.source is not None:
+            path = self.config.source.parent / path
+        return path
