@@ -52,7 +52,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"ogsbot {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    _add_emulator(commands)
+    _add_run(commands)
+    _add_check_config(commands)
+    commands.add_parser("schema", help="print the JSON Schema of the config file (for editors)")
+    _add_sandbox(commands)
+    return parser
 
+
+def _add_emulator(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """`ogsbot emulator`: the local OGS emulator by itself."""
     emulator = commands.add_parser(
         "emulator",
         help="run the local OGS emulator by itself",
@@ -85,6 +94,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     emulator.add_argument("-v", "--verbose", action="store_true", help="log every game event")
 
+
+def _add_run(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """`ogsbot run`: the bot daemon."""
     run = commands.add_parser(
         "run",
         help="run the bot daemon",
@@ -99,6 +111,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("-v", "--verbose", action="store_true", help="log at DEBUG level")
     run.add_argument("--sgf-dir", metavar="DIR", help=_SGF_DIR_HELP)
 
+
+def _add_check_config(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """`ogsbot check-config`: validate a config, explain a challenge's answer."""
     check = commands.add_parser(
         "check-config",
         help="validate a config (and explain the decision for a challenge)",
@@ -111,8 +126,9 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--challenge", metavar="JSON", help="a challenge notification as JSON")
     check.add_argument("--sgf-dir", metavar="DIR", help=_SGF_DIR_HELP)
 
-    commands.add_parser("schema", help="print the JSON Schema of the config file (for editors)")
 
+def _add_sandbox(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """`ogsbot sandbox`: the bot against an opponent on a local emulator."""
     sandbox = commands.add_parser(
         "sandbox",
         help="play the bot against an opponent on a local OGS emulator",
@@ -156,7 +172,6 @@ def build_parser() -> argparse.ArgumentParser:
         help="keep the emulator (and its spectator page) running after the games",
     )
     sandbox.add_argument("-v", "--verbose", action="store_true", help="log every game event")
-    return parser
 
 
 def _is_loopback(host: str) -> bool:
