@@ -28,6 +28,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO, ClassVar
 
+from emulator_figures import BotMove, Refused, latencies, outcomes
+from latency_proxy import LatencyProxy
+from proc_stats import (
+    children,
+    cmdline,
+    cpu_seconds,
+    machine_load,
+    pct,
+    proc_stat,
+    reaped_children_cpu,
+    rss_mb,
+    summary,
+)
+from profiles import Profile, parse_raw_profile
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 RANDOMGO = [sys.executable, str(ROOT / "src" / "ogsbot" / "engines" / "randomgo.py")]
@@ -37,282 +52,46 @@ CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 JSON = dict[str, Any]
 
-
-# ----- figures ------------------------------------------------------------------------------
-
-
-def pct(values: Sequence[float], q: float) -> float:
-    """The q-th percentile (0..100), nearest rank; nan for no values."""
-    if not values:
-        return math.nan
-    ordered = sorted(values)
-    rank = max(1, math.ceil(q / 100 * len(ordered)))
-    return ordered[min(rank, len(ordered)) - 1]
-
-
-def summary(values: Sequence[float]) -> str:
-    """p50 / p90 / p99 / max of milliseconds, as one table cell."""
-    return " ".join(f"{pct(values, q):7.2f}" for q in (50, 90, 99, 100))
-
-
-# ----- /proc ----------------------------------------------------------------------------------
-
-
-def rss_mb(pid: int) -> float | None:
-    """Resident memory of a process (VmRSS), MB; None when it is gone."""
-    try:
-        with open(f"/proc/{pid}/status") as f:
-            for line in f:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        return None
-    return None
-
-
-def _stat(pid: int) -> list[str] | None:
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            text = f.read()
-    except OSError:
-        return None
-    return text[text.rindex(")") + 2 :].split()  # fields from the 3rd (state) on
-
-
-def cpu_seconds(pid: int) -> float | None:
-    """User + system CPU time of a process so far, seconds; None when it is gone."""
-    fields = _stat(pid)
-    if fields is None:
-        return None
-    return (int(fields[11]) + int(fields[12])) / CLK_TCK
-
-
-def reaped_children_cpu(pid: int) -> float:
-    """CPU time of the children `pid` has reaped (cutime + cstime), seconds."""
-    fields = _stat(pid)
-    return (int(fields[13]) + int(fields[14])) / CLK_TCK if fields is not None else math.nan
-
-
-def children(pid: int) -> list[int]:
-    """The live child processes of `pid` (zombies excluded)."""
-    found = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        fields = _stat(int(entry))
-        if fields is not None and fields[1] == str(pid) and fields[0] != "Z":
-            found.append(int(entry))
-    return found
-
-
-def cmdline(pid: int) -> str:
-    try:
-        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
-    except OSError:
-        return ""
-
-
-# ----- the emulator, timed at the server ---------------------------------------------------
-
-
-@dataclass
-class BotMove:
-    """One move of the bot as the server received it."""
-
-    game_id: int
-    number: int  # the move's number in the game (1 = first move)
-    at: float  # perf_counter when the frame reached the server
-    latency_ms: float | None  # since the opponent's move was sent to the bot
-    left_s: float | None  # clock time the bot still had when its move arrived (before increment)
-
-
-@dataclass
-class Refused:
-    game_id: int
-    text: str
+__all__ = [
+    "BOT",
+    "GENEROUS",
+    "RANDOMGO",
+    "BotMove",
+    "Child",
+    "DaemonProcess",
+    "LatencyProxy",
+    "Monitor",
+    "Profile",
+    "Refused",
+    "Sample",
+    "cancel_on_sigterm",
+    "children",
+    "cmdline",
+    "cpu_seconds",
+    "create_humans",
+    "daemon_config",
+    "floor_child",
+    "kill_children",
+    "latencies",
+    "machine_load",
+    "make_emulator",
+    "opponents_child",
+    "outcomes",
+    "parse_raw_profile",
+    "pct",
+    "reaped_children_cpu",
+    "rss_mb",
+    "summary",
+    "wait_idle",
+    "wait_ready",
+]
 
 
 def make_emulator(**kwargs: Any) -> Any:
     """A `TimedEmulator` (imported here so the child roles start without the server)."""
-    from ogsbot.sandbox.server import Client, Emulator
-
-    class TimedEmulator(Emulator):
-        """The emulator, noting when it sends the opponent's move to the bot and when the
-        bot's answer arrives, and how much clock the bot had left then."""
-
-        def __init__(self, **kw: Any) -> None:
-            super().__init__(**kw)
-            self.bot_id = -1
-            self.opp_sent: dict[int, tuple[int, float]] = {}  # game -> (move number, sent at)
-            self.bot_moves: list[BotMove] = []
-            self.refused: list[Refused] = []
-
-        async def _writer(self, client: Client) -> None:
-            while True:
-                frame = await client.queue.get()
-                if frame is None or client.ws.closed:
-                    return
-                try:
-                    await client.ws.send_str(frame)
-                except (ConnectionError, RuntimeError):
-                    return
-                account = client.account
-                if (
-                    account is not None
-                    and account.id == self.bot_id
-                    and frame.startswith('["game/')
-                    and frame.find('/move", ', 7, 48) > 0
-                ):
-                    self._sent_move(frame, time.perf_counter())
-
-        def _sent_move(self, frame: str, at: float) -> None:
-            data = json.loads(frame)[1]
-            game_id, number = int(data["game_id"]), int(data["move_number"])
-            referee = self.games.get(game_id)
-            if referee is None or number > len(referee.state.moves):
-                return
-            color = referee.state.moves[number - 1][0]
-            if referee.account(color).id != self.bot_id:
-                self.opp_sent[game_id] = (number, at)
-
-        async def _on_frame(self, client: Client, text: str) -> None:
-            account = client.account
-            if account is None or account.id != self.bot_id or not text.startswith('["game/move"'):
-                await super()._on_frame(client, text)
-                return
-            at = time.perf_counter()
-            try:
-                game_id = int(json.loads(text)[1]["game_id"])
-            except (ValueError, KeyError, TypeError, IndexError):
-                game_id = 0
-            referee = self.games.get(game_id)
-            if referee is None:
-                await super()._on_frame(client, text)
-                return
-            before = referee.state.move_number
-            color = referee.color_of(self.bot_id)
-            tc = referee.settings.time_control
-            available = referee.times[color].available(tc) if color is not None else None
-            await super()._on_frame(client, text)
-            moves = referee.state.moves
-            if referee.state.move_number == before + 1 and moves and moves[-1][0] == color:
-                elapsed = referee.move_times[-1] / 1000
-                left = None if available is None else available - elapsed
-                sent = self.opp_sent.pop(game_id, None)
-                latency = (at - sent[1]) * 1000 if sent and sent[0] == before else None
-                self.bot_moves.append(BotMove(game_id, before + 1, at, latency, left))
-            else:
-                self.refused.append(Refused(game_id, text[:120]))
+    from timed_emulator import TimedEmulator
 
     return TimedEmulator(**kwargs)
-
-
-def latencies(emulator: Any) -> list[float]:
-    moves: list[BotMove] = emulator.bot_moves
-    return [m.latency_ms for m in moves if m.latency_ms is not None]
-
-
-def outcomes(emulator: Any, game_ids: Sequence[int] | None = None) -> JSON:
-    """How the bot's games ended: totals, time losses, resignations, unfinished."""
-    bot_id: int = emulator.bot_id
-    games = [
-        r
-        for r in emulator.games.values()
-        if bot_id in (r.black.id, r.white.id) and (game_ids is None or r.game_id in game_ids)
-    ]
-    result: JSON = {"games": len(games), "finished": 0, "bot_won": 0, "moves": 0}
-    result.update(bot_time_losses=0, opp_time_losses=0, bot_resigned=0, unfinished=[])
-    for r in games:
-        result["moves"] += r.state.move_number
-        if not r.finished:
-            result["unfinished"].append(r.game_id)
-            continue
-        result["finished"] += 1
-        if r.winner == bot_id:
-            result["bot_won"] += 1
-        elif r.outcome == "Timeout":
-            result["bot_time_losses"] += 1
-        elif r.outcome == "Resignation":
-            result["bot_resigned"] += 1
-        if r.outcome == "Timeout" and r.winner == bot_id:
-            result["opp_time_losses"] += 1
-    return result
-
-
-# ----- a TCP proxy that adds latency ---------------------------------------------------------
-
-
-class LatencyProxy:
-    """Forwards TCP connections to 127.0.0.1:`port`, each byte `delay` seconds late each way.
-
-    A pipe, not a throttle: what arrives together leaves together, `delay` later, in order.
-    """
-
-    def __init__(self, port: int, delay: float) -> None:
-        self.target = port
-        self.delay = delay
-        self.port = 0
-        self._server: asyncio.Server | None = None
-        self._tasks: set[asyncio.Task[None]] = set()
-        self._writers: list[asyncio.StreamWriter] = []
-
-    async def start(self) -> int:
-        self._server = await asyncio.start_server(self._handle, "127.0.0.1", 0)
-        self.port = self._server.sockets[0].getsockname()[1]
-        return self.port
-
-    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self.target)
-        self._writers += [writer, up_writer]
-        for src, dst in ((reader, up_writer), (up_reader, writer)):
-            task = asyncio.create_task(self._pump(src, dst))
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
-
-    async def _pump(self, src: asyncio.StreamReader, dst: asyncio.StreamWriter) -> None:
-        loop = asyncio.get_running_loop()
-        queue: asyncio.Queue[tuple[float, bytes]] = asyncio.Queue()
-
-        async def forward() -> None:
-            while True:
-                due, data = await queue.get()
-                wait = due - loop.time()
-                if wait > 0:
-                    await asyncio.sleep(wait)
-                if not data:
-                    with contextlib.suppress(OSError):
-                        dst.close()
-                    return
-                dst.write(data)
-                with contextlib.suppress(OSError):
-                    await dst.drain()
-
-        sender = asyncio.create_task(forward())
-        try:
-            while True:
-                try:
-                    data = await src.read(65536)
-                except OSError:
-                    data = b""
-                queue.put_nowait((loop.time() + self.delay, data))
-                if not data:
-                    break
-            await sender
-        finally:
-            sender.cancel()
-
-    async def stop(self) -> None:
-        if self._server is not None:
-            self._server.close()
-        for task in list(self._tasks):
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
-        for writer in self._writers:
-            with contextlib.suppress(OSError):
-                writer.close()
-
-
-# ----- the daemon, in its own process -------------------------------------------------------
 
 
 def daemon_config(
@@ -412,7 +191,7 @@ class DaemonProcess:
         stray = [
             pid
             for pid, command in self.engine_pids.items()
-            if (_stat(pid) or ["Z"])[0] != "Z" and cmdline(pid) == command
+            if (proc_stat(pid) or ["Z"])[0] != "Z" and cmdline(pid) == command
         ]
         for pid in stray:
             with contextlib.suppress(ProcessLookupError):
@@ -551,13 +330,6 @@ def cancel_on_sigterm() -> None:
     task = asyncio.current_task()
     if task is not None:
         asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
-
-
-def machine_load() -> str:
-    """The load average before the run: other work on the machine skews every timing."""
-    one, five, _ = os.getloadavg()
-    cores = os.cpu_count()
-    return f"load average before the run: {one:.2f} (1 min), {five:.2f} (5 min); {cores} cores"
 
 
 def opponents_child(
@@ -718,51 +490,6 @@ def url_to_ws(url: str) -> str:
 
 
 # ----- py-spy ----------------------------------------------------------------------------------
-
-
-@dataclass
-class Profile:
-    """py-spy's raw (folded) output, read: functions are "name (file)", lines dropped."""
-
-    total: int = 0
-    leaf: Counter[str] = field(default_factory=Counter)  # self samples
-    inclusive: Counter[str] = field(default_factory=Counter)  # samples with it on the stack
-    stacks: list[tuple[list[str], int]] = field(default_factory=list)
-    partial: int = 0  # samples whose stack does not reach a thread's first frame
-
-
-IDLE = ("_worker (concurrent/", "_do_waitpid (asyncio/")  # threads that only wait
-
-
-def parse_raw_profile(path: Path) -> Profile:
-    profile = Profile()
-    frame = re.compile(r"^\s*(.*?) \((.*?)(?::\d+)?\)$")
-    for line in path.read_text(errors="replace").splitlines():
-        stack, _, count_text = line.rpartition(" ")
-        if not stack or not count_text.isdigit():
-            continue
-        count = int(count_text)
-        names = []
-        for part in stack.split(";"):
-            match = frame.match(part)
-            if match is None:
-                continue
-            name, file = match.groups()
-            file = re.sub(r"^.*?/(site-packages|src|lib/python3\.\d+)/", "", file)
-            names.append(f"{name} ({file})")
-        if not names or names[-1].startswith(IDLE):
-            continue
-        if not names[0].startswith(("_run_module_as_main", "Thread._bootstrap")):
-            profile.partial += count
-        profile.total += count
-        profile.stacks.append((names, count))
-        profile.leaf[names[-1]] += count
-        for name in set(names):
-            profile.inclusive[name] += count
-    return profile
-
-
-# ----- main (child roles) --------------------------------------------------------------------
 
 
 def main() -> None:
