@@ -308,7 +308,12 @@ def requirements(args: argparse.Namespace, result: Run, f: Figures) -> list[str]
         failures.append(
             f"the bot lost {len(f.bot_time_losses)} game(s) on time: {f.bot_time_losses}"
         )
-    if not f.memory.growth < args.max_growth:
+    if math.isnan(f.memory.growth):
+        failures.append(
+            "the run was too short to measure the memory's growth (fewer than two samples at "
+            "full load in its second half): give it more --games or --seconds"
+        )
+    elif not f.memory.growth < args.max_growth:
         failures.append(
             f"the daemon's memory grew {f.memory.growth:.1f} MB over the second half "
             f"(limit {args.max_growth:g} MB)"
