@@ -92,18 +92,9 @@ class GameHost:
         if events:
             state.push_active_game(referee, now)
         if referee.finished and any(name == "phase" for name, _ in events):
-            for account in referee.players:
-                state.notify(
-                    account.id,
-                    state.notification(
-                        account.id,
-                        "gameEnded",
-                        now,
-                        game_id=referee.game_id,
-                        outcome=referee.outcome,
-                        winner=referee.winner,
-                    ),
-                )
+            state.notify_players(
+                referee, "gameEnded", now, outcome=referee.outcome, winner=referee.winner
+            )
             logger.info("game {} over: {}", referee.game_id, referee.outcome)
         self.schedule(referee)
 

@@ -88,9 +88,8 @@ class Lobby:
             "time": now,
         }
         self.state.declines.append(record)
-        challenger_id = challenge.challenger.id
-        notification = self.state.notification(
-            challenger_id,
+        self.state.send_notification(
+            challenge.challenger.id,
             "gameOfferRejected",
             now,
             game_id=challenge.game_id,
@@ -100,7 +99,6 @@ class Lobby:
             rejection_details=details,
             user=by.player_json(),
         )
-        self.state.notify(challenger_id, notification)
 
     def start_game(self, challenge: ChallengeRecord, acceptor: Account) -> Referee:
         """Turn an accepted challenge into a game in play, and tell both players."""
@@ -112,17 +110,14 @@ class Lobby:
         self.state.games[referee.game_id] = referee
         if listed:
             self.seekgraph.started(challenge, referee)
-        for account in referee.players:
-            notification = self.state.notification(
-                account.id,
-                "gameStarted",
-                now,
-                game_id=referee.game_id,
-                game_name=settings.name,
-                black=black.username,
-                white=white.username,
-            )
-            self.state.notify(account.id, notification)
+        self.state.notify_players(
+            referee,
+            "gameStarted",
+            now,
+            game_name=settings.name,
+            black=black.username,
+            white=white.username,
+        )
         self.games.open(referee, now)
         logger.info(
             "game {} started: {} (black) vs {} (white), {}x{} {} komi {} handicap {}",

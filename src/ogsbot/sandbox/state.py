@@ -153,9 +153,9 @@ class ServerState:
 
     # ----- notifications and pushes ---------------------------------------------------------
 
-    def notification(self, account_id: int, kind: str, now: float, **fields: Any) -> JSON:
-        """A new notification of type `kind` for the account, as OGS shapes one."""
-        return {
+    def send_notification(self, account_id: int, kind: str, now: float, **fields: Any) -> None:
+        """Send the account a new notification of type `kind`, as OGS shapes one."""
+        notification = {
             "id": f"{account_id}:{self.rng.getrandbits(64):016x}",
             "type": kind,
             "player_id": account_id,
@@ -163,6 +163,12 @@ class ServerState:
             "read": 0,
             **fields,
         }
+        self.notify(account_id, notification)
+
+    def notify_players(self, referee: Referee, kind: str, now: float, **fields: Any) -> None:
+        """Send both players of a game a notification of type `kind` about it."""
+        for account in referee.players:
+            self.send_notification(account.id, kind, now, game_id=referee.game_id, **fields)
 
     def notify(self, account_id: int, notification: JSON) -> None:
         """Store a notification and push it to the account's open sockets."""
