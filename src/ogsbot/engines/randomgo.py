@@ -9,7 +9,8 @@ Run it as ``python -m ogsbot.engines.randomgo [options]`` where ogsbot is instal
 the package, so a wheel or the Docker image has it), or as ``python3 engines/randomgo.py`` in a
 checkout. It needs nothing but the standard library (Python 3.11+) and imports nothing from
 ogsbot but its own parts beside it: ``randomgo_board`` (stones, captures, score),
-``randomgo_gtp`` (the commands) and ``randomgo_faults`` (the misbehaviours on purpose).
+``randomgo_gtp`` (the commands), ``randomgo_args`` (their arguments, the handicap points) and
+``randomgo_faults`` (the misbehaviours on purpose).
 
 Rules: simple ko, no suicide, area scoring with komi, every stone counted alive. genmove picks a
 uniformly random legal move among those that do not fill one of the mover's own single-point
@@ -60,21 +61,10 @@ if not __package__:
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     __package__ = "engines"
 
+from .randomgo_args import GtpError, fixed_handicap_points, parse_colour, parse_int, parse_vertex
 from .randomgo_board import COLUMNS, Key, Point, Position, format_point, format_score
 from .randomgo_faults import MISBEHAVIOURS, Misbehaviour, flood_stderr, parse_misbehaviour
-from .randomgo_gtp import (
-    MAX_SIZE,
-    MIN_SIZE,
-    NAME,
-    VERSION,
-    Engine,
-    GtpError,
-    TimeSettings,
-    fixed_handicap_points,
-    parse_colour,
-    parse_int,
-    parse_vertex,
-)
+from .randomgo_gtp import MAX_SIZE, MIN_SIZE, NAME, VERSION, Engine, TimeSettings
 
 __all__ = [
     "COLUMNS",
