@@ -28,6 +28,7 @@ MIN_RANK, MAX_RANK = 5, 38  # online-go.com's bounded_rank: 25k to 9d
 _DAY = 86400
 
 # online-go.com src/views/Play/SPEED_OPTIONS.ts: size -> speed -> system -> parameters.
+_Systems = dict[str, dict[str, int]]  # system -> parameters
 _BLITZ = {
     "fischer": {"initial_time": 30, "time_increment": 5, "max_time": 300},
     "byoyomi": {"main_time": 30, "periods": 5, "period_time": 10},
@@ -35,43 +36,36 @@ _BLITZ = {
 _CORRESPONDENCE = {
     "fischer": {"initial_time": 3 * _DAY, "time_increment": _DAY, "max_time": 7 * _DAY},
 }
-TIME_SETTINGS: dict[str, dict[str, dict[str, dict[str, int]]]] = {
-    "9x9": {
+
+
+def _clocks(increment: int, initial_time: int, max_time: int, main_time: int) -> _Systems:
+    """A rapid or live speed's fischer and byoyomi clocks (byoyomi: 5 periods of 30 s)."""
+    return {
+        "fischer": {
+            "initial_time": initial_time,
+            "time_increment": increment,
+            "max_time": max_time,
+        },
+        "byoyomi": {"main_time": main_time, "periods": 5, "period_time": 30},
+    }
+
+
+def _size(rapid: tuple[int, int, int], live: tuple[int, int, int]) -> dict[str, _Systems]:
+    """One board size's clocks. Blitz and correspondence are the same on every size; rapid
+    (7 s increment) and live (10 s) are given as (fischer initial_time, fischer max_time,
+    byoyomi main_time)."""
+    return {
         "blitz": _BLITZ,
-        "rapid": {
-            "fischer": {"initial_time": 120, "time_increment": 7, "max_time": 1200},
-            "byoyomi": {"main_time": 120, "periods": 5, "period_time": 30},
-        },
-        "live": {
-            "fischer": {"initial_time": 180, "time_increment": 10, "max_time": 1800},
-            "byoyomi": {"main_time": 300, "periods": 5, "period_time": 30},
-        },
+        "rapid": _clocks(7, *rapid),
+        "live": _clocks(10, *live),
         "correspondence": _CORRESPONDENCE,
-    },
-    "13x13": {
-        "blitz": _BLITZ,
-        "rapid": {
-            "fischer": {"initial_time": 180, "time_increment": 7, "max_time": 1800},
-            "byoyomi": {"main_time": 180, "periods": 5, "period_time": 30},
-        },
-        "live": {
-            "fischer": {"initial_time": 300, "time_increment": 10, "max_time": 1800},
-            "byoyomi": {"main_time": 600, "periods": 5, "period_time": 30},
-        },
-        "correspondence": _CORRESPONDENCE,
-    },
-    "19x19": {
-        "blitz": _BLITZ,
-        "rapid": {
-            "fischer": {"initial_time": 300, "time_increment": 7, "max_time": 3000},
-            "byoyomi": {"main_time": 300, "periods": 5, "period_time": 30},
-        },
-        "live": {
-            "fischer": {"initial_time": 600, "time_increment": 10, "max_time": 3600},
-            "byoyomi": {"main_time": 1200, "periods": 5, "period_time": 30},
-        },
-        "correspondence": _CORRESPONDENCE,
-    },
+    }
+
+
+TIME_SETTINGS: dict[str, dict[str, _Systems]] = {
+    "9x9": _size(rapid=(120, 1200, 120), live=(180, 1800, 300)),
+    "13x13": _size(rapid=(180, 1800, 180), live=(300, 1800, 600)),
+    "19x19": _size(rapid=(300, 3000, 300), live=(600, 3600, 1200)),
 }
 
 
