@@ -8,7 +8,7 @@ Every public name of those modules is importable from here too.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Unpack
 from urllib.parse import urlsplit
 
 from loguru import logger
@@ -20,6 +20,7 @@ from ogsbot.ogs.rest_auth import (
     TOKEN_PATH,
     APIKeyLogin,
     AuthenticatedRest,
+    CallOptions,
     Login,
     PasswordLogin,
 )
@@ -28,6 +29,7 @@ from ogsbot.ogs.rest_transport import (
     MAX_REDIRECTS,
     PRODUCTION,
     RetryPolicy,
+    TransportOptions,
     insecure_server_warning,
 )
 
@@ -39,11 +41,13 @@ __all__ = [
     "RENEW_MARGIN",
     "TOKEN_PATH",
     "APIKeyLogin",
+    "CallOptions",
     "ChallengeRequest",
     "Login",
     "OGSRest",
     "PasswordLogin",
     "RetryPolicy",
+    "TransportOptions",
     "challenge_ids",
     "insecure_server_warning",
 ]
@@ -76,16 +80,9 @@ class OGSRest(AuthenticatedRest):
                 "username and password"
             )
 
-    def _object(
-        self,
-        method: str,
-        path: str,
-        *,
-        params: Mapping[str, Any] | None = None,
-        body: Mapping[str, Any] | None = None,
-    ) -> dict[str, Any]:
+    def _object(self, method: str, path: str, **options: Unpack[CallOptions]) -> dict[str, Any]:
         """An endpoint whose answer is a JSON object."""
-        result: dict[str, Any] = self.request(method, path, params=params, body=body)
+        result: dict[str, Any] = self.request(method, path, **options)
         return result
 
     def _pages(self, path: str, params: Mapping[str, Any] | None = None) -> list[Any]:

@@ -8,20 +8,26 @@ is renewed once for all of them.
 
 from __future__ import annotations
 
-import random
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 import requests
 from loguru import logger
 
 from ogsbot.ogs.errors import OGSAuthError, OGSRequestError
-from ogsbot.ogs.rest_transport import PRODUCTION, RestTransport, RetryPolicy
+from ogsbot.ogs.rest_transport import PRODUCTION, RestTransport, TransportOptions
 
-__all__ = ["TOKEN_PATH", "APIKeyLogin", "AuthenticatedRest", "Login", "PasswordLogin"]
+__all__ = [
+    "TOKEN_PATH",
+    "APIKeyLogin",
+    "AuthenticatedRest",
+    "CallOptions",
+    "Login",
+    "PasswordLogin",
+]
 
 TOKEN_PATH = "/oauth2/token/"
 RENEW_MARGIN = 60.0  # seconds before expiry a token is renewed (at most half its lifetime)
@@ -47,6 +53,14 @@ class PasswordLogin:
 Login = APIKeyLogin | PasswordLogin
 
 
+class CallOptions(TypedDict, total=False):
+    """What a call as the account carries besides its method and path (`response`'s keyword
+    arguments, which the calls built on it pass on)."""
+
+    params: Mapping[str, Any] | None  # the query
+    body: Mapping[str, Any] | None  # the JSON body
+
+
 class AuthenticatedRest(RestTransport):
     """REST calls made as the login's account; `OGSRest` names OGS's endpoints on top."""
 
@@ -54,16 +68,9 @@ class AuthenticatedRest(RestTransport):
         self,
         server: str = PRODUCTION,
         login: Login | None = None,
-        *,
-        timeout: float = 20.0,
-        retry: RetryPolicy | None = None,
-        session: requests.Session | None = None,
-        sleep: Callable[[float], None] = time.sleep,
-        rng: random.Random | None = None,
+        **transport: Unpack[TransportOptions],
     ) -> None:
-        super().__init__(
-            server, timeout=timeout, retry=retry, session=session, sleep=sleep, rng=rng
-        )
+        super().__init__(server, **transport)
         self.login = login
         self.bot_id: int | None = None
         self.credentials: object | None = None  # ogsapi's `api.credentials`: OGSClient's
@@ -178,16 +185,10 @@ class AuthenticatedRest(RestTransport):
     # ----- calls as the account ------------------------------------------------------
 
     def request(
-        self,
-        method: str,
-        path: str,
-        *,
-        params: Mapping[str, Any] | None = None,
-        body: Mapping[str, Any] | None = None,
-        raw: bool = False,
+        self, method: str, path: str, *, raw: bool = False, **options: Unpack[CallOptions]
     ) -> Any:
         """Call an endpoint (path under the server, e.g. `/api/v1/me`); JSON back, or bytes."""
-        response = self.response(method, path, params=params, body=body)
+        response = self.response(method, path, **options)
         if raw:
             return response.content
         if not response.content:

@@ -21,7 +21,7 @@ import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict
 from urllib.parse import urljoin, urlsplit
 
 import requests
@@ -44,6 +44,7 @@ __all__ = [
     "PRODUCTION",
     "RestTransport",
     "RetryPolicy",
+    "TransportOptions",
     "insecure_server_warning",
 ]
 
@@ -139,6 +140,17 @@ def _without_query(text: str) -> str:
     """An exception text from `requests` without the query strings of the URLs it quotes
     (credentials travel there)."""
     return re.sub(r"(url: [^\s?]*)\?[^\s)]*", r"\1", text)
+
+
+class TransportOptions(TypedDict, total=False):
+    """How calls travel (`RestTransport`'s keyword arguments, which clients built on it pass
+    on): the timeout of each, how failures are retried, the session and the clock."""
+
+    timeout: float
+    retry: RetryPolicy | None
+    session: requests.Session | None
+    sleep: Callable[[float], None]
+    rng: random.Random | None
 
 
 class RestTransport:
