@@ -6,6 +6,10 @@ documentation. `load_config(path)` and `parse_config(data)` return a frozen `Con
 and what is allowed (`problems`). Times are seconds throughout the file; paths may start with
 `~` and, when relative, start at the config file's folder. The API key comes from
 `OGSBOT_API_KEY`, else `api_key`, else the file named by `api_key_file`, and is never shown.
+
+A new section is added the same way as the others: a pydantic dataclass with `OPTIONS` in
+sections.py (each option typed with its limits, a docstring under it), a field of `Config`,
+and the option in README.md and config.example.yaml (tests check both against the schema).
 """
 
 from ogsbot.bot.config.boards import BoardSizes
