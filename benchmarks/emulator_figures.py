@@ -31,6 +31,14 @@ def latencies(emulator: Any) -> list[float]:
     return [m.latency_ms for m in moves if m.latency_ms is not None]
 
 
+def steady_latencies(moves: Sequence[BotMove]) -> list[float]:
+    """The latencies of these moves but each game's first (that one waits for an engine start)."""
+    firsts: dict[int, BotMove] = {}
+    for move in moves:
+        firsts.setdefault(move.game_id, move)
+    return [m.latency_ms for m in moves if m.latency_ms is not None and firsts[m.game_id] is not m]
+
+
 def outcomes(emulator: Any, game_ids: Sequence[int] | None = None) -> JSON:
     """How the bot's games ended: totals, time losses, resignations, unfinished."""
     bot_id: int = emulator.bot_id

@@ -1,8 +1,13 @@
-"""py-spy's raw (folded) output, read into functions and stacks."""
+"""py-spy: a recording of the daemon started and stopped, and its raw (folded) output read
+into functions and stacks."""
 
 from __future__ import annotations
 
+import asyncio
 import re
+import shutil
+import signal
+import sys
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,4 +55,39 @@ def parse_raw_profile(path: Path) -> Profile:
     return profile
 
 
-# ----- main (child roles) --------------------------------------------------------------------
+class PySpy:
+    """`py-spy record` of one process into a raw profile; `--nonblocking`: it never pauses the
+    process, and counts only running threads."""
+
+    def __init__(self, program: str, rate: int, output: Path) -> None:
+        self.program = program
+        self.rate = rate
+        self.output = output
+        self.proc: asyncio.subprocess.Process | None = None
+
+    @staticmethod
+    def find() -> str | None:
+        """py-spy on the PATH or beside this interpreter (a venv's bin), else None."""
+        return shutil.which("py-spy") or shutil.which(
+            "py-spy", path=str(Path(sys.executable).parent)
+        )
+
+    async def attach(self, pid: int) -> None:
+        self.proc = await asyncio.create_subprocess_exec(
+            self.program, "record", "--pid", str(pid), "--rate", str(self.rate),
+            "--format", "raw", "--output", str(self.output), "--nonblocking",
+            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
+        )  # fmt: skip
+
+    async def finish(self) -> None:
+        """SIGINT, as Ctrl-C: py-spy writes the profile and exits (waited for up to 30 s)."""
+        if self.proc is not None:
+            self.proc.send_signal(signal.SIGINT)
+            await asyncio.wait_for(self.proc.wait(), 30)
+            self.proc = None
+
+    async def kill(self) -> None:
+        """Kill it if it still runs (after an error or a cancel)."""
+        if self.proc is not None and self.proc.returncode is None:
+            self.proc.kill()
+            await self.proc.wait()
