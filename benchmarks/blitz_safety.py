@@ -20,29 +20,28 @@ config>` in its own process, GNU Go as its child; the opponents run in one more 
 from __future__ import annotations
 
 import argparse
-import asyncio
-import contextlib
 import math
-import secrets
 import shutil
 import tempfile
 import time
 from collections import defaultdict
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from harness import (
-    BOT,
     DaemonProcess,
     LatencyProxy,
     Monitor,
     cancel_on_sigterm,
     daemon_config,
+    emulator_with_bot,
     kill_children,
     machine_load,
-    make_emulator,
     opponents_child,
     outcomes,
     pct,
+    run_main,
     summary,
     wait_idle,
     wait_ready,
@@ -51,26 +50,40 @@ from harness import (
 BLITZ = {"system": "fischer", "initial_time": 10, "time_increment": 1, "max_time": 20}
 
 
-async def main() -> None:
+def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--games", type=int, default=20)
     parser.add_argument("--parallel", type=int, default=2, help="games at once")
     parser.add_argument("--latency", type=float, default=0.05, help="one-way delay, s")
     parser.add_argument("--level", type=int, default=1, help="GNU Go's --level")
     parser.add_argument("--timeout", type=float, default=900, help="bound on the games, s")
-    args = parser.parse_args()
-    cancel_on_sigterm()
-    print(machine_load(), flush=True)
+    return parser.parse_args()
+
+
+def gnugo_command(level: int) -> list[str]:
+    """GNU Go in GTP mode at this --level; exits when it is not installed."""
     gnugo = shutil.which("gnugo") or shutil.which("gnugo", path="/usr/games")
     if gnugo is None:
         raise SystemExit("GNU Go is not installed (apt-get install gnugo)")
-    engine = [gnugo, "--mode", "gtp", "--level", str(args.level)]
+    return [gnugo, "--mode", "gtp", "--level", str(level)]
 
+
+@dataclass
+class BlitzRun:
+    """What the games left to report: the server's records, the daemon and its samples."""
+
+    emulator: Any
+    daemon: DaemonProcess
+    monitor: Monitor
+    opponents: dict[str, object]
+    stopped: str  # how the daemon was stopped
+    wall: float  # seconds from the daemon's start to the end of the clean-up
+
+
+async def play_blitz(args: argparse.Namespace, engine: list[str]) -> BlitzRun:
+    """The daemon, behind the latency proxy, plays the games; everything stopped after."""
     workdir = Path(tempfile.mkdtemp(prefix="blitz-safety-"))
-    emulator = make_emulator(stone_removal_timeout=30)
-    api_key = secrets.token_hex(16)
-    emulator.bot_id = emulator.add_bot(BOT, api_key=api_key).id
-    url = await emulator.start()
+    emulator, url, api_key = await emulator_with_bot()
     proxy = LatencyProxy(emulator.port, args.latency)
     proxy_url = f"http://127.0.0.1:{await proxy.start()}"
     blitz_rules = {
@@ -88,13 +101,12 @@ async def main() -> None:
     )
     daemon = DaemonProcess(config, workdir)
     monitor = Monitor(emulator, daemon)
-    sampler: asyncio.Task[None] | None = None
     opp: dict[str, object] = {}
     started = time.perf_counter()
     try:
         await daemon.start()
         await wait_ready(emulator, daemon)
-        sampler = asyncio.create_task(monitor.run())
+        monitor.start()
         child = opponents_child(
             url, slots=args.parallel, games=args.games, time_control=BLITZ, prefix="blitz"
         )
@@ -102,28 +114,25 @@ async def main() -> None:
         opp = await child.result(args.timeout)
         await wait_idle(emulator)
     finally:
-        if sampler is not None:
-            sampler.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await sampler
+        await monitor.stop()
         await kill_children()
         stopped = await daemon.stop()
         await proxy.stop()
         await emulator.stop()
-    wall = time.perf_counter() - started
+    return BlitzRun(emulator, daemon, monitor, opp, stopped, time.perf_counter() - started)
 
-    out = outcomes(emulator)
+
+def clock_left_by_game(emulator: Any) -> dict[int, list[float]]:
+    """The bot's clock time left when each of its moves arrived (server clock), by game."""
     by_game: dict[int, list[float]] = defaultdict(list)
-    lags: list[float] = []
     for move in emulator.bot_moves:
         if move.left_s is not None:
             by_game[move.game_id].append(move.left_s)
-        if move.latency_ms is not None:
-            lags.append(move.latency_ms)
-    print(f"blitz safety: {args.games} games 9x9 fischer 10+1 max 20, {args.parallel} at a time; "
-          f"bot: GNU Go --level {args.level}; {args.latency * 1000:.0f} ms added each way "
-          f"between bot and server; {wall:.0f} s")  # fmt: skip
-    print()
+    return by_game
+
+
+def print_games(emulator: Any, by_game: dict[int, list[float]]) -> None:
+    """One row a game: the bot's colour, moves, result, its least and median time left."""
     print(f"{'game':>9} {'bot':>5} {'moves':>5} {'result':24} {'bot time left, s: min':>22} "
           f"{'median':>6}")  # fmt: skip
     for game_id, referee in sorted(emulator.games.items()):
@@ -139,8 +148,13 @@ async def main() -> None:
         med = f"{pct(lefts, 50):6.2f}" if lefts else f"{'-':>6}"
         print(f"{game_id:9d} {color.upper():>5} {referee.state.move_number:5d} {result:24} {low} "
               f"{med}")  # fmt: skip
-    all_left = [x for lefts in by_game.values() for x in lefts]
-    print()
+
+
+def print_totals(run: BlitzRun, args: argparse.Namespace, all_left: list[float]) -> None:
+    """The losses on time, the least time left, the answer times and the daemon's state."""
+    emulator, monitor = run.emulator, run.monitor
+    out = outcomes(emulator)
+    lags = [m.latency_ms for m in emulator.bot_moves if m.latency_ms is not None]
     print(f"{'games finished':52} {out['finished']} / {args.games}")
     print(f"{'bot moves (server received)':52} {len(emulator.bot_moves)}")
     print(f"{'LOSSES ON TIME (bot)':52} {out['bot_time_losses']}")
@@ -152,16 +166,29 @@ async def main() -> None:
     print(f"{'answer time at the server, ms (p50 p90 p99 max)':52} {summary(lags)}")
     print(f"{'bot resignations / unfinished / moves refused':52} {out['bot_resigned']} / "
           f"{len(out['unfinished'])} / {len(emulator.refused)}")  # fmt: skip
-    print(f"{'opponents (declined challenges are made again)':52} {opp}")
+    print(f"{'opponents (declined challenges are made again)':52} {run.opponents}")
     print(f"{'daemon RSS peak / engine processes peak':52} {monitor.peak('rss_mb'):.1f} MB / "
           f"{monitor.peak('engines'):.0f}")  # fmt: skip
-    print(f"{'daemon stopped by':52} {stopped}")
-    for text, count in daemon.log_problems().most_common(8):
+    print(f"{'daemon stopped by':52} {run.stopped}")
+    for text, count in run.daemon.log_problems().most_common(8):
         print(f"  daemon log: {count:4d} x {text}")
 
 
+async def main() -> None:
+    args = parse_args()
+    cancel_on_sigterm()
+    print(machine_load(), flush=True)
+    engine = gnugo_command(args.level)
+    run = await play_blitz(args, engine)
+    by_game = clock_left_by_game(run.emulator)
+    print(f"blitz safety: {args.games} games 9x9 fischer 10+1 max 20, {args.parallel} at a time; "
+          f"bot: GNU Go --level {args.level}; {args.latency * 1000:.0f} ms added each way "
+          f"between bot and server; {run.wall:.0f} s")  # fmt: skip
+    print()
+    print_games(run.emulator, by_game)
+    print()
+    print_totals(run, args, [x for lefts in by_game.values() for x in lefts])
+
+
 if __name__ == "__main__":
-    try:
-        asyncio.run(main())
-    except (KeyboardInterrupt, asyncio.CancelledError):
-        raise SystemExit("interrupted (its processes were stopped)") from None
+    run_main(main)

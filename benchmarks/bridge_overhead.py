@@ -27,27 +27,23 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import resource
-import secrets
-import shutil
-import signal
-import sys
 import tempfile
 import time
 from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from harness import (
-    BOT,
     RANDOMGO,
-    BotMove,
     DaemonProcess,
     Monitor,
+    PySpy,
     cancel_on_sigterm,
     cpu_seconds,
     daemon_config,
+    emulator_with_bot,
     floor_child,
     kill_children,
     latencies,
@@ -57,10 +53,14 @@ from harness import (
     parse_raw_profile,
     pct,
     reaped_children_cpu,
+    run_main,
+    steady_latencies,
     summary,
     wait_idle,
     wait_ready,
 )
+
+JSON = dict[str, Any]
 
 # Where a function's file puts it, for the per-module table (first match wins).
 MODULES = [
@@ -184,7 +184,7 @@ def print_profile(path: Path, bot_moves: int, cpu_per_move_ms: float, rate: int)
         row(function, count, 86)
 
 
-async def main() -> None:
+def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--moves", type=int, default=1000, help="bot moves to measure")
     parser.add_argument("--parallel", type=int, default=1, help="games at once (default 1)")
@@ -194,17 +194,110 @@ async def main() -> None:
     parser.add_argument("--rate", type=int, default=400, help="py-spy samples per second")
     parser.add_argument("--size", type=int, default=9, help="board size (default 9)")
     parser.add_argument("--timeout", type=float, default=600, help="bound on each phase, s")
-    args = parser.parse_args()
-    cancel_on_sigterm()
-    print(machine_load(), flush=True)
+    return parser.parse_args()
 
-    from harness import make_emulator
 
+@dataclass
+class Measured:
+    """Phase 1: the bot's answers timed at the server, and the CPU each process spent."""
+
+    opponents: JSON  # the opponents' answer, with their CPU seconds ("cpu_s")
+    bot_moves: int
+    latencies: list[float]  # the bot's answers to an opponent's move, ms
+    steady: list[float]  # the same without each game's first (engine start)
+    outcomes: JSON
+    wall: float
+    daemon_cpu: float
+    engines_cpu: float  # the daemon's reaped children: its randomgo engines
+    emulator_cpu: float
+
+
+async def measure(
+    emulator: Any, url: str, daemon: DaemonProcess, args: argparse.Namespace
+) -> Measured:
+    """Phase 1: the measurement, nothing attached to the daemon."""
+    cpu0, reaped0 = cpu_seconds(daemon.pid) or 0.0, reaped_children_cpu(daemon.pid)
+    emu0 = time.process_time()
+    wall0 = time.perf_counter()
+    opponents = await play_phase(emulator, url, args, args.moves, "a")
+    wall1 = time.perf_counter()
+    cpu1, reaped1 = cpu_seconds(daemon.pid) or 0.0, reaped_children_cpu(daemon.pid)
+    emu1 = time.process_time()
+    return Measured(
+        opponents=opponents,
+        bot_moves=len(emulator.bot_moves),
+        latencies=latencies(emulator),
+        steady=steady_latencies(emulator.bot_moves),
+        outcomes=outcomes(emulator),
+        wall=wall1 - wall0,
+        daemon_cpu=cpu1 - cpu0,
+        engines_cpu=reaped1 - reaped0,
+        emulator_cpu=emu1 - emu0,
+    )
+
+
+@dataclass
+class Profiled:
+    """Phase 2: the moves played with py-spy sampling the daemon."""
+
+    path: Path
+    bot_moves: int = 0
+    latencies: list[float] = field(default_factory=list)
+    daemon_cpu: float = 0.0
+
+
+def find_profiler(args: argparse.Namespace, workdir: Path) -> PySpy | None:
+    """py-spy for phase 2, unless --no-profile or it is not installed (then said so)."""
+    if args.no_profile:
+        return None
+    program = PySpy.find()
+    if program is None:
+        print("py-spy is not installed (.venv/bin/pip install py-spy): no profile")
+        return None
+    return PySpy(program, args.rate, workdir / "daemon-profile.txt")
+
+
+async def profile_phase(
+    emulator: Any,
+    url: str,
+    daemon: DaemonProcess,
+    args: argparse.Namespace,
+    spy: PySpy,
+    measured: Measured,
+) -> Profiled:
+    """Phase 2: the same again with py-spy sampling the daemon."""
+    await spy.attach(daemon.pid)
+    await asyncio.sleep(1.0)  # py-spy attaches
+    cpu_start = cpu_seconds(daemon.pid) or 0.0
+    await play_phase(emulator, url, args, args.profile_moves, "b")
+    daemon_cpu = (cpu_seconds(daemon.pid) or 0.0) - cpu_start
+    await spy.finish()
+    return Profiled(
+        spy.output,
+        bot_moves=len(emulator.bot_moves) - measured.bot_moves,
+        latencies=latencies(emulator)[len(measured.latencies) :],
+        daemon_cpu=daemon_cpu,
+    )
+
+
+@dataclass
+class BridgeRun:
+    """Both phases, the floors and what the daemon's monitor saw, once all is stopped."""
+
+    emulator: Any
+    daemon: DaemonProcess
+    floor: JSON  # the floors' round trips, ms, by name
+    measured: Measured
+    profiled: Profiled | None
+    peak_rss: float
+    peak_engines: int
+    stopped: str  # how the daemon was stopped
+
+
+async def run_bridge(args: argparse.Namespace) -> BridgeRun:
+    """The floors, then the daemon through phase 1 and (unless --no-profile) phase 2."""
     workdir = Path(tempfile.mkdtemp(prefix="bridge-overhead-"))
-    emulator = make_emulator(stone_removal_timeout=30)
-    api_key = secrets.token_hex(16)
-    emulator.bot_id = emulator.add_bot(BOT, api_key=api_key).id
-    url = await emulator.start()
+    emulator, url, api_key = await emulator_with_bot()
     daemon = DaemonProcess(
         daemon_config(
             url, api_key, workdir, engine=RANDOMGO, max_games=max(10, args.parallel), size=args.size
@@ -212,89 +305,38 @@ async def main() -> None:
         workdir,
     )
     monitor = Monitor(emulator, daemon)
-    sampler: asyncio.Task[None] | None = None
-    spy: asyncio.subprocess.Process | None = None
+    spy: PySpy | None = None
+    profiled: Profiled | None = None
     try:
         floor = await floor_child(url, args.tries, RANDOMGO).start_and_wait(args.timeout)
         await daemon.start()
         await wait_ready(emulator, daemon)
-        sampler = asyncio.create_task(monitor.run())
-
-        # Phase 1: the measurement, nothing attached to the daemon.
-        cpu0, reaped0 = cpu_seconds(daemon.pid) or 0.0, reaped_children_cpu(daemon.pid)
-        emu0 = time.process_time()
-        wall0 = time.perf_counter()
-        phase1 = await play_phase(emulator, url, args, args.moves, "a")
-        wall1 = time.perf_counter()
-        cpu1, reaped1 = cpu_seconds(daemon.pid) or 0.0, reaped_children_cpu(daemon.pid)
-        emu1 = time.process_time()
-        measured = latencies(emulator)
-        bot_moves1 = len(emulator.bot_moves)
-        firsts: dict[int, BotMove] = {}
-        for move in emulator.bot_moves:
-            firsts.setdefault(move.game_id, move)
-        steady = [
-            m.latency_ms
-            for m in emulator.bot_moves
-            if m.latency_ms is not None and firsts[m.game_id] is not m
-        ]
-        result1 = outcomes(emulator)
-
-        # Phase 2: the same again with py-spy sampling the daemon.
-        profile_path = workdir / "daemon-profile.txt"
-        measured2: list[float] = []
-        bot_moves2 = 0
-        cpu2 = cpu1
-        pyspy = shutil.which("py-spy") or shutil.which(
-            "py-spy", path=str(Path(sys.executable).parent)
-        )
-        if not args.no_profile and pyspy is None:
-            print("py-spy is not installed (.venv/bin/pip install py-spy): no profile")
-        if not args.no_profile and pyspy is not None:
-            spy = await asyncio.create_subprocess_exec(
-                pyspy, "record", "--pid", str(daemon.pid), "--rate", str(args.rate),
-                "--format", "raw", "--output", str(profile_path), "--nonblocking",
-                stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
-            )  # fmt: skip
-            await asyncio.sleep(1.0)  # py-spy attaches
-            cpu_start = cpu_seconds(daemon.pid) or 0.0
-            await play_phase(emulator, url, args, args.profile_moves, "b")
-            cpu2 = (cpu_seconds(daemon.pid) or 0.0) - cpu_start
-            spy.send_signal(signal.SIGINT)
-            await asyncio.wait_for(spy.wait(), 30)
-            spy = None
-            measured2 = latencies(emulator)[len(measured) :]
-            bot_moves2 = len(emulator.bot_moves) - bot_moves1
+        monitor.start()
+        measured = await measure(emulator, url, daemon, args)
+        spy = find_profiler(args, workdir)
+        if spy is not None:
+            profiled = await profile_phase(emulator, url, daemon, args, spy, measured)
         peak_engines = int(monitor.peak("engines"))
         peak_rss = monitor.peak("rss_mb")
     finally:
-        if spy is not None and spy.returncode is None:
-            spy.kill()
-            await spy.wait()
-        if sampler is not None:
-            sampler.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await sampler
+        if spy is not None:
+            await spy.kill()
+        await monitor.stop()
         await kill_children()
         stopped = await daemon.stop()
         await emulator.stop()
+    return BridgeRun(emulator, daemon, floor, measured, profiled, peak_rss, peak_engines, stopped)
 
-    daemon_cpu = cpu1 - cpu0
-    engines_cpu = reaped1 - reaped0
-    wall = wall1 - wall0
-    per_move = daemon_cpu / max(1, bot_moves1) * 1000
-    problems = daemon.log_problems()
-    print(f"bridge overhead: randomgo bot vs random opponent, {args.size}x{args.size}, "
-          f"fischer 3600+60, "
-          f"{args.parallel} game(s) at a time; daemon pid {daemon.pid}")  # fmt: skip
-    print(f"phase 1: {phase1.get('games', 0)} games, {bot_moves1} bot moves "
-          f"({len(measured)} answering an opponent's move) in {wall:.1f} s")  # fmt: skip
-    print()
+
+def print_round_trips(run: BridgeRun) -> None:
+    """The bot's answer time beside the floors, and the bridge's as a multiple of them."""
+    floor, measured = run.floor, run.measured
+    profiled = run.profiled.latencies if run.profiled is not None else []
     print(f"{'round trip (ms)':52} {'n':>6} {'p50':>7} {'p90':>7} {'p99':>7} {'max':>7}")
     rows = [
-        ("opponent move sent -> bot move received (server)", measured),
-        ("  without each game's first (engine start)", steady),
-        ("  phase 2, with py-spy sampling the daemon", measured2),
+        ("opponent move sent -> bot move received (server)", measured.latencies),
+        ("  without each game's first (engine start)", measured.steady),
+        ("  phase 2, with py-spy sampling the daemon", profiled),
         ("floor: GTP `name` to randomgo (GTPEngine)", floor.get("gtp_name", [])),
         ("floor: GTP `genmove b`, empty 9x9 board", floor.get("gtp_genmove", [])),
         ("floor: WebSocket net/ping -> net/pong", floor.get("ws_ping", [])),
@@ -305,38 +347,65 @@ async def main() -> None:
         if values:
             print(f"{label:52} {len(values):6d} {summary(values)}")
     floor_sum = pct(floor.get("gtp_genmove", []), 50) + pct(floor.get("ws_ping", []), 50)
-    p50 = pct(steady, 50)
+    p50 = pct(measured.steady, 50)
     print(f"\nfloor of one bot move (genmove p50 + ping p50): {floor_sum:.2f} ms; "
           f"bridge p50 {p50:.2f} ms = {p50 / floor_sum:.1f}x the floor")  # fmt: skip
-    print()
+
+
+def print_cpu(measured: Measured) -> None:
+    """Phase 1's CPU by process, in all and per bot move."""
+    bot_moves = max(1, measured.bot_moves)
     print(f"{'CPU, phase 1':40} {'seconds':>8} {'ms/bot move':>12}")
-    emu_cpu = emu1 - emu0
-    opp_cpu = float(phase1.get("cpu_s", 0.0))
     for label, seconds in [
-        ("daemon (python -m ogsbot.cli run)", daemon_cpu),
-        ("its engines (randomgo, reaped)", engines_cpu),
-        ("emulator (this process)", emu_cpu),
-        ("opponents (one process)", opp_cpu),
+        ("daemon (python -m ogsbot.cli run)", measured.daemon_cpu),
+        ("its engines (randomgo, reaped)", measured.engines_cpu),
+        ("emulator (this process)", measured.emulator_cpu),
+        ("opponents (one process)", float(measured.opponents.get("cpu_s", 0.0))),
     ]:
-        print(f"{label:40} {seconds:8.2f} {seconds / max(1, bot_moves1) * 1000:12.2f}")
-    print(f"{'(wall time, 2 cores)':40} {wall:8.2f} {wall / max(1, bot_moves1) * 1000:12.2f}")
-    print()
-    print(f"daemon RSS peak {peak_rss:.1f} MB; engine processes at most {peak_engines}; "
-          f"games finished {result1['finished']}/{result1['games']}, bot time losses "
-          f"{result1['bot_time_losses']}, bot resignations {result1['bot_resigned']}, "
-          f"moves refused {len(emulator.refused)}; daemon stopped by {stopped}")  # fmt: skip
+        print(f"{label:40} {seconds:8.2f} {seconds / bot_moves * 1000:12.2f}")
+    wall = measured.wall
+    print(f"{'(wall time, 2 cores)':40} {wall:8.2f} {wall / bot_moves * 1000:12.2f}")
+
+
+def print_daemon_state(run: BridgeRun) -> None:
+    """The daemon's memory and engines, how the games ended, its log's warnings and errors."""
+    result, refused = run.measured.outcomes, len(run.emulator.refused)
+    print(f"daemon RSS peak {run.peak_rss:.1f} MB; engine processes at most {run.peak_engines}; "
+          f"games finished {result['finished']}/{result['games']}, bot time losses "
+          f"{result['bot_time_losses']}, bot resignations {result['bot_resigned']}, "
+          f"moves refused {refused}; daemon stopped by {run.stopped}")  # fmt: skip
+    problems = run.daemon.log_problems()
     if problems:
         print("daemon log warnings/errors:")
         for text, count in problems.most_common(8):
             print(f"  {count:4d} x {text}")
-    if bot_moves2:
-        print_profile(profile_path, bot_moves2, cpu2 / bot_moves2 * 1000, args.rate)
+
+
+async def main() -> None:
+    args = parse_args()
+    cancel_on_sigterm()
+    print(machine_load(), flush=True)
+    run = await run_bridge(args)
+    measured, profiled = run.measured, run.profiled
+    print(f"bridge overhead: randomgo bot vs random opponent, {args.size}x{args.size}, "
+          f"fischer 3600+60, "
+          f"{args.parallel} game(s) at a time; daemon pid {run.daemon.pid}")  # fmt: skip
+    games, answers = measured.opponents.get("games", 0), len(measured.latencies)
+    print(f"phase 1: {games} games, {measured.bot_moves} bot moves "
+          f"({answers} answering an opponent's move) in {measured.wall:.1f} s")  # fmt: skip
+    print()
+    print_round_trips(run)
+    print()
+    print_cpu(measured)
+    print()
+    print_daemon_state(run)
+    if profiled is not None and profiled.bot_moves:
+        per_move_ms = profiled.daemon_cpu / profiled.bot_moves * 1000
+        print_profile(profiled.path, profiled.bot_moves, per_move_ms, args.rate)
     else:
+        per_move = measured.daemon_cpu / max(1, measured.bot_moves) * 1000
         print(f"\n(daemon CPU per bot move, phase 1: {per_move:.2f} ms)")
 
 
 if __name__ == "__main__":
-    try:
-        asyncio.run(main())
-    except (KeyboardInterrupt, asyncio.CancelledError):
-        raise SystemExit("interrupted (its processes were stopped)") from None
+    run_main(main)
