@@ -38,10 +38,6 @@ import asyncio
 import contextlib
 import math
 import random
-import secrets
-import shutil
-import signal
-import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
@@ -50,18 +46,19 @@ from pathlib import Path
 from typing import Any
 
 from harness import (
-    BOT,
     RANDOMGO,
     DaemonProcess,
     Monitor,
+    PySpy,
     cancel_on_sigterm,
     cpu_seconds,
     daemon_config,
+    emulator_with_bot,
     machine_load,
-    make_emulator,
     parse_raw_profile,
     pct,
     rss_mb,
+    run_main,
 )
 
 from ogsbot.ogs.models import TimeControl
@@ -278,7 +275,7 @@ def fmt(seconds: float) -> str:
     return f"{seconds:8.2f}" if not math.isnan(seconds) else "       -"
 
 
-async def main() -> None:
+def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--games", type=int, default=2000)
     parser.add_argument("--pool-size", type=int, default=2)
@@ -291,16 +288,13 @@ async def main() -> None:
     parser.add_argument("--profile", action="store_true", help="py-spy on the resume")
     parser.add_argument("--rate", type=int, default=200, help="py-spy samples per second")
     parser.add_argument("--timeout", type=float, default=600, help="bound on each phase, s")
-    args = parser.parse_args()
-    cancel_on_sigterm()
-    print(machine_load(), flush=True)
+    return parser.parse_args()
 
-    workdir = Path(tempfile.mkdtemp(prefix="correspondence-"))
-    emulator = make_emulator(stone_removal_timeout=30)
-    api_key = secrets.token_hex(16)
-    emulator.bot_id = emulator.add_bot(BOT, api_key=api_key).id
-    url = await emulator.start()
-    watch = Watch(emulator)
+
+def correspondence_config(
+    url: str, api_key: str, workdir: Path, args: argparse.Namespace
+) -> dict[str, Any]:
+    """The daemon's config: randomgo in a pool, correspondence only, every game allowed."""
     config = daemon_config(
         url,
         api_key,
@@ -313,6 +307,85 @@ async def main() -> None:
         size=19,
     )
     config["log"]["status_interval"] = 10
+    return config
+
+
+def make_games(emulator: Any, args: argparse.Namespace) -> None:
+    """The games (`create_games`), and a line on what they are."""
+    t0 = time.perf_counter()
+    systems = create_games(emulator, args)
+    made = time.perf_counter() - t0
+    moves = [r.state.move_number for r in emulator.games.values()]
+    print(f"{args.games} games 19x19 made in {made:.1f} s (Emulator.create_game): "
+          f"{min(moves)}..{max(moves)} moves played (mean {sum(moves) / len(moves):.0f}), "
+          f"time controls {systems}, {args.opponents} opponents; "
+          f"daemon: randomgo, pool of {args.pool_size}")  # fmt: skip
+
+
+@dataclass
+class Live:
+    """Opponents answering while the daemon runs: the bot's answers, timed at the server."""
+
+    moves: int  # the opponents' moves
+    latency: list[float]  # ms, server sent the move -> server got the answer
+    rss: float  # the daemon's, MB, once it has answered them all
+
+
+async def live_replies(
+    emulator: Any, daemon: DaemonProcess, args: argparse.Namespace, rng: random.Random
+) -> Live:
+    """Opponents answer in --live games, ten every 0.1 s, until the bot is to move in none."""
+    live_ids = rng.sample(sorted(r.game_id for r in emulator.games.values()), args.live)
+    answered_before = len(emulator.bot_moves)
+    for chunk in range(0, len(live_ids), 10):
+        opponents_reply(emulator, live_ids[chunk : chunk + 10], rng)
+        await asyncio.sleep(0.1)
+    await until(lambda: not bot_to_move(emulator), args.timeout)
+    latency = [
+        m.latency_ms for m in emulator.bot_moves[answered_before:] if m.latency_ms is not None
+    ]
+    return Live(len(live_ids), latency, rss_mb(daemon.pid) or math.nan)
+
+
+def replies_while_down(emulator: Any, args: argparse.Namespace, rng: random.Random) -> int:
+    """While the daemon is down, opponents answer in a share (--replies) of the open games."""
+    open_ids = sorted(r.game_id for r in emulator.games.values() if not r.finished)
+    down_ids = rng.sample(open_ids, int(args.replies * len(open_ids)))
+    return opponents_reply(emulator, down_ids, rng)
+
+
+def find_profiler(args: argparse.Namespace, output: Path) -> PySpy | None:
+    """py-spy for the resume when --profile asks for it and it is installed (else said so)."""
+    if not args.profile:
+        return None
+    program = PySpy.find()
+    if program is None:
+        print("py-spy is not installed: no profile")
+        return None
+    return PySpy(program, args.rate, output)
+
+
+@dataclass
+class ScaleRun:
+    """Every phase's figures, once the daemon and the emulator are stopped."""
+
+    base: float  # the daemon's RSS with no game, MB
+    cold: Phase
+    live: Live
+    stop_how: str  # how the daemon stopped with every game open
+    stop_seconds: float
+    down_replies: int
+    resume: Phase
+    engines_seen: int
+    stopped: str  # how the daemon was stopped at the end
+    daemons: list[DaemonProcess]  # the cold start's and the resume's, for their logs
+
+
+async def run_scale(args: argparse.Namespace, workdir: Path) -> ScaleRun:
+    """The four phases of the docstring, after the daemon's RSS with no game."""
+    emulator, url, api_key = await emulator_with_bot()
+    watch = Watch(emulator)
+    config = correspondence_config(url, api_key, workdir, args)
 
     def new_daemon(name: str) -> DaemonProcess:
         (workdir / name).mkdir()
@@ -320,73 +393,37 @@ async def main() -> None:
 
     daemon = new_daemon("baseline")
     rng = random.Random(args.seed + 1)
-    spy: asyncio.subprocess.Process | None = None
-    profile_path = workdir / "daemon-profile.txt"
+    spy: PySpy | None = None
     try:
         base = await baseline_rss(emulator, daemon, watch)
-        t0 = time.perf_counter()
-        systems = create_games(emulator, args)
-        made = time.perf_counter() - t0
-        moves = [r.state.move_number for r in emulator.games.values()]
-        print(f"{args.games} games 19x19 made in {made:.1f} s (Emulator.create_game): "
-              f"{min(moves)}..{max(moves)} moves played (mean {sum(moves) / len(moves):.0f}), "
-              f"time controls {systems}, {args.opponents} opponents; "
-              f"daemon: randomgo, pool of {args.pool_size}")  # fmt: skip
-
+        make_games(emulator, args)
         daemon = new_daemon("cold")
         cold = await run_phase("cold start", emulator, daemon, watch, args)
-
-        # Live: opponents answer while the daemon runs.
-        live_ids = rng.sample(sorted(r.game_id for r in emulator.games.values()), args.live)
-        answered_before = len(emulator.bot_moves)
-        for chunk in range(0, len(live_ids), 10):
-            opponents_reply(emulator, live_ids[chunk : chunk + 10], rng)
-            await asyncio.sleep(0.1)
-        await until(lambda: not bot_to_move(emulator), args.timeout)
-        live_latency = [
-            m.latency_ms for m in emulator.bot_moves[answered_before:] if m.latency_ms is not None
-        ]
-        live_rss = rss_mb(daemon.pid) or math.nan
-
+        live = await live_replies(emulator, daemon, args, rng)
         stop_start = time.perf_counter()
         how = await daemon.stop()
         stop_seconds = time.perf_counter() - stop_start
-
-        # While it is down, opponents answer in a share of the games.
-        open_ids = sorted(r.game_id for r in emulator.games.values() if not r.finished)
-        down_ids = rng.sample(open_ids, int(args.replies * len(open_ids)))
-        down_replies = opponents_reply(emulator, down_ids, rng)
+        down_replies = replies_while_down(emulator, args, rng)
         cold_daemon, daemon = daemon, new_daemon("resume")
-
-        pyspy = shutil.which("py-spy") or shutil.which(
-            "py-spy", path=str(Path(sys.executable).parent)
-        )
-        if args.profile and pyspy is None:
-            print("py-spy is not installed: no profile")
-        if args.profile and pyspy is not None:
-
-            async def attach(pid: int, spy_path: str = pyspy) -> None:
-                nonlocal spy
-                spy = await asyncio.create_subprocess_exec(
-                    spy_path, "record", "--pid", str(pid), "--rate", str(args.rate),
-                    "--format", "raw", "--output", str(profile_path), "--nonblocking",
-                    stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
-                )  # fmt: skip
-
-            resume = await run_phase("resume", emulator, daemon, watch, args, attach)
-        else:
-            resume = await run_phase("resume", emulator, daemon, watch, args)
+        spy = find_profiler(args, workdir / "daemon-profile.txt")
+        on_start = spy.attach if spy is not None else None
+        resume = await run_phase("resume", emulator, daemon, watch, args, on_start)
         if spy is not None:
-            spy.send_signal(signal.SIGINT)
-            await asyncio.wait_for(spy.wait(), 30)
+            await spy.finish()
         engines_seen = len(cold_daemon.engine_pids) + len(daemon.engine_pids)
     finally:
-        if spy is not None and spy.returncode is None:
-            spy.kill()
-            await spy.wait()
+        if spy is not None:
+            await spy.kill()
         stopped = await daemon.stop()
         await emulator.stop()
+    return ScaleRun(
+        base, cold, live, how, stop_seconds, down_replies, resume, engines_seen, stopped,
+        [cold_daemon, daemon],
+    )  # fmt: skip
 
+
+def print_phases(base: float, phases: list[Phase]) -> None:
+    """One row a start of the daemon, and what the columns mean."""
     print(f"\ndaemon RSS logged in with no game: {base:.1f} MB\n")
     header = (
         f"{'phase':12} {'games':>6} {'to move':>7} {'login s':>8} {'joined s':>8} "
@@ -394,7 +431,7 @@ async def main() -> None:
         f"{'peak':>6} {'KB/game':>7} {'engines':>7} {'missing':>7}"
     )
     print(header)
-    for phase in (cold, resume):
+    for phase in phases:
         per_game = (phase.rss_settled - base) * 1024 / max(1, phase.games)
         print(f"{phase.name:12} {phase.games:6d} {len(phase.to_move):7d} {fmt(phase.login)} "
               f"{fmt(phase.joined)} {fmt(phase.first_move)} {fmt(phase.moved)} "
@@ -406,23 +443,38 @@ async def main() -> None:
           "move; CPU: the daemon's\n CPU time until then; RSS at that moment and 2 s later; "
           "KB/game = (RSS 2 s later - RSS with\n no game) / games; engines: the most engine "
           "processes seen at once)")  # fmt: skip
-    print(f"\nlive, {len(live_ids)} opponent moves with {cold.games} games open: bot answer "
-          f"latency ms p50 {pct(live_latency, 50):.1f}, p90 {pct(live_latency, 90):.1f}, "
-          f"max {pct(live_latency, 100):.1f} ({len(live_latency)} answers); RSS after "
-          f"{live_rss:.1f} MB")  # fmt: skip
-    print(f"stop (SIGTERM with {cold.games} games open): {stop_seconds:.1f} s, {how}")
-    print(f"while down: opponents answered in {down_replies} games")
-    print(f"engine processes: at most {max(cold.engines_peak, resume.engines_peak)} at once "
-          f"(pool size {args.pool_size}), {engines_seen} started in all")  # fmt: skip
-    print(f"daemon stopped at the end by {stopped}; logs in {workdir}/*/daemon.log")
-    for text, count in (cold_daemon.log_problems() + daemon.log_problems()).most_common(6):
+
+
+def print_live_stop_and_engines(run: ScaleRun, args: argparse.Namespace, workdir: Path) -> None:
+    """The live answers, the stop, the replies while down, the engines and the daemons' logs."""
+    live, cold = run.live, run.cold
+    print(f"\nlive, {live.moves} opponent moves with {cold.games} games open: bot answer "
+          f"latency ms p50 {pct(live.latency, 50):.1f}, p90 {pct(live.latency, 90):.1f}, "
+          f"max {pct(live.latency, 100):.1f} ({len(live.latency)} answers); RSS after "
+          f"{live.rss:.1f} MB")  # fmt: skip
+    print(f"stop (SIGTERM with {cold.games} games open): {run.stop_seconds:.1f} s, {run.stop_how}")
+    print(f"while down: opponents answered in {run.down_replies} games")
+    print(f"engine processes: at most {max(cold.engines_peak, run.resume.engines_peak)} at once "
+          f"(pool size {args.pool_size}), {run.engines_seen} started in all")  # fmt: skip
+    print(f"daemon stopped at the end by {run.stopped}; logs in {workdir}/*/daemon.log")
+    cold_daemon, resume_daemon = run.daemons
+    problems = cold_daemon.log_problems() + resume_daemon.log_problems()
+    for text, count in problems.most_common(6):
         print(f"  daemon log: {count:4d} x {text}")
+
+
+async def main() -> None:
+    args = parse_args()
+    cancel_on_sigterm()
+    print(machine_load(), flush=True)
+    workdir = Path(tempfile.mkdtemp(prefix="correspondence-"))
+    run = await run_scale(args, workdir)
+    print_phases(run.base, [run.cold, run.resume])
+    print_live_stop_and_engines(run, args, workdir)
+    profile_path = workdir / "daemon-profile.txt"
     if args.profile and profile_path.exists():
         show_profile(profile_path, args.rate)
 
 
 if __name__ == "__main__":
-    try:
-        asyncio.run(main())
-    except (KeyboardInterrupt, asyncio.CancelledError):
-        raise SystemExit("interrupted (its processes were stopped)") from None
+    run_main(main)
