@@ -27,32 +27,30 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import math
 import resource
-import secrets
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 from harness import (
-    BOT,
     RANDOMGO,
-    BotMove,
     DaemonProcess,
     Monitor,
     Sample,
     cancel_on_sigterm,
     cpu_seconds,
     daemon_config,
+    emulator_with_bot,
     kill_children,
     machine_load,
-    make_emulator,
     opponents_child,
     outcomes,
     pct,
     reaped_children_cpu,
+    run_main,
+    steady_latencies,
     summary,
     wait_idle,
     wait_ready,
@@ -89,12 +87,89 @@ def growth(samples: list[Sample], start_rss: float, games: int) -> list[tuple[in
     return rows
 
 
+async def play_first_round(
+    emulator: Any,
+    url: str,
+    daemon: DaemonProcess,
+    monitor: Monitor,
+    games: int,
+    args: argparse.Namespace,
+) -> dict[str, Any]:
+    """The daemon started and the K games played once: the row's speed, CPU and memory."""
+    await daemon.start()
+    await wait_ready(emulator, daemon)
+    await asyncio.sleep(0.5)  # the daemon settles (imports, first status)
+    first = monitor.sample()
+    assert first is not None
+    monitor.start()
+    cpu0, reaped0 = cpu_seconds(daemon.pid) or 0.0, reaped_children_cpu(daemon.pid)
+    emu0, wall0 = time.process_time(), time.perf_counter()
+    rusage0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    child = opponents_child(url, slots=games, games=games)
+    await child.start()
+    opp = await child.result(args.timeout)
+    rusage1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    wall1 = time.perf_counter()
+    await wait_idle(emulator, timeout=30)
+    await asyncio.sleep(1.5)  # per_game engines stop, status settles
+    last = monitor.sample()
+    cpu1, reaped1 = cpu_seconds(daemon.pid) or 0.0, reaped_children_cpu(daemon.pid)
+    live = sum(cpu_seconds(pid) or 0.0 for pid in daemon.note_engines())  # pooled ones
+    emu1 = time.process_time()
+    return {
+        "first_round_moves": len(emulator.bot_moves),
+        "samples": list(monitor.samples),
+        "round_one": outcomes(emulator),
+        "opponents": opp,
+        "wall": wall1 - wall0,
+        "start": first,
+        "end": last,
+        "daemon_cpu": cpu1 - cpu0,
+        "engines_cpu": reaped1 - reaped0 + live,
+        "emulator_cpu": emu1 - emu0,
+        "opponents_cpu": rusage1.ru_utime + rusage1.ru_stime - rusage0.ru_utime - rusage0.ru_stime,
+    }
+
+
+async def play_more_rounds(
+    emulator: Any, url: str, monitor: Monitor, games: int, args: argparse.Namespace, opp: Any
+) -> list[tuple[float, int]]:
+    """Rounds 2..R in the same daemon: its RSS and engines after each (is memory given back?).
+    Their opponents' declines, failures and timeouts are added to `opp`."""
+    rounds = []
+    for number in range(2, args.rounds + 1):
+        child = opponents_child(url, slots=games, games=games, prefix=f"r{number}opp")
+        await child.start()
+        more = await child.result(args.timeout)
+        for key in ("declined", "failed", "timeout"):
+            opp[key] = opp.get(key, 0) + more.get(key, 0)
+        await wait_idle(emulator, timeout=30)
+        await asyncio.sleep(1.5)
+        after = monitor.sample()
+        if after is not None:
+            rounds.append((after.rss_mb, after.engines))
+    return rounds
+
+
+def bot_move_figures(emulator: Any, daemon: DaemonProcess, first_round_moves: int) -> Any:
+    """The first round's bot moves (latency, rate) and how every round ended."""
+    moves = emulator.bot_moves[:first_round_moves]
+    return {
+        "latency_all": [m.latency_ms for m in moves if m.latency_ms is not None],
+        "latency_steady": steady_latencies(moves),
+        "bot_moves": len(moves),
+        "bot_span": moves[-1].at - moves[0].at if len(moves) > 1 else math.nan,
+        "outcomes": outcomes(emulator),
+        "refused": len(emulator.refused),
+        "problems": daemon.log_problems(),
+        "engines_seen": len(daemon.engine_pids),
+    }
+
+
 async def run_one(games: int, manager: str, pool_size: int, args: argparse.Namespace) -> Any:
+    """K games at once with this manager, in a fresh emulator and daemon: a row for `report`."""
     workdir = Path(tempfile.mkdtemp(prefix=f"many-games-{games}-{manager}-"))
-    emulator = make_emulator(stone_removal_timeout=30)
-    api_key = secrets.token_hex(16)
-    emulator.bot_id = emulator.add_bot(BOT, api_key=api_key).id
-    url = await emulator.start()
+    emulator, url, api_key = await emulator_with_bot()
     config = daemon_config(
         url,
         api_key,
@@ -106,83 +181,20 @@ async def run_one(games: int, manager: str, pool_size: int, args: argparse.Names
     )
     daemon = DaemonProcess(config, workdir)
     monitor = Monitor(emulator, daemon, interval=args.interval)
-    sampler: asyncio.Task[None] | None = None
-    row: dict[str, Any] = {
-        "games": games,
-        "manager": manager,
-        "pool_size": pool_size,
-    }
-    round_one = 0
+    row: dict[str, Any] = {"games": games, "manager": manager, "pool_size": pool_size}
     try:
-        await daemon.start()
-        await wait_ready(emulator, daemon)
-        await asyncio.sleep(0.5)  # the daemon settles (imports, first status)
-        first = monitor.sample()
-        assert first is not None
-        sampler = asyncio.create_task(monitor.run())
-        cpu0, reaped0 = cpu_seconds(daemon.pid) or 0.0, reaped_children_cpu(daemon.pid)
-        emu0, wall0 = time.process_time(), time.perf_counter()
-        rusage0 = resource.getrusage(resource.RUSAGE_CHILDREN)
-        child = opponents_child(url, slots=games, games=games)
-        await child.start()
-        opp = await child.result(args.timeout)
-        rusage1 = resource.getrusage(resource.RUSAGE_CHILDREN)
-        wall1 = time.perf_counter()
-        await wait_idle(emulator, timeout=30)
-        await asyncio.sleep(1.5)  # per_game engines stop, status settles
-        last = monitor.sample()
-        cpu1, reaped1 = cpu_seconds(daemon.pid) or 0.0, reaped_children_cpu(daemon.pid)
-        live = sum(cpu_seconds(pid) or 0.0 for pid in daemon.note_engines())  # pooled ones
-        emu1 = time.process_time()
-        round_one = len(emulator.bot_moves)
-        row["samples"] = list(monitor.samples)
-        row["round_one"] = outcomes(emulator)
-        rounds = [(last.rss_mb, last.engines)] if last is not None else []
-        for number in range(2, args.rounds + 1):  # the same again: is memory given back?
-            child = opponents_child(url, slots=games, games=games, prefix=f"r{number}opp")
-            await child.start()
-            more = await child.result(args.timeout)
-            for key in ("declined", "failed", "timeout"):
-                opp[key] = opp.get(key, 0) + more.get(key, 0)
-            await wait_idle(emulator, timeout=30)
-            await asyncio.sleep(1.5)
-            after = monitor.sample()
-            if after is not None:
-                rounds.append((after.rss_mb, after.engines))
-        row["rounds"] = rounds
-        row.update(
-            opponents=opp,
-            wall=wall1 - wall0,
-            start=first,
-            end=last,
-            daemon_cpu=cpu1 - cpu0,
-            engines_cpu=reaped1 - reaped0 + live,
-            emulator_cpu=emu1 - emu0,
-            opponents_cpu=rusage1.ru_utime + rusage1.ru_stime - rusage0.ru_utime - rusage0.ru_stime,
-        )
+        row.update(await play_first_round(emulator, url, daemon, monitor, games, args))
+        end: Sample | None = row["end"]
+        rounds = [(end.rss_mb, end.engines)] if end is not None else []
+        more = await play_more_rounds(emulator, url, monitor, games, args, row["opponents"])
+        row["rounds"] = rounds + more
     finally:
-        if sampler is not None:
-            sampler.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await sampler
+        await monitor.stop()
         await kill_children()
         row["stopped"] = await daemon.stop()
         await emulator.stop()
         row["all_samples"] = list(monitor.samples)
-    moves = emulator.bot_moves[:round_one]
-    firsts: dict[int, BotMove] = {}
-    for move in moves:
-        firsts.setdefault(move.game_id, move)
-    row["latency_all"] = [m.latency_ms for m in moves if m.latency_ms is not None]
-    row["latency_steady"] = [
-        m.latency_ms for m in moves if m.latency_ms is not None and firsts[m.game_id] is not m
-    ]
-    row["bot_moves"] = len(moves)
-    row["bot_span"] = moves[-1].at - moves[0].at if len(moves) > 1 else math.nan
-    row["outcomes"] = outcomes(emulator)
-    row["refused"] = len(emulator.refused)
-    row["problems"] = daemon.log_problems()
-    row["engines_seen"] = len(daemon.engine_pids)
+    row.update(bot_move_figures(emulator, daemon, row["first_round_moves"]))
     return row
 
 
@@ -281,7 +293,4 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
-    try:
-        asyncio.run(main())
-    except (KeyboardInterrupt, asyncio.CancelledError):
-        raise SystemExit("interrupted (its processes were stopped)") from None
+    run_main(main)
