@@ -39,7 +39,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import secrets
 import statistics
 import subprocess
 import tempfile
@@ -48,7 +47,7 @@ from pathlib import Path
 from typing import Any
 
 from gtp_replay import RANDOMGO, gnugo, make_game, replay_times, timed
-from harness import BOT, DaemonProcess, daemon_config, machine_load, make_emulator
+from harness import DaemonProcess, daemon_config, emulator_with_bot, machine_load, run_main
 
 from ogsbot.gtp.clock import time_commands
 from ogsbot.gtp.engine import GTPEngine
@@ -170,72 +169,104 @@ class Timer:
         return at - self.gamedata[game_id]
 
 
+class ReplayBench:
+    """The emulator with the bot and an opponent, the game made on it, the daemons started."""
+
+    def __init__(self, emulator: Any, config: dict[str, Any], workdir: Path) -> None:
+        self.emulator = emulator
+        self.config = config
+        self.workdir = workdir
+        self.timer = Timer(emulator)
+        self.bot = emulator.accounts.by_id[emulator.bot_id]
+        self.opponent = emulator.add_human("replayer", "pw-replayer")
+        tc = TimeControl.from_json(LIVE).with_speed(SIZE, SIZE)
+        self.settings = GameSettings(width=SIZE, height=SIZE, rules="japanese", time_control=tc)
+        self.daemons: list[DaemonProcess] = []
+
+    def new_game(self, moves: list[Point | None]) -> int:
+        """The bot black and to move after these moves; its id."""
+        return int(self.emulator.create_game(self.bot, self.opponent, self.settings, moves).game_id)
+
+    async def start_daemon(self, name: str) -> DaemonProcess:
+        (self.workdir / name).mkdir()
+        daemon = DaemonProcess(self.config, self.workdir / name)
+        self.daemons.append(daemon)
+        await daemon.start()
+        return daemon
+
+    async def stop(self) -> None:
+        for daemon in self.daemons:
+            await daemon.stop()
+        await self.emulator.stop()
+
+
+async def time_cold_runs(
+    bench: ReplayBench, points: list[Point | None], args: argparse.Namespace
+) -> list[float]:
+    """Cold: a daemon (re)started with the game waiting, --cold-runs times."""
+    seconds = []
+    for run in range(args.cold_runs):
+        game_id = bench.new_game(points)
+        daemon = await bench.start_daemon(f"cold{run}")
+        seconds.append(await bench.timer.until_moved(game_id, args.timeout, daemon))
+        await daemon.stop()
+    return seconds
+
+
+async def time_warm_runs(
+    bench: ReplayBench,
+    engine: str,
+    argv: list[str],
+    points: list[Point | None],
+    args: argparse.Namespace,
+) -> tuple[list[float], list[float]]:
+    """Warm: one running daemon meets the game --runs times. Returns the times and the
+    paired differences (each run less the same work straight through GTPEngine)."""
+    daemon = await bench.start_daemon("warm")
+    warm_up = bench.new_game(points[:2])  # the engine starts and holds another game
+    await bench.timer.until_moved(warm_up, args.timeout, daemon)
+    # Each warm run is paired with the same work done straight through GTPEngine just
+    # before it (replay + time commands + genmove in one batch, in a second process of
+    # the same engine): on a shared machine, the load changes less within a pair.
+    plays = [f"play {'B' if i % 2 == 0 else 'W'} {vertex}" for i, vertex in enumerate(
+        "pass" if p is None else xy_to_gtp(p, SIZE, SIZE) for p in points
+    )]  # fmt: skip
+    warm_times, paired = [], []
+    async with GTPEngine(argv) as reference:
+        work = [f"boardsize {SIZE}", "clear_board", "komi 6.5", *plays]
+        work += [*clock_commands(reference), "genmove B"]
+        await reference.batch(work)
+        for _ in range(args.runs):
+            await asyncio.sleep(0.3)  # the previous game's session settles
+            direct = await timed(lambda: reference.batch(work))
+            game_id = bench.new_game(points)
+            warm = await bench.timer.until_moved(game_id, args.timeout, daemon)
+            warm_times.append(warm)
+            paired.append(warm - direct)
+    problems = daemon.log_problems()
+    for text, count in problems.most_common(4):
+        print(f"  daemon log ({engine}): {count} x {text}")
+    return warm_times, paired
+
+
 async def through_daemon(
     engine: str, argv: list[str], points: list[Point | None], args: argparse.Namespace
 ) -> dict[str, list[float]]:
+    """The game met by the daemon, cold then warm, timed at the server."""
     workdir = Path(tempfile.mkdtemp(prefix=f"resume-replay-{engine}-"))
-    emulator = make_emulator(stone_removal_timeout=30)
-    api_key = secrets.token_hex(16)
-    emulator.bot_id = emulator.add_bot(BOT, api_key=api_key).id
-    bot = emulator.accounts.by_id[emulator.bot_id]
-    opponent = emulator.add_human("replayer", "pw-replayer")
-    url = await emulator.start()
-    timer = Timer(emulator)
+    emulator, url, api_key = await emulator_with_bot()
     config = daemon_config(
         url, api_key, workdir, engine=argv, manager="pool", pool_size=1, max_games=100, size=SIZE
     )
     config["log"]["level"] = "INFO"  # as a bot runs
     config["shutdown_wait"] = 0  # the open live games would hold every stop
-    tc = TimeControl.from_json(LIVE).with_speed(SIZE, SIZE)
-    settings = GameSettings(width=SIZE, height=SIZE, rules="japanese", time_control=tc)
-
-    def new_game(moves: list[Point | None]) -> int:
-        return int(emulator.create_game(bot, opponent, settings, moves).game_id)
-
-    result: dict[str, list[float]] = {"warm": [], "cold": [], "paired": []}
-    daemons: list[DaemonProcess] = []
-
-    async def start_daemon(name: str) -> DaemonProcess:
-        (workdir / name).mkdir()
-        daemon = DaemonProcess(config, workdir / name)
-        daemons.append(daemon)
-        await daemon.start()
-        return daemon
-
+    bench = ReplayBench(emulator, config, workdir)
     try:
-        for run in range(args.cold_runs):  # cold: a daemon (re)started with the game waiting
-            game_id = new_game(points)
-            daemon = await start_daemon(f"cold{run}")
-            result["cold"].append(await timer.until_moved(game_id, args.timeout, daemon))
-            await daemon.stop()
-        daemon = await start_daemon("warm")
-        warm_up = new_game(points[:2])  # the engine starts and holds another game
-        await timer.until_moved(warm_up, args.timeout, daemon)
-        # Each warm run is paired with the same work done straight through GTPEngine just
-        # before it (replay + time commands + genmove in one batch, in a second process of
-        # the same engine): on a shared machine, the load changes less within a pair.
-        plays = [f"play {'B' if i % 2 == 0 else 'W'} {vertex}" for i, vertex in enumerate(
-            "pass" if p is None else xy_to_gtp(p, SIZE, SIZE) for p in points
-        )]  # fmt: skip
-        async with GTPEngine(argv) as reference:
-            work = [f"boardsize {SIZE}", "clear_board", "komi 6.5", *plays]
-            work += [*clock_commands(reference), "genmove B"]
-            await reference.batch(work)
-            for _ in range(args.runs):
-                await asyncio.sleep(0.3)  # the previous game's session settles
-                direct = await timed(lambda: reference.batch(work))
-                game_id = new_game(points)
-                warm = await timer.until_moved(game_id, args.timeout, daemon)
-                result["warm"].append(warm)
-                result["paired"].append(warm - direct)
-        problems = daemon.log_problems()
-        for text, count in problems.most_common(4):
-            print(f"  daemon log ({engine}): {count} x {text}")
+        cold = await time_cold_runs(bench, points, args)
+        warm, paired = await time_warm_runs(bench, engine, argv, points, args)
     finally:
-        for daemon in daemons:
-            await daemon.stop()
-        await emulator.stop()
-    return result
+        await bench.stop()
+    return {"warm": warm, "cold": cold, "paired": paired}
 
 
 async def measure(engine: str, plays: list[str], args: argparse.Namespace) -> None:
@@ -293,7 +324,4 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
-    try:
-        asyncio.run(main())
-    except (KeyboardInterrupt, asyncio.CancelledError):
-        raise SystemExit("interrupted (its processes were stopped)") from None
+    run_main(main)
