@@ -95,6 +95,11 @@ class Move:
 
     def to_json(self) -> list[Any]:
         """The packed array OGS sends: `[x, y, ms]`, or 5 elements when color/extra are set."""
+        time = self.time
+        if self.color is None and self.extra is None:  # nearly every move: one test, no calls
+            if time is None:
+                return [self.x, self.y]
+            return [self.x, self.y, int(time) if float(time).is_integer() else time]
         out: list[Any] = [self.x, self.y]
         if self.time is not None or self.color is not None or self.extra is not None:
             out.append(None if self.time is None else json_number(self.time))
