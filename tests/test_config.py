@@ -557,6 +557,22 @@ def test_profile_without_criteria_and_bad_profile_keys() -> None:
     ]
 
 
+def test_a_main_engine_problem_is_reported_once_not_again_for_each_profile() -> None:
+    data = {
+        "engine": {"command": list(ENGINE), "start_timeout": 0},
+        "engine_profiles": [
+            {"speeds": ["blitz"], "engine": {"name": 3}},
+            {"speeds": ["live"], "engine": {"start_timeout": -1}},
+        ],
+    }
+    paths = [p.path for p in problems_of(data).problems]
+    assert paths == [
+        "engine.start_timeout",
+        "engine_profiles[0].engine.name",
+        "engine_profiles[1].engine.start_timeout",
+    ]
+
+
 # --- OGS's bot/config -----------------------------------------------------------------------
 
 PAYLOAD_KEYS = {

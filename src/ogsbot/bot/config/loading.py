@@ -22,6 +22,7 @@ from pydantic import SecretStr, TypeAdapter, ValidationError
 
 from ogsbot.bot.config.problems import MISSING, ConfigError, Problem, Translator
 from ogsbot.bot.config.root import ENV_API_KEY, RUNTIME_FIELDS, Config
+from ogsbot.bot.config.schema import config_schema
 from ogsbot.bot.config.values import LoadContext
 from ogsbot.bot.config.yaml_file import INLINE_KEY, load_yaml, yaml_problem
 from ogsbot.ogs.rest import insecure_server_warning
@@ -185,8 +186,8 @@ def parse_config(
     try:
         config = _CONFIG.validate_python(prepared, context=context)
     except ValidationError as error:
-        translated = Translator(Config, prepared).problems(error)
-        problems = [p for p in translated if not _inherited(p, prepared)]
+        translated = Translator(config_schema(), prepared).problems(error)
+        problems = [p for p in translated if not _inherited(p, given)]
     problems += [Problem(key, value, "a top-level key") for key, value in runtime.items()]
     api_key = keys.key(require_api_key)
     problems += keys.problems + _profile_problems(prepared)

@@ -17,7 +17,6 @@ from ogsbot.bot.config.values import (
     LoadContext,
     Section,
     Text,
-    Words,
     is_number,
     load_context,
     plain,
@@ -99,7 +98,7 @@ def _env_value(value: object) -> object:
 Environment = Annotated[
     dict[
         Annotated[Text, AfterValidator(_env_name)],
-        Annotated[Text, BeforeValidator(_env_value), Words("a string or a number")],
+        Annotated[Text, BeforeValidator(_env_value)],
     ],
     Section,
     WithJsonSchema({"type": "object", "additionalProperties": {"type": ["string", "number"]}}),
@@ -144,8 +143,7 @@ def _path_check(kind: str) -> Callable[[str | None, ValidationInfo], str | None]
     return check
 
 
-PathText = Annotated[Text, Words("a path")]
-FilePath = Annotated[PathText | None, AfterValidator(_path_check("any"))]
-ExistingDir = Annotated[PathText | None, AfterValidator(_path_check("dir"))]
-OutputDir = Annotated[PathText, AfterValidator(_path_check("output_dir"))]
-OutputFile = Annotated[PathText | None, AfterValidator(_path_check("output_file"))]
+FilePath = Annotated[Text | None, AfterValidator(_path_check("any"))]
+ExistingDir = Annotated[Text | None, AfterValidator(_path_check("dir"))]
+OutputDir = Annotated[Text, AfterValidator(_path_check("output_dir"))]
+OutputFile = Annotated[Text | None, AfterValidator(_path_check("output_file"))]

@@ -5,15 +5,13 @@ allowed: what", in the order the file gives its keys, with a "did you mean" for 
 from __future__ import annotations
 
 import dataclasses
-import types
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Annotated, Any, Literal, Union, get_args, get_origin
+from typing import Any
 
-import annotated_types
 from pydantic import ValidationError
 
-from ogsbot.bot.config.values import REFUSED, Words, plain, suggest
+from ogsbot.bot.config.values import REFUSED, suggest
 
 HIDDEN = "<hidden>"
 """What a problem shows instead of the API key."""
@@ -85,114 +83,74 @@ class ConfigError(ValueError):
         return self._text
 
 
-# --- words for what a type allows ---------------------------------------------------------
+# --- words for what a schema allows ------------------------------------------------------
 
 
-def _number_words(integer: bool, metadata: Sequence[object]) -> str:
-    kind = "an integer" if integer else "a number"
-    low = next((m.ge for m in metadata if isinstance(m, annotated_types.Ge)), None)
-    high = next((m.le for m in metadata if isinstance(m, annotated_types.Le)), None)
+def _number_words(node: Mapping[str, Any], kind: str) -> str:
+    low, high = node.get("minimum"), node.get("maximum")
     if low is not None and high is not None:
-        return f"{kind} from {plain(float(low))} to {plain(float(high))}"  # type: ignore[arg-type]
-    if any(isinstance(m, annotated_types.Gt) for m in metadata):
-        return f"{kind} > 0"
-    return f"{kind} >= {plain(float(low))}" if low is not None else kind  # type: ignore[arg-type]
+        return f"{kind} from {low} to {high}"
+    if "exclusiveMinimum" in node:
+        return f"{kind} > {node['exclusiveMinimum']}"
+    return f"{kind} >= {low}" if low is not None else kind
 
 
-def _unwrap(annotation: Any, metadata: Sequence[object]) -> tuple[Any, list[object]]:
-    """The type inside `Annotated[...]` and `X | None`, with the metadata met on the way."""
-    found = list(metadata)
-    while True:
-        if get_origin(annotation) is Annotated:
-            annotation, *extra = get_args(annotation)
-            found = [*extra, *found]
-        elif get_origin(annotation) in (Union, types.UnionType) and type(None) in get_args(
-            annotation
-        ):
-            annotation = next(a for a in get_args(annotation) if a is not type(None))
-        else:
-            return annotation, found
+def _choices(values: Sequence[object]) -> str:
+    return ", ".join(repr(v) for v in values if v is not None)
 
 
-def words(annotation: Any, metadata: Sequence[object] = ()) -> str:
-    """What a value of this type may be, in plain words ("an integer from 1 to 64")."""
-    nullable = get_origin(annotation) in (Union, types.UnionType) and type(None) in get_args(
-        annotation
-    )
-    inner, found = _unwrap(annotation, metadata)
-    text = _inner_words(inner, found)
+def words(node: Mapping[str, Any]) -> str:
+    """What a value may be, in plain words, from its JSON Schema ("an integer from 1 to 64")."""
+    kinds = node.get("type")
+    kinds = [k for k in (kinds if isinstance(kinds, list) else [kinds]) if k is not None]
+    nullable = "null" in kinds
+    kinds = [k for k in kinds if k != "null"]
+    items = node.get("items") or {}
+    if "enum" in node:
+        text = "one of " + _choices(node["enum"])
+    elif kinds == ["boolean"]:
+        text = "true or false"
+    elif kinds in (["integer"], ["number"]):
+        text = _number_words(node, "an integer" if kinds == ["integer"] else "a number")
+    elif kinds == ["string"]:
+        text = "a non-empty string" if node.get("minLength") else "a string"
+    elif kinds == ["array"] and items.get("type") == "object":
+        text = "a list of mappings"
+    elif kinds == ["array"]:
+        text = "a list of " + _choices(items["enum"]) if "enum" in items else "a list"
+    elif kinds == ["object"] and node.get("properties"):
+        text = "a mapping with the keys " + ", ".join(node["properties"])
+    elif kinds:
+        text = " or ".join(("an " if k[0] in "aeiou" else "a ") + k for k in kinds)
+        text = text.replace("a object", "a mapping")
+    else:
+        text = "a value of the right type"
     return text + (" or null" if nullable else "")
 
 
-def _inner_words(annotation: Any, metadata: list[object]) -> str:
-    marked = next((m.text for m in metadata if isinstance(m, Words)), None)
-    if marked is not None:
-        return marked
-    origin = get_origin(annotation)
-    if annotation is bool:
-        return "true or false"
-    if annotation in (int, float):
-        return _number_words(annotation is int, metadata)
-    if origin is Literal:
-        return "one of " + ", ".join(repr(c) for c in get_args(annotation))
-    if annotation is str:
-        empty = any(isinstance(m, annotated_types.MinLen) for m in metadata)
-        return "a non-empty string" if empty else "a string"
-    if origin is tuple:
-        item, _ = _unwrap(get_args(annotation)[0], ())
-        if _is_section(item):
-            return "a list of mappings"
-        if get_origin(item) is Literal:
-            return "a list of " + ", ".join(repr(c) for c in get_args(item))
-        return "a list of " + _inner_words(item, []).removeprefix("an ").removeprefix("a ") + "s"
-    if _is_section(annotation):
-        return "a mapping with the keys " + ", ".join(f.name for f in _options(annotation))
-    return "a mapping" if origin is dict else "a value of the right type"
-
-
-def _is_section(annotation: Any) -> bool:
-    """A pydantic dataclass: a mapping of options (not a value such as a Range)."""
-    return isinstance(annotation, type) and hasattr(annotation, "__pydantic_fields__")
-
-
-def _options(cls: Any) -> list[dataclasses.Field[Any]]:
-    from ogsbot.bot.config.root import RUNTIME_FIELDS
-
-    return [f for f in dataclasses.fields(cls) if f.name not in RUNTIME_FIELDS]
-
-
-def type_at(root: Any, loc: Sequence[int | str]) -> tuple[Any, list[object]] | None:
-    """The type (and its metadata) of the value at `loc` below the dataclass `root`."""
-    annotation: Any = root
-    metadata: list[object] = []
+def schema_at(schema: Mapping[str, Any], loc: Sequence[int | str]) -> Mapping[str, Any] | None:
+    """The schema of the value at `loc` (a key path as pydantic gives it)."""
+    node: Any = schema
     for part in loc:
-        inner, _ = _unwrap(annotation, metadata)
-        origin = get_origin(inner)
-        if _is_section(inner) and isinstance(part, str):
-            info = inner.__pydantic_fields__.get(part)
-            if info is None:
-                return None
-            annotation, metadata = info.annotation, list(info.metadata)
-        elif origin is tuple and isinstance(part, int):
-            annotation, metadata = get_args(inner)[0], []
-        elif origin is dict:
-            annotation, metadata = get_args(inner)[1], []
+        if isinstance(part, str) and part in (node.get("properties") or {}):
+            node = node["properties"][part]
+        elif isinstance(part, int) and isinstance(node.get("items"), dict):
+            node = node["items"]
+        elif isinstance(node.get("additionalProperties"), dict):
+            node = node["additionalProperties"]
         else:
             return None
-    return annotation, metadata
+    return node  # type: ignore[no-any-return]
 
 
-def key_paths(root: Any, prefix: str = "") -> Iterator[str]:
-    """Every option's dotted path below `root` (lists of sections as `name[]`)."""
-    for f in _options(root):
-        path = f"{prefix}.{f.name}" if prefix else f.name
+def key_paths(schema: Mapping[str, Any], prefix: str = "") -> Iterator[str]:
+    """Every option's dotted path in the schema (lists of sections as `name[]`)."""
+    for key, node in (schema.get("properties") or {}).items():
+        path = f"{prefix}.{key}" if prefix else key
         yield path
-        inner, _ = _unwrap(root.__pydantic_fields__[f.name].annotation, ())
-        if get_origin(inner) is tuple:
-            inner, _ = _unwrap(get_args(inner)[0], ())
-            path += "[]"
-        if _is_section(inner):
-            yield from key_paths(inner, path)
+        if isinstance(node.get("items"), dict):
+            node, path = node["items"], path + "[]"
+        yield from key_paths(node, path)
 
 
 # --- pydantic's errors as problems ------------------------------------------------------
@@ -270,10 +228,10 @@ def hidden_value(key: object, value: object) -> object:
 class Translator:
     """Turns one validation's errors into problems, knowing the data that was validated."""
 
-    def __init__(self, root: Any, data: Mapping[str, Any]) -> None:
-        self.root = root
+    def __init__(self, schema: Mapping[str, Any], data: Mapping[str, Any]) -> None:
+        self.schema = schema
         self.data = data
-        self.paths = list(key_paths(root))
+        self.paths = list(key_paths(schema))
 
     def problems(self, error: ValidationError) -> list[Problem]:
         found = sorted(error.errors(), key=lambda e: self._position(e["loc"]))
@@ -297,8 +255,8 @@ class Translator:
         if kind in _UNKNOWN:
             key = loc[-1]
             return [Problem(path, hidden_value(key, value), self._unknown(str(key), loc[:-1]))]
-        found = type_at(self.root, loc)
-        allowed = words(*found) if found is not None else error["msg"]
+        node = schema_at(self.schema, loc)
+        allowed = words(node) if node is not None else error["msg"]
         return [Problem(path, MISSING if kind in _MISSING else value, allowed)]
 
     def _unknown(self, key: str, parent: tuple[int | str, ...]) -> str:
@@ -310,9 +268,8 @@ class Translator:
         )
         if elsewhere:
             return f"{where}; did you mean {elsewhere[0]}?"
-        found = type_at(self.root, parent)
-        inner = _unwrap(found[0], ())[0] if found is not None else None
-        known = [f.name for f in _options(inner)] if _is_section(inner) else []
+        node = schema_at(self.schema, parent)
+        known = list(node.get("properties") or {}) if node is not None else []
         hint = suggest(key, known)
         return f"{where}{hint}" if hint or not known else f"{where} ({', '.join(known)})"
 

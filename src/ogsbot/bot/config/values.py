@@ -36,13 +36,6 @@ REFUSED = "ogsbot"
 """The pydantic error type of a refusal made here (its context holds the words)."""
 
 
-@dataclass(frozen=True)
-class Words:
-    """What a problem says is allowed, for a type whose words cannot be derived."""
-
-    text: str
-
-
 @dataclass
 class LoadContext:
     """What the file checks need: the folder relative paths start at, and where the key
