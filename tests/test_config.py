@@ -196,6 +196,16 @@ def test_wrong_type() -> None:
     assert problem.path == "challenges.max_handicap"  # a bool is no integer
 
 
+def test_a_whole_float_is_an_integer() -> None:
+    config = parse_config(
+        {"engine": {"command": list(ENGINE), "pool_size": 4.0}, "game": {"undo": 2.0}}, ENV
+    )
+    assert (config.engine.pool_size, config.game.undo) == (4, 2)
+    assert only_problem({"engine": {"command": list(ENGINE), "pool_size": 4.5}}).path == (
+        "engine.pool_size"
+    )
+
+
 def test_value_out_of_range() -> None:
     problem = only_problem({"engine": {"command": list(ENGINE), "pool_size": 0}})
     assert problem.path == "engine.pool_size"

@@ -45,6 +45,16 @@ def _overridden(data: Mapping[Any, Any], pairs: tuple[tuple[str, Any], ...]) -> 
     return out
 
 
+def _integral(value: Any) -> Any:
+    """`value` with every whole float an int: YAML's `5.0` is a count of 5 (and a float
+    option takes an int as it is)."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, Mapping):
+        return {key: _integral(item) for key, item in value.items()}
+    return [_integral(item) for item in value] if isinstance(value, list) else value
+
+
 def _prepared(data: dict[Any, Any]) -> dict[Any, Any]:
     """Every section present (so that its defaults are checked against this file's folder),
     and each engine profile's engine as the main engine with the profile's keys over it (env
@@ -176,7 +186,7 @@ def parse_config(
         problem = Problem("", data, "a YAML mapping of options (key: value lines)")
         raise ConfigError([problem], source)
     pairs = tuple((overrides or {}).items())
-    given = _overridden(data, pairs)
+    given = _integral(_overridden(data, pairs))
     # keys of the Config that are not options: refused like any unknown key
     runtime = {key: given.pop(key) for key in RUNTIME_FIELDS if key in given}
     prepared = _prepared(given)
