@@ -302,3 +302,46 @@ async def test_hostile_dead_stone_marks_are_not_accepted(
     assert referee.winner == bot.id
     said = [str(c["line"]["body"]) for c in referee.chat if c["line"]["player_id"] == bot.id]
     assert any("cannot judge" in body for body in said)
+
+
+async def test_stone_removal_while_the_engine_thinks_is_answered_at_once(
+    emu: Emulator, tmp_path: Path
+) -> None:
+    """The game leaves play while the bot's engine is deep in a genmove (here: hung; in the
+    soak, a phase change the bot learnt late): the bot stops waiting for the moot move and
+    answers the opponent's marks on its stones before the server scores the game."""
+    engine = {
+        "command": randomgo_argv(3, "--misbehave", "hang-at=1", "--refuse", "final_status_list")
+    }
+    daemon = Daemon(bot_config(emu, tmp_path, engine=engine, game={"stone_removal": "engine"}))
+    async with running(daemon):
+        human = emu.add_human("latecomer", "pw-latecomer-0123", ranking=20)
+        bot = emu.accounts.by_id[bot_id(emu)]
+        settings = GameSettings(
+            width=9,
+            height=9,
+            rules="japanese",
+            komi=6.5,
+            handicap=0,
+            free_handicap_placement=False,
+            time_control=TimeControl.from_json(
+                {"system": "fischer", "initial_time": 300, "time_increment": 10, "max_time": 600}
+            ).with_speed(9, 9),
+        )
+        moves: list[tuple[int, int] | None] = []
+        for y in range(9):
+            moves += [(3, y), (5, y)]
+        referee = emu.create_game(human, bot, settings, moves)
+        await until(lambda: referee.game_id in daemon.games, 20, "the session")
+        emu.broadcast_game(referee, referee.move(human.id, (0, 0), time.time()))
+        await asyncio.sleep(1.0)  # the bot's engine is in its (hung) genmove
+        now = time.time()
+        emu.broadcast_game(referee, referee.move(bot.id, None, now))  # from another client
+        emu.broadcast_game(referee, referee.move(human.id, None, now))
+        assert referee.phase == "stone removal"
+        white = {(5, y) for y in range(9)}
+        packed = pack_ogs(sorted(white), 9, 9)
+        emu.broadcast_game(referee, referee.set_removed(human.id, packed, True, time.time()))
+        await until(lambda: referee.finished, 30, "the game to be scored")
+    assert not referee.removed & white
+    assert referee.winner == bot.id

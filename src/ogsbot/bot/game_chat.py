@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from loguru import logger
 
 from ogsbot.bot.analysis import ChatLimiter, ChatMessage, parse_line
+from ogsbot.bot.seat import my_color
 from ogsbot.ogs.game import Game
 from ogsbot.ogs.models import GameData
 from ogsbot.ogs.sgf import sgf_result
@@ -21,6 +22,15 @@ def result_text(gd: GameData | None) -> str:
     if gd is None:
         return ""
     return sgf_result(gd) or gd.outcome
+
+
+def placeholders(game: Game, engine_name: str) -> dict[str, str]:
+    """What `{opponent}`, `{engine}` and `{result}` stand for in this game's messages."""
+    gd = game.gamedata
+    opponent = ""
+    if gd is not None:
+        opponent = (gd.white if my_color(game) == "black" else gd.black).username
+    return {"opponent": opponent, "engine": engine_name, "result": result_text(gd)}
 
 
 class GameChat:

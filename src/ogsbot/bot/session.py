@@ -15,22 +15,24 @@ import asyncio
 import contextlib
 import time
 from pathlib import Path
+from typing import Any
 
 from loguru import logger
 
 from ogsbot.bot.config import Config, EngineConfig
 from ogsbot.bot.engine_board import KATAGO_RULES, REPLAY_ALLOWANCE, EngineBoard, Position
-from ogsbot.bot.game_chat import GameChat, result_text
+from ogsbot.bot.game_chat import GameChat, placeholders, result_text
 from ogsbot.bot.handicap import free_handicap_stones, usual_handicap_stones
 from ogsbot.bot.record import RECORD_EVERY, GameRecord, save_record, sgf_filename
 from ogsbot.bot.seat import is_paused, my_color
-from ogsbot.bot.stone_removal import PROPOSAL_ECHO_WAIT, StoneRemoval
+from ogsbot.bot.stone_removal import PROPOSAL_ECHO_WAIT, StoneRemoval, dead_stones_in
 from ogsbot.bot.turn_clock import TurnClock
 from ogsbot.bot.undo_and_pause import UndoAndPause
 from ogsbot.gtp.errors import EngineError, GTPError
 from ogsbot.gtp.managers import EngineHandle, EngineManager, EngineSpec, spec_from
+from ogsbot.gtp.wire import GTPReply
 from ogsbot.ogs.board import Color, GameState
-from ogsbot.ogs.coords import RESIGN, GtpMove, Point, parse_gtp_move
+from ogsbot.ogs.coords import RESIGN, GtpMove, Point
 from ogsbot.ogs.errors import OGSError
 from ogsbot.ogs.game import Game
 from ogsbot.ogs.models import GameData
@@ -224,16 +226,8 @@ class GameSession:
         return self.requests.answer_undo(self.config.game.undo)
 
     def _placeholders(self) -> dict[str, str]:
-        gd = self.game.gamedata
-        opponent = ""
-        if gd is not None:
-            mine = my_color(self.game)
-            opponent = (gd.white if mine == "black" else gd.black).username
-        return {
-            "opponent": opponent,
-            "engine": self.engine_name or self._engine_config().name or "my engine",
-            "result": result_text(gd),
-        }
+        engine = self.engine_name or self._engine_config().name or "my engine"
+        return placeholders(self.game, engine)
 
     def _on_stderr(self, line: str) -> None:
         self.chat.on_stderr(line, enabled=self.config.game.analysis_chat)
@@ -320,7 +314,9 @@ class GameSession:
                 final = f"place_free_handicap {gd.handicap}"
             self.chat.last_analysis = None
             timeout = self.clock.genmove_timeout(engine_config) + len(sync) * REPLAY_ALLOWANCE
-            replies = await engine.batch([*sync, *clock, final], timeout=timeout, check=False)
+            replies = await self._reply_while_in_play(handle, [*sync, *clock, final], timeout)
+            if replies is None:
+                return []
             self.board.synced(handle, target, replies[: len(sync)])
             self.clock.answered(clock, replies[len(sync) : -1])
             reply = replies[-1].check()
@@ -332,6 +328,31 @@ class GameSession:
                 self._log.info("the position changed during genmove: thinking again")
                 return []
             return self._read_moves(handle, gd, state, color, final, reply)
+
+    async def _reply_while_in_play(
+        self, handle: EngineHandle, commands: list[str], timeout: float
+    ) -> list[GTPReply] | None:
+        """The engine's replies; None when the game leaves play first (two passes or a
+        resignation learnt late). The server scores a bot's game seconds into stone removal,
+        which cannot wait for a moot genmove: the engine is stopped, and the end of the game
+        gets a fresh one at once."""
+        game, engine = self.game, handle.engine
+        thinking = asyncio.ensure_future(engine.batch(commands, timeout=timeout, check=False))
+        ended = asyncio.ensure_future(game.wait_for(lambda g: g.finished or g.phase != "play"))
+        done: set[asyncio.Future[Any]] = set()
+        try:
+            done, _ = await asyncio.wait({thinking, ended}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            ended.cancel()
+            if not thinking.done():
+                thinking.cancel()
+                await asyncio.gather(thinking, return_exceptions=True)
+        if thinking in done:
+            return thinking.result()
+        handle.position = None
+        await engine.stop(now=True)
+        self._log.info("the game left play during genmove: engine stopped")
+        return None
 
     def _read_moves(
         self,
@@ -473,10 +494,4 @@ class GameSession:
         except (EngineError, GTPError) as exc:
             self._log.warning("the engine cannot list dead stones: {}", exc)
             return None
-        dead: set[Point] = set()
-        for vertex in reply.split():
-            with contextlib.suppress(ValueError):
-                point = parse_gtp_move(vertex, gd.width, gd.height)
-                if isinstance(point, tuple):
-                    dead.add(point)
-        return dead
+        return dead_stones_in(reply, gd.width, gd.height)

@@ -3,6 +3,7 @@ the opponent's word alone."""
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
@@ -10,7 +11,7 @@ from typing import TYPE_CHECKING
 from loguru import logger
 
 from ogsbot.bot.seat import my_stones
-from ogsbot.ogs.coords import Point, unpack_ogs
+from ogsbot.ogs.coords import Point, parse_gtp_move, unpack_ogs
 from ogsbot.ogs.game import Game
 from ogsbot.ogs.models import GameData
 
@@ -21,6 +22,17 @@ PROPOSAL_ECHO_WAIT = 10.0  # s; past it the bot judges the server's marks again
 
 EngineVerdict = Callable[[GameData], Awaitable[set[Point] | None]]
 """The dead stones by the engine's `final_status_list` (None: it cannot say)."""
+
+
+def dead_stones_in(reply: str, width: int, height: int) -> set[Point]:
+    """The points of a `final_status_list dead` reply (what is not a point is skipped)."""
+    dead: set[Point] = set()
+    for vertex in reply.split():
+        with contextlib.suppress(ValueError):
+            point = parse_gtp_move(vertex, width, height)
+            if isinstance(point, tuple):
+                dead.add(point)
+    return dead
 
 
 class StoneRemoval:
