@@ -99,3 +99,23 @@ def test_escape_controls() -> None:
     assert escape_controls("a\tb") == "a\tb"
     assert escape_controls("a\nb\rc\x00d\x7fe\x85") == "a\\nb\\rc\\x00d\\x7fe\\x85"
     assert escape_controls("Grüße 囲碁") == "Grüße 囲碁"
+
+
+async def test_a_line_logged_for_a_game_names_it(setup: tuple[LogSetup, io.StringIO]) -> None:
+    """Lines logged in a game's context, from any layer, start with the game's id (once)."""
+    logs, stream = setup
+    logs.apply(LogConfig(level="INFO"))
+
+    async def engine_layer() -> None:
+        logger.info("engine gave no reply to 'genmove W'")  # knows nothing of games
+
+    with logger.contextualize(game=5991766):
+        await engine_layer()
+        logger.info("game 5991766 over: B+T (Timeout)")
+    logger.info("realtime connection lost")
+    lines = [line.split(None, 3)[3] for line in stream.getvalue().splitlines()]
+    assert lines == [
+        "game 5991766: engine gave no reply to 'genmove W'",
+        "game 5991766 over: B+T (Timeout)",
+        "realtime connection lost",
+    ]

@@ -5,8 +5,9 @@ retention) and then removes the ones it added before, which closes the old file;
 file cannot be opened, a `LogSetupError` names `log.file` and the path and the old sinks stay.
 Every message is written with its control characters escaped (a newline as `\\n`, ESC as
 `\\x1b`, other C0 and C1 characters likewise), so text from the network, a username say,
-cannot forge a log line or colour the terminal. Tracebacks are not printed with local
-variables (`diagnose=False`): secrets live there.
+cannot forge a log line or colour the terminal. A line logged for a game (a session runs
+in `logger.contextualize(game=id)`, engine calls included) starts with `game <id>:`.
+Tracebacks are not printed with local variables (`diagnose=False`): secrets live there.
 """
 
 from __future__ import annotations
@@ -54,7 +55,11 @@ def _formatter(time_format: str) -> Any:
     line = f"{{time:{time_format}}} {{level: <7}} {{extra[{_SAFE_KEY}]}}\n{{exception}}"
 
     def format_record(record: Record) -> str:
-        record["extra"][_SAFE_KEY] = escape_controls(record["message"])
+        message = record["message"]
+        game = record["extra"].get("game")
+        if game is not None and not message.startswith(f"game {game}"):
+            message = f"game {game}: {message}"  # a line logged for a game says which
+        record["extra"][_SAFE_KEY] = escape_controls(message)
         return line
 
     return format_record

@@ -131,7 +131,8 @@ class GameSession:
         """Play until the game is finished; always save what there is."""
         ended_badly = True
         try:
-            await self._loop()
+            with logger.contextualize(game=self.game_id):  # engine lines say the game too
+                await self._loop()
             ended_badly = False
         except asyncio.CancelledError:
             ended_badly = not self.game.finished
