@@ -495,6 +495,35 @@ async def test_a_game_that_ended_while_the_bot_was_away_gets_its_whole_record(
     assert_same_record(whole.read_text(), referee)
 
 
+async def test_a_partial_record_of_a_game_still_in_play_elsewhere_is_looked_at_again(
+    emu: Emulator, tmp_path: Path
+) -> None:
+    """A partial record whose game is still in play, and not the bot's to play now, is
+    looked at again until the game ends: its whole record comes without a restart."""
+    from ogsbot.ogs.models import TimeControl
+    from ogsbot.sandbox.referee import GameSettings
+
+    black = emu.add_human("elsewhere-b", "pw-elsewhere-b-0123", ranking=20)
+    white = emu.add_human("elsewhere-w", "pw-elsewhere-w-0123", ranking=20)
+    tc = TimeControl.from_json({"system": "simple", "per_move": 600}).with_speed(9, 9)
+    settings = GameSettings(width=9, height=9, time_control=tc)
+    referee = emu.create_game(black, white, settings, [(2, 2), (6, 6)])
+    sgf_dir = tmp_path / "sgf"
+    sgf_dir.mkdir()
+    partial = sgf_dir / f"{referee.game_id}-elsewhere-b-vs-elsewhere-w-incomplete.sgf"
+    partial.write_text("(;FF[4]GM[1]SZ[9])")
+    daemon = Daemon(bot_config(emu, tmp_path))
+    daemon.record_check_delay = 0.1
+    daemon.record_recheck = 0.3
+    async with running(daemon):
+        await asyncio.sleep(1.0)  # looked at, still in play: kept
+        assert partial.exists() and referee.game_id not in daemon.records
+        emu.broadcast_game(referee, referee.resign(white.id, time.time()))
+        await until(lambda: referee.game_id in daemon.records, 10, "the whole record")
+    whole = daemon.records[referee.game_id]
+    assert not partial.exists() and "RE[B+R]" in whole.read_text()
+
+
 def processes_with(arg: str) -> list[int]:
     """The live (not zombie) processes whose command line has `arg`."""
     found = []

@@ -81,9 +81,11 @@ class DaemonState:
         self._settled = asyncio.Event()
         self._last_status: dict[str, int] | None = None
         self.ready = asyncio.Event()
-        # Seconds after the login before partial records are looked at: by then the server
-        # has pushed every game still in play, and only those that ended are asked about.
-        self.record_check_delay = 30.0
+        # Seconds after the games in play are known before partial records are looked at
+        # (the server's pushes of those games come first), then between two looks while
+        # some are left.
+        self.record_check_delay = 2.0
+        self.record_recheck = 60.0
 
     def load(self) -> Load:
         """The games running now and the challenges being accepted, per speed and per

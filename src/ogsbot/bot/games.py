@@ -81,11 +81,22 @@ class GamesInPlay(DaemonState):
 
     async def _complete_records(self) -> None:
         """A game cut off by a stop that ended while the bot was away never comes back as an
-        active game: its `-incomplete.sgf` is replaced by the whole record from the server."""
+        active game: its `-incomplete.sgf` is replaced by the whole record from the server.
+        Looked at once the games in play are known, then again while some are left (a game
+        still in play elsewhere ends later; a stop soon after the start must not leave them)."""
+        await self._settled.wait()
         await asyncio.sleep(self.record_check_delay)
+        while True:
+            if not await self._complete_records_once():
+                return
+            await asyncio.sleep(self.record_recheck)
+
+    async def _complete_records_once(self) -> int:
+        """Complete the records of games that ended; how many partial records are left."""
         folder = self._sgf_dir()
         if folder is None or not folder.is_dir():
-            return
+            return 0
+        left = 0
         for partial in sorted(folder.glob("*-incomplete.sgf")):
             game_id = partial.name.split("-", 1)[0]
             if not game_id.isdigit() or int(game_id) in self.games:
@@ -95,8 +106,10 @@ class GamesInPlay(DaemonState):
                 gamedata = GameData.from_json(details.get("gamedata"))
             except Exception as exc:  # one bad answer stops neither the others nor shutdown
                 logger.warning("game {}: cannot complete its record: {}", game_id, exc)
+                left += 1
                 continue
             if not gamedata.finished:
+                left += 1
                 continue  # not pushed as active yet, or paused on the server's side
             try:
                 whole = save_record(folder, gamedata)
@@ -105,3 +118,4 @@ class GamesInPlay(DaemonState):
                 continue
             self.records[gamedata.game_id] = whole
             logger.info("game {} ended while the bot was away: saved {}", game_id, whole)
+        return left
