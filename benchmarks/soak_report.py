@@ -324,7 +324,9 @@ def requirements(args: argparse.Namespace, result: Run, f: Figures) -> list[str]
         failures.append(f"the API key appears {hits + sgf_hits} time(s): {where}")
     # One process per game stops with its game; a pool keeps its processes for the next.
     kept = pool_size(args) if args.manager == "pool" else 0
-    if result.idle is not None and result.idle.engines > kept:
+    if result.idle is not None and result.idle.active:
+        failures.append(f"{result.idle.active} game(s) still in play at the idle sample")
+    elif result.idle is not None and result.idle.engines > kept:
         failures.append(
             f"{result.idle.engines} engine process(es) left after the games (at most {kept})"
         )

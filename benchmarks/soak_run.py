@@ -101,6 +101,9 @@ async def opponents(args: argparse.Namespace) -> JSON:
 # ----- faults ------------------------------------------------------------------------------------
 
 
+IDLE_WAIT = 120.0  # s: the longest the idle sample waits for the last games to end
+
+
 @dataclass
 class Sample:
     t: float
@@ -257,8 +260,10 @@ async def play_games(
 
 
 async def idle_sample(emulator: Any, daemon: DaemonProcess, started: float) -> Sample | None:
-    """The daemon once the games are over and its engines stopped."""
-    await wait_games_over(emulator, 30)
+    """The daemon once the games are over and its engines stopped. The games a kill -9
+    left waiting (their challengers never move) end on their clocks: waited for, so that
+    their engines are not counted as left over."""
+    await wait_games_over(emulator, IDLE_WAIT)
     await asyncio.sleep(2.0)  # engines stop, status settles
     rss = rss_mb(daemon.pid)
     games = bot_games(emulator)
