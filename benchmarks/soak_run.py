@@ -263,8 +263,12 @@ async def idle_sample(emulator: Any, daemon: DaemonProcess, started: float) -> S
     """The daemon once the games are over and its engines stopped. The games a kill -9
     left waiting (their challengers never move) end on their clocks: waited for, so that
     their engines are not counted as left over."""
-    await wait_games_over(emulator, IDLE_WAIT)
-    await asyncio.sleep(2.0)  # engines stop, status settles
+    deadline = time.monotonic() + IDLE_WAIT
+    while True:  # challenges left waiting by a late kill -9 can start games meanwhile
+        await wait_games_over(emulator, max(0.0, deadline - time.monotonic()))
+        await asyncio.sleep(2.0)  # engines stop, status settles
+        if all(r.finished for r in bot_games(emulator)) or time.monotonic() > deadline:
+            break
     rss = rss_mb(daemon.pid)
     games = bot_games(emulator)
     if rss is None:
