@@ -524,6 +524,25 @@ async def test_a_partial_record_of_a_game_still_in_play_elsewhere_is_looked_at_a
     assert not partial.exists() and "RE[B+R]" in whole.read_text()
 
 
+async def test_a_game_plays_on_a_spare_engine_started_before_it_came(
+    emu: Emulator, tmp_path: Path
+) -> None:
+    """`engine.spare`: a process is started at the daemon's start; the first game plays on
+    it (its first move waits for no engine start) and a new spare takes its place."""
+    engine = {"command": randomgo_argv(5), "spare": 1}
+    daemon = Daemon(bot_config(emu, tmp_path, engine=engine, game={"min_move_time": 0}))
+    async with running(daemon):
+        manager = daemon.manager
+        await until(lambda: manager.processes == 1, 10, "the spare engine")
+        (spare,) = [h.engine.pid for spares in manager._spares.values() for h, _ in spares]
+        game_id = await challenge(emu, opponent="random")
+        await until(lambda: game_id in daemon.games, 20, "the session")
+        await until(lambda: manager.processes == 2, 20, "the game's engine and a new spare")
+        playing = [h.engine.pid for h in manager._per_game.values()]
+        assert playing == [spare]
+        await until(finished(emu, game_id), 120, "the game to finish")
+
+
 def processes_with(arg: str) -> list[int]:
     """The live (not zombie) processes whose command line has `arg`."""
     found = []

@@ -344,3 +344,31 @@ async def test_a_game_waiting_on_a_retired_pool_gets_a_fresh_process() -> None:
     finally:
         await manager.close()
     assert manager.processes == 0
+
+
+async def test_a_new_game_takes_a_spare_engine_already_started() -> None:
+    """With spares, a game's first lease gets a process started before the game came (no
+    engine start on its first move), and another spare starts in the background."""
+    manager = EngineManager()
+    s = spec()
+    try:
+        manager.keep_spares(s, 1)
+        await until(lambda: manager.processes == 1, 10, "the spare to start")
+        (spare_pid,) = [h.engine.pid for spares in manager._spares.values() for h, _ in spares]
+        async with manager.lease(1, s) as handle:
+            assert handle.engine.pid == spare_pid and handle.engine.running
+        await until(lambda: manager.processes == 2, 10, "the next spare")
+        async with manager.lease(2, s) as handle:  # the next game takes the next spare
+            assert handle.engine.pid not in (spare_pid, None)
+        pooled = spec(pool_size=1)
+        manager.keep_spares(pooled, 1)
+        await until(lambda: manager.processes == 4, 10, "the pool's spare")
+        async with manager.lease(3, pooled) as handle:
+            assert handle.engine.running
+        manager.keep_spares(s, 0)
+        await until(lambda: manager.processes == 4, 10, "the per-game spare stopped")
+        assert await manager.retire([s]) == 1  # the pool: its spare stops too, uncounted
+        await until(lambda: manager.processes == 2, 10, "the pool and its spare stopped")
+    finally:
+        await manager.close()
+    assert manager.processes == 0

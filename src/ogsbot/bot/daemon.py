@@ -71,6 +71,7 @@ class Daemon(ChallengeAnswers, GamesInPlay, ServerStatus):
         self.client.on_connect(self._on_connect)
         for engine in self._engines():
             self.abilities.start(engine_spec(engine, "probe"))
+        self._keep_spares()
         realtime = await self._connect()
         if realtime is None:
             logger.info("stopped before the server could be reached")
@@ -236,6 +237,7 @@ class Daemon(ChallengeAnswers, GamesInPlay, ServerStatus):
                 running.session.config = self.config
         specs = [engine_spec(e, "engine") for e in self._engines()]
         self._spawn(self.manager.retire(specs), "retire-engines")  # engines no longer used
+        self._keep_spares()
         logger.info("config reloaded from {}", source)
         self._send_config()
         return True

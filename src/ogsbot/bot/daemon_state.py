@@ -14,7 +14,7 @@ from ogsbot.bot.config import Config, EngineConfig
 from ogsbot.bot.instance import InstanceLock, default_lock_dir
 from ogsbot.bot.logs import LogSetup
 from ogsbot.bot.rules import Load
-from ogsbot.bot.session import GameSession
+from ogsbot.bot.session import GameSession, engine_spec
 from ogsbot.gtp.managers import EngineManager
 from ogsbot.ogs.async_client import AsyncOGSClient
 
@@ -109,6 +109,11 @@ class DaemonState:
     def _engines(self) -> list[EngineConfig]:
         """The main engine and every profile's."""
         return [self.config.engine, *(p.engine for p in self.config.engine_profiles)]
+
+    def _keep_spares(self) -> None:
+        """Engines started ahead, as many as each configured engine asks for (`spare`)."""
+        for engine in self._engines():
+            self.manager.keep_spares(engine_spec(engine, "spare"), engine.spare)
 
     def _spawn(self, coroutine: Any, name: str) -> None:
         task = asyncio.create_task(coroutine, name=name)

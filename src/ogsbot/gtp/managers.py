@@ -102,6 +102,9 @@ class EngineManager:
         self._arrivals = itertools.count()
         self._stopping: dict[asyncio.Task[None], EngineHandle] = {}  # retired, in background
         self._idle_task: asyncio.Task[None] | None = None
+        # Per spec, processes started ahead for the games to come, each with its start.
+        self._spares: dict[EngineSpec, list[tuple[EngineHandle, asyncio.Task[None]]]] = {}
+        self._spare_counts: dict[EngineSpec, int] = {}
         self._closed = False
         self._kill = False  # quit_now(): engines are killed, not asked to quit
 
@@ -109,6 +112,7 @@ class EngineManager:
     def processes(self) -> int:
         """Engine processes alive now (retired ones still stopping included)."""
         handles = self._handles() + list(self._stopping.values())
+        handles += [h for spares in self._spares.values() for h, _ in spares]
         return sum(1 for h in handles if h.engine.running)
 
     @property
@@ -124,6 +128,43 @@ class EngineManager:
         engine = spec.make(lambda line: holder[0].on_stderr(line))
         handle = EngineHandle(engine, spec)
         holder.append(handle)
+        return handle
+
+    def keep_spares(self, spec: EngineSpec, count: int) -> None:
+        """Keep `count` processes of `spec` started ahead: a new game (or a pool's new
+        process) takes one at once, so its first move costs no engine start, and another
+        starts in the background. 0 stops them."""
+        self._spare_counts[spec] = count
+        spares = self._spares.setdefault(spec, [])
+        while len(spares) > count:
+            handle, task = spares.pop()
+            task.cancel()
+            self._drop(handle)
+        self._refill(spec)
+
+    def _refill(self, spec: EngineSpec) -> None:
+        spares = self._spares.setdefault(spec, [])
+        while not self._closed and len(spares) < self._spare_counts.get(spec, 0):
+            handle = self._new_handle(spec)
+            task = asyncio.create_task(self._start_spare(handle), name=f"spare-{spec.label}")
+            spares.append((handle, task))
+
+    @staticmethod
+    async def _start_spare(handle: EngineHandle) -> None:
+        try:
+            await handle.engine.start()
+        except Exception as exc:  # the lease that takes it starts it again, and says why
+            logger.warning("a spare engine did not start: {}", exc)
+
+    async def _take_spare(self, spec: EngineSpec, *, started: bool) -> EngineHandle | None:
+        """A spare of `spec` (a started one first; with `started`, only a started one)."""
+        spares = self._spares.get(spec) or []
+        ready = [i for i, (_, task) in enumerate(spares) if task.done()]
+        if not ready and (started or not spares):
+            return None
+        handle, task = spares.pop(ready[0] if ready else 0)
+        self._refill(spec)
+        await task  # one still starting is nearer to ready than a new process
         return handle
 
     @contextlib.asynccontextmanager
@@ -170,7 +211,8 @@ class EngineManager:
                 # Looked up again after each wait: a retired handle is gone when released.
                 handle = self._per_game.get(key)
                 if handle is None:
-                    handle = self._new_handle(spec)
+                    spare = await self._take_spare(spec, started=False)
+                    handle = spare if spare is not None else self._new_handle(spec)
                     self._per_game[key] = handle
                 if not handle.busy:
                     break
@@ -185,7 +227,8 @@ class EngineManager:
         free = [h for h in pool if not h.busy]
         chosen = next((h for h in free if h.game_id == game_id), None)  # its board is ours
         if chosen is None and len(pool) < spec.pool_size:
-            chosen = self._new_handle(spec)
+            spare = await self._take_spare(spec, started=True)  # a started one: no wait
+            chosen = spare if spare is not None else self._new_handle(spec)
             pool.append(chosen)
         if chosen is None and free:
             chosen = min(free, key=lambda h: h.last_used)  # least recently used
@@ -250,6 +293,8 @@ class EngineManager:
         new config's specs, those of games meant to finish on their old engine.
         """
         kept = set(keep)
+        for spec in [s for s in self._spares if s not in kept]:
+            self.keep_spares(spec, 0)  # stopped in the background, not counted
         retired = [h for h in self._handles() if h.spec not in kept and not h.retired]
         for handle in retired:
             handle.retired = True
@@ -334,6 +379,14 @@ class EngineManager:
                     waiter.set_exception(RuntimeError("the engine manager is closed"))
         self._waiters.clear()
         handles = list(self._per_game.values()) + [h for p in self._pools.values() for h in p]
+        for spares in self._spares.values():
+            for handle, task in spares:
+                task.cancel()
+                handles.append(handle)
+        await asyncio.gather(
+            *(t for s in self._spares.values() for _, t in s), return_exceptions=True
+        )
+        self._spares.clear()
         stopping = list(self._stopping)
         if self._kill:
             for task in stopping:

@@ -86,6 +86,9 @@ class EngineConfig:
     the position replayed; pool: pool_size processes shared by all games."""
     pool_size: Annotated[Integer, Field(ge=1, le=64)] = 1
     """How many engine processes the pool manager keeps."""
+    spare: Annotated[Integer, Field(ge=0, le=16)] = 0
+    """Processes started ahead and kept ready: a new game (or a pool's new process) takes
+    one, so its first move waits for no engine start, and another starts meanwhile."""
     idle_timeout: Seconds = 600.0
     """Seconds a per_game engine may sit unused before it is stopped (0: stop at once)."""
     start_timeout: Annotated[Number, Field(gt=0)] = 60.0
