@@ -11,8 +11,11 @@ moves with py-spy sampling the daemon (`--nonblocking`: it never pauses the daem
 only running threads), and prints where its CPU goes per move.
 
     .venv/bin/python benchmarks/bridge_overhead.py [--moves 1000] [--parallel 1] [--tries 1000]
-        [--size 9] [--profile-moves 2000 | --no-profile] [--rate 400]
+        [--size 9] [--spare 0] [--profile-moves 2000 | --no-profile] [--rate 400]
         [--timeout 600]
+
+Each game's first answer waits for its engine to start, unless `--spare N` keeps engines
+started ahead (`engine.spare`): run it with `--spare 0` and `--spare 1` to compare.
 
 Needs py-spy for the profile (`.venv/bin/pip install py-spy`; without it the profile is
 skipped). Takes about 30 s on 9x9 (a few minutes with --size 19); every wait is bounded by
@@ -193,6 +196,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--no-profile", action="store_true")
     parser.add_argument("--rate", type=int, default=400, help="py-spy samples per second")
     parser.add_argument("--size", type=int, default=9, help="board size (default 9)")
+    parser.add_argument(
+        "--spare", type=int, default=0, help="engine.spare: engines started ahead (default 0)"
+    )
     parser.add_argument("--timeout", type=float, default=600, help="bound on each phase, s")
     return parser.parse_args()
 
@@ -205,6 +211,7 @@ class Measured:
     bot_moves: int
     latencies: list[float]  # the bot's answers to an opponent's move, ms
     steady: list[float]  # the same without each game's first (engine start)
+    firsts: list[float]  # each game's first answer alone
     outcomes: JSON
     wall: float
     daemon_cpu: float
@@ -228,6 +235,7 @@ async def measure(
         bot_moves=len(emulator.bot_moves),
         latencies=latencies(emulator),
         steady=steady_latencies(emulator.bot_moves),
+        firsts=steady_latencies(emulator.bot_moves, first=True),
         outcomes=outcomes(emulator),
         wall=wall1 - wall0,
         daemon_cpu=cpu1 - cpu0,
@@ -292,6 +300,7 @@ class BridgeRun:
     peak_rss: float
     peak_engines: int
     stopped: str  # how the daemon was stopped
+    spare: int  # engines started ahead (--spare)
 
 
 async def run_bridge(args: argparse.Namespace) -> BridgeRun:
@@ -300,7 +309,13 @@ async def run_bridge(args: argparse.Namespace) -> BridgeRun:
     emulator, url, api_key = await emulator_with_bot()
     daemon = DaemonProcess(
         daemon_config(
-            url, api_key, workdir, engine=RANDOMGO, max_games=max(10, args.parallel), size=args.size
+            url,
+            api_key,
+            workdir,
+            engine=RANDOMGO,
+            spare=args.spare,
+            max_games=max(10, args.parallel),
+            size=args.size,
         ),
         workdir,
     )
@@ -325,7 +340,9 @@ async def run_bridge(args: argparse.Namespace) -> BridgeRun:
         await kill_children()
         stopped = await daemon.stop()
         await emulator.stop()
-    return BridgeRun(emulator, daemon, floor, measured, profiled, peak_rss, peak_engines, stopped)
+    return BridgeRun(
+        emulator, daemon, floor, measured, profiled, peak_rss, peak_engines, stopped, args.spare
+    )
 
 
 def print_round_trips(run: BridgeRun) -> None:
@@ -336,6 +353,7 @@ def print_round_trips(run: BridgeRun) -> None:
     rows = [
         ("opponent move sent -> bot move received (server)", measured.latencies),
         ("  without each game's first (engine start)", measured.steady),
+        (f"  each game's first alone (spare engines: {run.spare})", measured.firsts),
         ("  phase 2, with py-spy sampling the daemon", profiled),
         ("floor: GTP `name` to randomgo (GTPEngine)", floor.get("gtp_name", [])),
         ("floor: GTP `genmove b`, empty 9x9 board", floor.get("gtp_genmove", [])),

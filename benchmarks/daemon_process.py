@@ -35,6 +35,7 @@ def daemon_config(
     engine: Sequence[str],
     manager: str = "per_game",
     pool_size: int = 1,
+    spare: int = 0,
     max_games: int = 20,
     speeds: JSON | None = None,
     size: int = 9,
@@ -48,6 +49,7 @@ def daemon_config(
             "name": Path(engine[-1]).name if "randomgo" in engine[-1] else "engine",
             "manager": manager,
             "pool_size": pool_size,
+            "spare": spare,
         },
         "challenges": {
             "board_sizes": [size],

@@ -31,12 +31,17 @@ def latencies(emulator: Any) -> list[float]:
     return [m.latency_ms for m in moves if m.latency_ms is not None]
 
 
-def steady_latencies(moves: Sequence[BotMove]) -> list[float]:
-    """The latencies of these moves but each game's first (that one waits for an engine start)."""
+def steady_latencies(moves: Sequence[BotMove], *, first: bool = False) -> list[float]:
+    """The latencies of these moves but each game's first (that one waits for an engine
+    start unless a spare is ready); with `first`, those of each game's first alone."""
     firsts: dict[int, BotMove] = {}
     for move in moves:
         firsts.setdefault(move.game_id, move)
-    return [m.latency_ms for m in moves if m.latency_ms is not None and firsts[m.game_id] is not m]
+    return [
+        m.latency_ms
+        for m in moves
+        if m.latency_ms is not None and (firsts[m.game_id] is m) == first
+    ]
 
 
 def outcomes(emulator: Any, game_ids: Sequence[int] | None = None) -> JSON:

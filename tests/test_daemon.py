@@ -536,10 +536,12 @@ async def test_a_game_plays_on_a_spare_engine_started_before_it_came(
         await until(lambda: manager.processes == 1, 10, "the spare engine")
         (spare,) = [h.engine.pid for spares in manager._spares.values() for h, _ in spares]
         game_id = await challenge(emu, opponent="random")
-        await until(lambda: game_id in daemon.games, 20, "the session")
-        await until(lambda: manager.processes == 2, 20, "the game's engine and a new spare")
+        await until(lambda: bool(manager._per_game), 20, "the game's engine")
         playing = [h.engine.pid for h in manager._per_game.values()]
         assert playing == [spare]
+        spares = manager._spares.values
+        await until(lambda: any(h.engine.running for s in spares() for h, _ in s), 10, "a spare")
+        assert all(h.engine.pid != spare for s in spares() for h, _ in s)
         await until(finished(emu, game_id), 120, "the game to finish")
 
 

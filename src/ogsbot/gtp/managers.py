@@ -30,6 +30,8 @@ from ogsbot.gtp.engine import MAX_REPLY, MAX_STDERR_LINE, GTPEngine
 
 StderrListener = Callable[[str], None]
 
+SPARE_REFILL_DELAY = 0.5  # s after a spare is taken before the next one starts
+
 
 @dataclass(frozen=True)
 class EngineSpec:
@@ -163,7 +165,9 @@ class EngineManager:
         if not ready and (started or not spares):
             return None
         handle, task = spares.pop(ready[0] if ready else 0)
-        self._refill(spec)
+        # The next spare starts a little later: its start would take CPU from this game's
+        # first move, which the spare is there to make fast.
+        asyncio.get_running_loop().call_later(SPARE_REFILL_DELAY, self._refill, spec)
         await task  # one still starting is nearer to ready than a new process
         return handle
 
