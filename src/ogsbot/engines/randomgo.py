@@ -61,6 +61,7 @@ if not __package__:
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     __package__ = "engines"
 
+from .randomgo_analysis import serve
 from .randomgo_args import GtpError, fixed_handicap_points, parse_colour, parse_int, parse_vertex
 from .randomgo_board import COLUMNS, Key, Point, Position, format_point, format_score
 from .randomgo_faults import MISBEHAVIOURS, Misbehaviour, flood_stderr, parse_misbehaviour
@@ -130,6 +131,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--stderr-flood", type=int, default=0, metavar="N", help="write N KiB to stderr at startup"
     )
     parser.add_argument("--log", metavar="FILE", help="append every received command to FILE")
+    parser.add_argument(
+        "--analysis",
+        action="store_true",
+        help="speak KataGo's analysis-engine JSON protocol instead of GTP (randomgo_analysis)",
+    )
     return parser
 
 
@@ -140,6 +146,9 @@ def main(argv: list[str] | None = None) -> int:
         build_parser().error("--delay and --stderr-flood must not be negative")
     if options.stderr_flood:
         flood_stderr(options.stderr_flood)
+    if options.analysis:  # --misbehave counts queries; --delay is each one's mean wait
+        rng = random.Random(options.seed)
+        return serve(sys.stdin, sys.stdout, rng, options.delay or 0.02, options.misbehave)
     engine = Engine(
         random.Random(options.seed),
         misbehaviours=options.misbehave,
