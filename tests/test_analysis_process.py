@@ -1,0 +1,94 @@
+"""AnalysisProcess against `randomgo --analysis`: answers routed by id whatever their order,
+refusals as errors, a query past its time terminated, a dead process started again with
+its queries sent again."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+
+from ogsbot.engines import randomgo_argv
+from ogsbot.gtp.analysis_process import AnalysisError, AnalysisProcess
+from ogsbot.gtp.errors import EngineError
+
+
+def query(**fields: Any) -> dict[str, Any]:
+    return {
+        "moves": [["B", "D4"], ["W", "E5"]],
+        "rules": "chinese",
+        "komi": 7.5,
+        "boardXSize": 9,
+        "boardYSize": 9,
+        **fields,
+    }
+
+
+async def test_answers_find_their_query_whatever_their_order() -> None:
+    engine = AnalysisProcess(randomgo_argv("--analysis", "--seed", "2", "--delay", "0.05"))
+    await engine.start()
+    try:
+        asked = [
+            query(moves=[["B", f"{col}4"]], maxVisits=10 + i) for i, col in enumerate("ABCDEFGH")
+        ]
+        answers = await asyncio.gather(*(engine.query(q, timeout=10) for q in asked))
+    finally:
+        await engine.stop()
+    assert [a["rootInfo"]["visits"] for a in answers] == [10 + i for i in range(8)]
+    assert engine.in_flight == 0 and not engine.running
+
+
+async def test_a_refused_query_raises_with_the_field() -> None:
+    engine = AnalysisProcess(randomgo_argv("--analysis"))
+    await engine.start()
+    try:
+        with pytest.raises(AnalysisError) as caught:
+            await engine.query(query(moves=[["B", "D4"], ["W", "D4"]]), timeout=10)
+        assert caught.value.field == "moves" and "Illegal move 1" in str(caught.value)
+        assert "moveInfos" in await engine.query(query(), timeout=10)  # the process serves on
+    finally:
+        await engine.stop()
+
+
+async def test_a_query_past_its_time_is_terminated() -> None:
+    engine = AnalysisProcess(randomgo_argv("--analysis", "--misbehave", "hang-at=1"))
+    await engine.start()
+    try:
+        with pytest.raises(TimeoutError):
+            await engine.query(query(), timeout=0.3)
+        assert engine.in_flight == 0
+        assert "moveInfos" in await engine.query(query(), timeout=10)
+    finally:
+        await engine.stop()
+
+
+async def test_a_dead_process_is_started_again_and_its_queries_sent_again() -> None:
+    """The process answers a query, then crashes on the next (its second) with it in
+    flight: a new process is started and answers it."""
+    engine = AnalysisProcess(randomgo_argv("--analysis", "--misbehave", "crash-at=2"))
+    await engine.start()
+    try:
+        first = await engine.query(query(), timeout=10)
+        again = await engine.query(query(maxVisits=7), timeout=20)
+    finally:
+        await engine.stop()
+    assert "moveInfos" in first and again["rootInfo"]["visits"] == 7
+    assert engine.restarts == 1
+
+
+async def test_a_stop_fails_the_queries_still_waiting() -> None:
+    engine = AnalysisProcess(randomgo_argv("--analysis", "--misbehave", "hang-at=1"))
+    await engine.start()
+    waiting = asyncio.create_task(engine.query(query()))
+    await asyncio.sleep(0.2)
+    await engine.stop()
+    with pytest.raises(EngineError):
+        await waiting
+
+
+async def test_an_engine_that_never_gets_ready_is_an_engine_error() -> None:
+    engine = AnalysisProcess(["sleep", "30"], start_timeout=0.5)
+    with pytest.raises(EngineError, match="ready"):
+        await engine.start()
+    await engine.stop()
