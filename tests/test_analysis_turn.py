@@ -1,0 +1,77 @@
+"""A turn through the analysis engine: the query a real game makes, genmove's temperature,
+and the move chosen from an answer (never an illegal one), also against randomgo --analysis."""
+
+from __future__ import annotations
+
+import json
+import random
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from ogsbot.bot.analysis_turn import choose_move, temperature, turn_query
+from ogsbot.bot.engine_board import EngineBoard
+from ogsbot.engines import randomgo_argv
+from ogsbot.gtp.analysis_process import AnalysisProcess
+from ogsbot.ogs.models import GameData
+
+SAMPLES = Path(__file__).resolve().parent / "data" / "ogs-samples"
+
+
+def sample(name: str) -> GameData:
+    data: dict[str, Any] = json.loads((SAMPLES / f"{name}.json").read_text())
+    return GameData.from_json(data)
+
+
+def answer(*values: tuple[str, float]) -> dict[str, Any]:
+    return {
+        "moveInfos": [
+            {"move": move, "order": order, "playSelectionValue": value}
+            for order, (move, value) in enumerate(values)
+        ]
+    }
+
+
+def test_the_query_of_a_handicap_game_is_its_moves_and_kataGos_rules() -> None:
+    gd = sample("gamedata-handicap-live-fischer-1")
+    target = EngineBoard().target(gd)
+    query = turn_query(gd, target, max_visits=50, max_time=2.5, priority=3)
+    assert query["rules"] == "chinese-ogs"  # OGS's chinese: positional superko
+    assert (query["boardXSize"], query["boardYSize"], query["komi"]) == (19, 19, 0.5)
+    assert len(query["moves"]) == len(gd.moves) == 185
+    assert [c for c, _ in query["moves"][:5]] == ["B"] * 5  # the free handicap stones
+    assert query["moves"][5][0] == "W"
+    assert query["overrideSettings"] == {"maxTime": 2.5} and query["maxVisits"] == 50
+    assert query["priority"] == 3 and "initialStones" not in query
+
+
+def test_temperature_decays_from_early_to_late_faster_on_small_boards() -> None:
+    assert temperature(0, 19, 19) == 0.5
+    assert abs(temperature(19, 19, 19) - 0.3) < 1e-9  # half the gap after one halflife
+    assert temperature(19, 9, 9) < temperature(19, 19, 19)
+    assert temperature(500, 19, 19) < 0.1001
+
+
+def test_temperature_zero_plays_the_best_and_illegal_moves_never() -> None:
+    rng = random.Random(1)
+    reply = answer(("D4", 100.0), ("Q16", 90.0), ("K10", 5.0))
+    assert choose_move(reply, 0.0, rng, lambda m: True) == "D4"
+    assert choose_move(reply, 0.0, rng, lambda m: m != "D4") == "Q16"
+    assert choose_move(reply, 1.0, rng, lambda m: False) == "pass"
+    picks = Counter(choose_move(reply, 0.5, rng, lambda m: True) for _ in range(2000))
+    assert picks["D4"] > picks["Q16"] > picks["K10"]  # (90/100)^2 against (5/100)^2
+    assert 0.35 < picks["Q16"] / 2000 < 0.5
+
+
+async def test_a_turn_against_the_fake_analysis_engine_is_a_legal_move() -> None:
+    gd = sample("gamedata-handicap-live-fischer-1")
+    query = turn_query(gd, EngineBoard().target(gd), max_visits=20)
+    engine = AnalysisProcess(randomgo_argv("--analysis", "--seed", "4"))
+    await engine.start()
+    try:
+        reply = await engine.query(query, timeout=20)
+    finally:
+        await engine.stop()
+    occupied = {vertex for _, vertex in query["moves"]}
+    move = choose_move(reply, 0.0, random.Random(0), lambda m: m not in occupied)
+    assert move != "pass" and move not in occupied
