@@ -9,7 +9,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from ogsbot.bot.analysis_turn import choose_move, temperature, turn_query
+from ogsbot.bot.analysis_turn import ResignWatch, choose_move, passes, temperature, turn_query
 from ogsbot.bot.engine_board import EngineBoard
 from ogsbot.engines import randomgo_argv
 from ogsbot.gtp.analysis_process import AnalysisProcess
@@ -41,7 +41,8 @@ def test_the_query_of_a_handicap_game_is_its_moves_and_kataGos_rules() -> None:
     assert len(query["moves"]) == len(gd.moves) == 185
     assert [c for c, _ in query["moves"][:5]] == ["B"] * 5  # the free handicap stones
     assert query["moves"][5][0] == "W"
-    assert query["overrideSettings"] == {"maxTime": 2.5} and query["maxVisits"] == 50
+    assert query["overrideSettings"] == {"reportAnalysisWinratesAs": "BLACK", "maxTime": 2.5}
+    assert query["maxVisits"] == 50 and query["includeOwnership"] is False
     assert query["priority"] == 3 and "initialStones" not in query
 
 
@@ -75,3 +76,31 @@ async def test_a_turn_against_the_fake_analysis_engine_is_a_legal_move() -> None
     occupied = {vertex for _, vertex in query["moves"]}
     move = choose_move(reply, 0.0, random.Random(0), lambda m: m not in occupied)
     assert move != "pass" and move not in occupied
+
+
+def root(winrate: float, lead: float) -> dict[str, Any]:
+    return {"rootInfo": {"winrate": winrate, "scoreLead": lead}}
+
+
+def test_resign_only_after_turns_in_a_row_past_both_thresholds_and_never_early() -> None:
+    watch = ResignWatch(winrate_below=0.05, lead_below=-15, turns=3, min_moves=40)
+    lost_for_white = root(0.98, 30.0)  # reported for black
+    assert [watch.resigns(lost_for_white, False, 50 + i) for i in range(3)] == [False, False, True]
+    watch = ResignWatch(turns=3, min_moves=40)
+    assert not watch.resigns(root(0.98, 30.0), False, 50)
+    assert not watch.resigns(root(0.98, 5.0), False, 51)  # close on the board: the streak ends
+    assert not any(watch.resigns(root(0.98, 30.0), False, 52 + i) for i in range(2))
+    early = ResignWatch(turns=1, min_moves=40)
+    assert not early.resigns(root(0.01, -50.0), True, 10)  # the opening: never
+    assert early.resigns(root(0.01, -50.0), True, 40)
+    assert not ResignWatch(turns=1, min_moves=0).resigns({"rootInfo": {}}, True, 99)
+
+
+def test_pass_back_only_when_the_opponent_passed_and_the_game_is_over() -> None:
+    best_pass = answer(("pass", 100.0), ("D4", 1.0))
+    best_move = answer(("D4", 100.0), ("pass", 50.0))
+    assert passes(best_pass, opponent_passed=True)
+    assert not passes(best_pass, opponent_passed=False)
+    assert not passes(best_move, opponent_passed=True)
+    assert passes({**best_move, "ownership": [0.95, -0.9, 0.99]}, opponent_passed=True)
+    assert not passes({**best_move, "ownership": [0.95, 0.1, 0.99]}, opponent_passed=True)

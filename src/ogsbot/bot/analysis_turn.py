@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from ogsbot.bot.engine_board import KATAGO_RULES, Position
@@ -27,11 +28,13 @@ def turn_query(
     max_visits: int | None = None,
     max_time: float | None = None,
     priority: int = 0,
+    ownership: bool = False,
     overrides: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The query for the position after `target`'s moves (the game's, as GTP): setup stones
-    as `initialStones`, OGS rules as KataGo's (`chinese` is `chinese-ogs`), the time budget
-    as `overrideSettings.maxTime`, the most urgent game's query first (`priority`)."""
+        as `initialStones`, OGS rules as KataGo's (`chinese` is `chinese-ogs`), the time budget
+        as `overrideSettings.maxTime`, the most urgent game's query first (`priority`); win rates
+    reported for black whatever the engine's config says."""
     w, h = gd.width, gd.height
     setup = [["B", xy_to_gtp(p, w, h)] for p in unpack_ogs(gd.initial_state_black, w, h)]
     setup += [["W", xy_to_gtp(p, w, h)] for p in unpack_ogs(gd.initial_state_white, w, h)]
@@ -42,16 +45,16 @@ def turn_query(
         "boardXSize": w,
         "boardYSize": h,
         "priority": priority,
+        "includeOwnership": ownership,
     }
     if setup:
         query["initialStones"] = setup
     if max_visits is not None:
         query["maxVisits"] = max_visits
-    settings = dict(overrides or {})
+    settings = {"reportAnalysisWinratesAs": "BLACK", **(overrides or {})}
     if max_time is not None:
         settings["maxTime"] = max_time
-    if settings:
-        query["overrideSettings"] = settings
+    query["overrideSettings"] = settings
     return query
 
 
@@ -92,3 +95,46 @@ def choose_move(
         (value / best) ** (1 / temp) if value >= MIN_SHARE * best else 0.0 for _, value in values
     ]
     return rng.choices([move for move, _ in values], weights=weights)[0]
+
+
+@dataclass
+class ResignWatch:
+    """When the bot resigns a game played through the analysis engine (which never does):
+    only after `turns` answers in a row where both its win rate and its score lead are past
+    the thresholds, and never before `min_moves` (the opening; more in correspondence)."""
+
+    winrate_below: float = 0.05
+    lead_below: float = -15.0
+    turns: int = 3
+    min_moves: int = 40
+    streak: int = 0
+
+    def resigns(self, answer: Mapping[str, Any], bot_is_black: bool, move_number: int) -> bool:
+        """Whether to resign now, given this turn's answer (win rates reported for black)."""
+        root = answer.get("rootInfo") or {}
+        winrate, lead = root.get("winrate"), root.get("scoreLead")
+        if not isinstance(winrate, int | float) or not isinstance(lead, int | float):
+            self.streak = 0
+            return False
+        mine = (winrate, lead) if bot_is_black else (1.0 - winrate, -lead)
+        lost = mine[0] < self.winrate_below and mine[1] < self.lead_below
+        self.streak = self.streak + 1 if lost else 0
+        return move_number >= self.min_moves and self.streak >= self.turns
+
+
+def settled(answer: Mapping[str, Any], sure: float = 0.8) -> bool:
+    """Whether every point's owner is clear in the answer's ownership (|value| >= `sure`)."""
+    ownership = answer.get("ownership")
+    if not isinstance(ownership, list) or not ownership:
+        return False
+    return all(isinstance(v, int | float) and abs(v) >= sure for v in ownership)
+
+
+def passes(answer: Mapping[str, Any], opponent_passed: bool) -> bool:
+    """Pass back when the opponent passed and the game is over on the board: the engine's
+    best move is a pass, or every point's owner is settled."""
+    if not opponent_passed:
+        return False
+    infos = [i for i in answer.get("moveInfos", []) if isinstance(i, Mapping)]
+    best = min(infos, key=lambda i: i.get("order", 0), default={})
+    return str(best.get("move", "")).lower() == "pass" or settled(answer)
