@@ -403,3 +403,26 @@ def test_available_time(
     """What the server allows for this move: the ceiling of a genmove timeout."""
     got = available_time(TimeControl.from_json(tc), PlayerClock.from_json(entry), elapsed)
     assert got == (pytest.approx(expected) if expected is not None else None)
+
+
+def test_move_budget_shares_main_time_and_adds_what_overtime_gives() -> None:
+    from ogsbot.gtp.clock import move_budget
+
+    def tc(**data: Any) -> TimeControl:
+        return TimeControl.from_json(data)
+
+    fischer = tc(system="fischer", initial_time=600, time_increment=10, max_time=600)
+    assert move_budget(fischer, PlayerClock(thinking_time=300.0), 0.0, 30, 1.0) == 20.0
+    assert move_budget(fischer, PlayerClock(thinking_time=5.0), 0.0, 30, 1.0) == 4.0  # the cap
+    simple = tc(system="simple", per_move=12)
+    assert move_budget(simple, None, 2.0, 30, 1.0) == 9.0  # 10 s left, less the margin
+    byo = tc(system="byoyomi", main_time=300, period_time=30, periods=5)
+    assert move_budget(byo, PlayerClock(thinking_time=200.0, periods=5), 0.0, 40, 1.0) == 35.0
+    in_periods = PlayerClock(thinking_time=0.0, periods=3, period_time_left=20.0)
+    assert move_budget(byo, in_periods, 0.0, 40, 1.0) == 20.0
+    canadian = tc(system="canadian", main_time=0, period_time=300, stones_per_period=25)
+    block = PlayerClock(thinking_time=0.0, moves_left=10, block_time=100.0)
+    assert move_budget(canadian, block, 0.0, 40, 1.0) == 10.0
+    absolute = tc(system="absolute", total_time=600)
+    assert move_budget(absolute, PlayerClock(thinking_time=120.0), 0.0, 60, 1.0) == 2.0
+    assert move_budget(tc(system="none"), None, 0.0, 60, 1.0, untimed=7.0) == 7.0

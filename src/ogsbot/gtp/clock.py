@@ -275,3 +275,36 @@ def available_time(
         state = _canadian_state(tc, entry, elapsed)
         return max(0.0, state.main + (tc.period_time if state.main > 0 else state.period))
     return None
+
+
+def move_budget(
+    tc: TimeControl,
+    entry: PlayerClock | None,
+    elapsed: float,
+    moves_to_play: float,
+    margin: float,
+    untimed: float = 10.0,
+) -> float:
+    """Seconds to spend on this move for an engine that has no clock (the analysis
+    engine's `maxTime`): the main time shared over the moves still to play, plus what
+    overtime gives every move, never more than the clock allows less `margin`; `untimed`
+    without a clock. genmove engines do this themselves from the time commands."""
+    left = available_time(tc, entry, elapsed)
+    if left is None:
+        return untimed
+    moves = max(1.0, moves_to_play)
+    system = tc.system
+    if system == "simple":
+        share = tc.per_move
+    elif system == "fischer":
+        share = _main_left(entry, tc.initial_time, elapsed) / moves + tc.time_increment
+    elif system == "byoyomi":
+        state = _byoyomi_state(tc, entry, elapsed)
+        share = state.main / moves + (tc.period_time if state.main > 0 else state.period)
+    elif system == "canadian":
+        state = _canadian_state(tc, entry, elapsed)
+        block = tc.period_time / tc.stones_per_period if state.main > 0 else state.period
+        share = state.main / moves + block / (1 if state.main > 0 else state.count)
+    else:  # absolute: all there is, shared
+        share = left / moves
+    return max(0.0, min(share, left - margin))
