@@ -9,7 +9,14 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from ogsbot.bot.analysis_turn import ResignWatch, choose_move, passes, temperature, turn_query
+from ogsbot.bot.analysis_turn import (
+    ResignWatch,
+    choose_move,
+    dead_from_ownership,
+    passes,
+    temperature,
+    turn_query,
+)
 from ogsbot.bot.engine_board import EngineBoard
 from ogsbot.engines import randomgo_argv
 from ogsbot.gtp.analysis_process import AnalysisProcess
@@ -104,3 +111,11 @@ def test_pass_back_only_when_the_opponent_passed_and_the_game_is_over() -> None:
     assert not passes(best_move, opponent_passed=True)
     assert passes({**best_move, "ownership": [0.95, -0.9, 0.99]}, opponent_passed=True)
     assert not passes({**best_move, "ownership": [0.95, 0.1, 0.99]}, opponent_passed=True)
+
+
+def test_dead_stones_from_ownership_are_those_the_other_side_owns() -> None:
+    # 3x2 board, row by row from the top, for black: the top row black's, the bottom white's.
+    ownership = [0.9, 0.95, 0.7, -0.9, -0.3, -0.8]
+    stones = [((0, 0), "b"), ((1, 0), "w"), ((0, 1), "black"), ((1, 1), "b")]  # both spellings
+    assert dead_from_ownership(ownership, stones, 3) == {(1, 0), (0, 1)}  # (1,1) is unclear
+    assert dead_from_ownership(ownership, stones, 3, sure=0.2) == {(1, 0), (0, 1), (1, 1)}

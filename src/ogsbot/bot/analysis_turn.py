@@ -6,12 +6,12 @@ move. The analysis engine has no clock and never chooses: the bridge owns both."
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from ogsbot.bot.engine_board import KATAGO_RULES, Position
-from ogsbot.ogs.coords import unpack_ogs, xy_to_gtp
+from ogsbot.ogs.coords import Point, unpack_ogs, xy_to_gtp
 from ogsbot.ogs.models import GameData
 
 # KataGo's genmove defaults (chosenMoveTemperatureEarly/Late, halflife on 19x19).
@@ -138,3 +138,19 @@ def passes(answer: Mapping[str, Any], opponent_passed: bool) -> bool:
     infos = [i for i in answer.get("moveInfos", []) if isinstance(i, Mapping)]
     best = min(infos, key=lambda i: i.get("order", 0), default={})
     return str(best.get("move", "")).lower() == "pass" or settled(answer)
+
+
+def dead_from_ownership(
+    ownership: Sequence[float], stones: Iterable[tuple[Point, str]], width: int, sure: float = 0.6
+) -> set[Point]:
+    """The stones the answer's ownership gives to the other side (|value| >= `sure`): the
+    dead stones, without `final_status_list`. Ownership is row by row from the top, for black
+    (positive: black's), as `turn_query` asks; a point is (x, y) from the top left."""
+    dead: set[Point] = set()
+    for (x, y), color in stones:
+        index = y * width + x
+        if index < len(ownership):
+            mine = ownership[index] if color in ("b", "black") else -ownership[index]
+            if mine <= -sure:
+                dead.add((x, y))
+    return dead
