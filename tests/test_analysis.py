@@ -108,3 +108,23 @@ def test_chat_limiter_bounds_messages_per_window_and_analysis_per_move() -> None
     now[0] = 60.0
     assert [limiter.allow(text, 7) for _ in range(4)] == [True, True, True, False]
     assert limiter.take_dropped() == 2
+
+
+def test_the_analysis_engines_answer_makes_the_same_chat_as_katagos_stderr() -> None:
+    from ogsbot.bot.analysis import chat_from_answer
+
+    answer = {
+        "moveInfos": [
+            {"move": "Q16", "order": 1, "visits": 10, "pv": ["Q16"]},
+            {"move": "D4", "order": 0, "visits": 90, "pv": ["D4", "Q16", "pass", "C3"]},
+        ],
+        "rootInfo": {"winrate": 0.38, "scoreLead": -3.5, "visits": 100},  # for black
+    }
+    white = chat_from_answer(answer, False, 19, 19, 42)
+    stderr = parse_line("CHAT:Visits 100 Winrate 62.00% ScoreLead 3.5 PV D4 Q16", 19, 19, 42)
+    assert white is not None and stderr is not None
+    assert white == stderr  # the same body whichever way KataGo said it
+    assert white.body["name"] == "Win rate: 62.0%, Score: 3.5, Visits: 100"  # type: ignore[index]
+    black = chat_from_answer(answer, True, 19, 19, 42)
+    assert black is not None and black.body["engine_analysis"]["win_rate"] == 38.0  # type: ignore[index]
+    assert chat_from_answer({"moveInfos": []}, True, 19, 19, 1) is None

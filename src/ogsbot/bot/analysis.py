@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -94,8 +94,24 @@ def _from_match(
     move_number: int,
     score: float | None,
 ) -> ChatMessage | None:
+    winrate, visits = float(match.group("winrate")), int(match.group("visits"))
+    return analysis_message(pv.split(), winrate, visits, score, width, height, move_number)
+
+
+def analysis_message(
+    pv: Iterable[str],
+    winrate: float,
+    visits: int,
+    score: float | None,
+    width: int,
+    height: int,
+    move_number: int,
+) -> ChatMessage | None:
+    """OGS's `analysis` chat body (as gtp2ogs posts it to the malkovich log): the win rate
+    in percent, the score, the visits and the variation (its GTP vertices up to the first
+    that is not a point); None without a variation."""
     moves = []
-    for vertex in pv.split():
+    for vertex in pv:
         try:
             point = parse_gtp_move(vertex, width, height)
         except ValueError:
@@ -105,8 +121,6 @@ def _from_match(
         moves.append(xy_to_ogs(point, width, height))
     if not moves:
         return None
-    visits = int(match.group("visits"))
-    winrate = float(match.group("winrate"))
     name = f"Win rate: {winrate:.1f}%"
     engine_analysis: dict[str, Any] = {"win_rate": winrate, "visits": visits}
     if score is not None:
@@ -122,6 +136,31 @@ def _from_match(
         "engine_analysis": engine_analysis,
     }
     return ChatMessage("malkovich", body)
+
+
+def chat_from_answer(
+    answer: Mapping[str, Any], bot_is_black: bool, width: int, height: int, move_number: int
+) -> ChatMessage | None:
+    """The analysis chat of a KataGo analysis-engine answer (win rates reported for black,
+    as `analysis_turn.turn_query` asks), from the bot's side: its best move's variation."""
+    infos = [i for i in answer.get("moveInfos", []) if isinstance(i, Mapping)]
+    if not infos:
+        return None
+    best = min(infos, key=lambda i: i.get("order", 0))
+    found = answer.get("rootInfo")
+    root: Mapping[str, Any] = found if isinstance(found, Mapping) else {}
+    winrate = root.get("winrate", best.get("winrate"))
+    lead = root.get("scoreLead", best.get("scoreLead"))
+    if not isinstance(winrate, int | float):
+        return None
+    score = float(lead) if isinstance(lead, int | float) else None
+    if not bot_is_black:
+        winrate, score = 1.0 - winrate, (-score if score is not None else None)
+    visits = root.get("visits") or best.get("visits") or 0
+    pv = best.get("pv") or [best.get("move", "")]
+    return analysis_message(
+        [str(v) for v in pv], 100.0 * winrate, int(visits), score, width, height, move_number
+    )
 
 
 class ChatLimiter:
