@@ -255,6 +255,34 @@ async def test_a_daemon_killed_mid_game_leaves_a_record(emu: Emulator, tmp_path:
     assert not partial[0].exists()
 
 
+WALL = {(5, y) for y in range(9)}  # the bot's (white's) wall on the 5th line
+
+
+def wall_game(emu: Emulator, human: Any, bot: Any) -> Referee:
+    """A 9x9 game where white (the bot) has a wall on the 5th line and the whole right side,
+    black (`human`) to move."""
+    settings = GameSettings(
+        width=9,
+        height=9,
+        rules="japanese",
+        komi=6.5,
+        handicap=0,
+        free_handicap_placement=False,
+        time_control=TimeControl.from_json(
+            {"system": "fischer", "initial_time": 300, "time_increment": 10, "max_time": 600}
+        ).with_speed(9, 9),
+    )
+    moves: list[tuple[int, int] | None] = []
+    for y in range(9):
+        moves += [(3, y), (5, y)]
+    return emu.create_game(human, bot, settings, moves)
+
+
+def mark_the_wall_dead(emu: Emulator, referee: Referee, human: Any) -> None:
+    packed = pack_ogs(sorted(WALL), 9, 9)
+    emu.broadcast_game(referee, referee.set_removed(human.id, packed, True, time.time()))
+
+
 @pytest.mark.parametrize(
     ("stone_removal", "argv"),
     [
@@ -273,32 +301,15 @@ async def test_hostile_dead_stone_marks_are_not_accepted(
     async with running(daemon):
         human = emu.add_human("marker", "pw-marker-0123", ranking=20)
         bot = emu.accounts.by_id[bot_id(emu)]
-        settings = GameSettings(
-            width=9,
-            height=9,
-            rules="japanese",
-            komi=6.5,
-            handicap=0,
-            free_handicap_placement=False,
-            time_control=TimeControl.from_json(
-                {"system": "fischer", "initial_time": 300, "time_increment": 10, "max_time": 600}
-            ).with_speed(9, 9),
-        )
-        # White (the bot) has a wall on the 5th line and the whole right side.
-        moves: list[tuple[int, int] | None] = []
-        for y in range(9):
-            moves += [(3, y), (5, y)]
-        referee = emu.create_game(human, bot, settings, moves)
+        referee = wall_game(emu, human, bot)
         await until(lambda: referee.game_id in daemon.games, 20, "the session")
         now = time.time()
         emu.broadcast_game(referee, referee.move(human.id, None, now))
         emu.broadcast_game(referee, referee.move(bot.id, None, now))
         assert referee.phase == "stone removal"
-        white = {(5, y) for y in range(9)}
-        packed = pack_ogs(sorted(white), 9, 9)
-        emu.broadcast_game(referee, referee.set_removed(human.id, packed, True, time.time()))
+        mark_the_wall_dead(emu, referee, human)
         await until(lambda: referee.finished, 30, "the game to be scored")
-    assert not referee.removed & white
+    assert not referee.removed & WALL
     assert referee.winner == bot.id
     said = [str(c["line"]["body"]) for c in referee.chat if c["line"]["player_id"] == bot.id]
     assert any("cannot judge" in body for body in said)
@@ -317,21 +328,7 @@ async def test_stone_removal_while_the_engine_thinks_is_answered_at_once(
     async with running(daemon):
         human = emu.add_human("latecomer", "pw-latecomer-0123", ranking=20)
         bot = emu.accounts.by_id[bot_id(emu)]
-        settings = GameSettings(
-            width=9,
-            height=9,
-            rules="japanese",
-            komi=6.5,
-            handicap=0,
-            free_handicap_placement=False,
-            time_control=TimeControl.from_json(
-                {"system": "fischer", "initial_time": 300, "time_increment": 10, "max_time": 600}
-            ).with_speed(9, 9),
-        )
-        moves: list[tuple[int, int] | None] = []
-        for y in range(9):
-            moves += [(3, y), (5, y)]
-        referee = emu.create_game(human, bot, settings, moves)
+        referee = wall_game(emu, human, bot)
         await until(lambda: referee.game_id in daemon.games, 20, "the session")
         emu.broadcast_game(referee, referee.move(human.id, (0, 0), time.time()))
         await asyncio.sleep(1.0)  # the bot's engine is in its (hung) genmove
@@ -339,9 +336,7 @@ async def test_stone_removal_while_the_engine_thinks_is_answered_at_once(
         emu.broadcast_game(referee, referee.move(bot.id, None, now))  # from another client
         emu.broadcast_game(referee, referee.move(human.id, None, now))
         assert referee.phase == "stone removal"
-        white = {(5, y) for y in range(9)}
-        packed = pack_ogs(sorted(white), 9, 9)
-        emu.broadcast_game(referee, referee.set_removed(human.id, packed, True, time.time()))
+        mark_the_wall_dead(emu, referee, human)
         await until(lambda: referee.finished, 30, "the game to be scored")
-    assert not referee.removed & white
+    assert not referee.removed & WALL
     assert referee.winner == bot.id
