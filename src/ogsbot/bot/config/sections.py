@@ -301,9 +301,12 @@ def _speeds_over_defaults(value: object) -> object:
     return _merged(SPEED_DEFAULTS, value)
 
 
+_SPEED_RULES = TypeAdapter(dict[str, SpeedRules])  # built once: every ChallengeRules() uses it
+
+
 def default_speed_rules() -> dict[str, SpeedRules]:
     """The default `SpeedRules` of each speed (blitz off; rapid, live, correspondence on)."""
-    return TypeAdapter(dict[str, SpeedRules]).validate_python(SPEED_DEFAULTS)
+    return _SPEED_RULES.validate_python(SPEED_DEFAULTS)
 
 
 @dataclass(frozen=True, config=OPTIONS)
