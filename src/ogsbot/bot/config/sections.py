@@ -8,7 +8,14 @@ import dataclasses
 import os
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field, TypeAdapter
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    WithJsonSchema,
+)
 from pydantic.dataclasses import dataclass
 
 from ogsbot.bot.config.boards import BoardSizes, BoardSizesField
@@ -50,6 +57,14 @@ def _speed_name(name: str) -> str:
 SpeedName = Annotated[Text, AfterValidator(_speed_name)]
 Ruleset = Literal["japanese", "korean", "chinese", "aga", "ing", "nz"]
 Speed = Literal["blitz", "rapid", "live", "correspondence"]
+EngineKind = Literal["gtp", "katago-analysis"]
+QuerySettings = Annotated[
+    dict[Text, Text | Flag | Integer | Number],
+    Section,
+    WithJsonSchema(
+        {"type": "object", "additionalProperties": {"type": ["string", "number", "boolean"]}}
+    ),
+]
 TimeSystem = Literal["fischer", "byoyomi", "canadian", "simple", "absolute", "none"]
 RULESETS: tuple[Ruleset, ...] = ("japanese", "korean", "chinese", "aga", "ing", "nz")
 """OGS's rulesets, as a challenge names them."""
@@ -68,12 +83,24 @@ def _upper(value: object) -> object:
 
 @dataclass(frozen=True, config=OPTIONS)
 class EngineConfig:
-    """How to run a GTP engine and how to talk to it."""
+    """How to run an engine (a GTP engine, or KataGo's analysis engine) and how to talk to
+    it."""
 
     command: Command
     """The engine's command line, as a list [program, arg, ...] or one string split like a
     shell would (no shell runs it). The program is a name found on PATH or a path; ~ is
-    expanded and a relative path is relative to this file's folder."""
+    expanded and a relative path is relative to this file's folder. An engine on another
+    machine runs through ssh: [ssh, gpu1, katago, analysis, ...]."""
+    kind: EngineKind = "gtp"
+    """gtp: an engine speaking GTP (GNU Go, KataGo's gtp, Pachi, Leela Zero, ...);
+    katago-analysis: KataGo's analysis engine (katago analysis ...), one process serving
+    every game, the bridge owning the clock, the move choice, passing and resigning."""
+    endpoints: Annotated[tuple[Command, ...], UniqueList] = ()
+    """More command lines running the same engine, usually on other machines
+    ([ssh, gpu2, katago, analysis, ...]). katago-analysis: each is one process beside
+    command's, a turn goes to the least-loaded one that is up, and one that dies has its
+    turns sent to another; gtp: the processes (a pool's, or one per game) take the command
+    lines in turn."""
     name: Text = ""
     """The engine's name for the greeting and logs; empty means the program's file name."""
     cwd: ExistingDir = None
@@ -112,6 +139,33 @@ class EngineConfig:
     max_failures: Annotated[Integer, Field(ge=1, le=100)] = 3
     """Consecutive engine failures (crash, hang, bad reply) in one game before the bot
     resigns it."""
+    max_visits: Annotated[Integer, Field(ge=1)] | None = None
+    """katago-analysis: the visits of a move's search (the query's maxVisits); null: the
+    analysis config's maxVisits. The clock bounds the search too (overrideSettings.maxTime)."""
+    query_settings: QuerySettings = dataclasses.field(default_factory=dict, hash=False)
+    """katago-analysis: settings sent with every query of this engine (KataGo's
+    overrideSettings, e.g. humanSLProfile, wideRootNoise, playoutDoublingAdvantage): one
+    process plays at several strengths or styles, one per profile."""
+    temperature: Annotated[Number, Field(ge=0, le=2)] = 0.5
+    """katago-analysis: how freely the opening's move is picked among the good ones (as
+    genmove's chosenMoveTemperatureEarly); 0 always plays the best."""
+    temperature_late: Annotated[Number, Field(ge=0, le=2)] = 0.1
+    """katago-analysis: the temperature it decays to (as genmove's chosenMoveTemperature)."""
+    temperature_halflife: Annotated[Number, Field(gt=0)] = 19.0
+    """katago-analysis: moves (on 19x19, scaled by the board's area) in which the
+    temperature halves its way down to temperature_late."""
+    resign_winrate: Annotated[Number, Field(ge=0, le=1)] = 0.05
+    """katago-analysis: the bot resigns when its win rate stays below this (and its score
+    lead below -resign_score_lead) for resign_turns turns in a row; 0 never resigns."""
+    resign_score_lead: Annotated[Number, Field(ge=0)] = 10.0
+    """katago-analysis: points behind, as well as the low win rate, for a turn to count
+    towards resigning."""
+    resign_turns: Annotated[Integer, Field(ge=1, le=100)] = 3
+    """katago-analysis: turns in a row past both thresholds before the bot resigns."""
+    resign_min_moves: Annotated[Integer, Field(ge=0)] = 40
+    """katago-analysis: never resign before this move (the opening)."""
+    resign_min_moves_correspondence: Annotated[Integer, Field(ge=0)] = 100
+    """katago-analysis: never resign a correspondence game before this move."""
 
     @property
     def display_name(self) -> str:
