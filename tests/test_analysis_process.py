@@ -1,6 +1,6 @@
 """AnalysisProcess against `randomgo --analysis`: answers routed by id whatever their order,
-refusals as errors, a query past its time terminated, a dead process started again with
-its queries sent again."""
+refusals as errors, a query past its time terminated, a dead process started again and
+its queries failed with EndpointLost (the service asks them again)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from ogsbot.engines import randomgo_argv
-from ogsbot.gtp.analysis_process import AnalysisError, AnalysisProcess
+from ogsbot.gtp.analysis_process import AnalysisError, AnalysisProcess, EndpointLost
 from ogsbot.gtp.errors import EngineError
 
 
@@ -63,18 +63,29 @@ async def test_a_query_past_its_time_is_terminated() -> None:
         await engine.stop()
 
 
-async def test_a_dead_process_is_started_again_and_its_queries_sent_again() -> None:
+async def test_a_dead_process_fails_its_queries_and_is_started_again() -> None:
     """The process answers a query, then crashes on the next (its second) with it in
-    flight: a new process is started and answers it."""
-    engine = AnalysisProcess(randomgo_argv("--analysis", "--misbehave", "crash-at=2"))
+    flight: that query fails with EndpointLost (the service asks again), and a new process
+    is started that answers the next."""
+    back = asyncio.Event()
+    engine = AnalysisProcess(
+        randomgo_argv("--analysis", "--misbehave", "crash-at=2"), on_ready=back.set
+    )
     await engine.start()
     try:
         first = await engine.query(query(), timeout=10)
-        again = await engine.query(query(maxVisits=7), timeout=20)
+        back.clear()
+        with pytest.raises(EndpointLost):
+            await engine.query(query(maxVisits=7), timeout=10)
+        with pytest.raises(EndpointLost):  # not back yet: refused at once, not queued
+            await engine.query(query(maxVisits=7), timeout=10)
+        async with asyncio.timeout(10):
+            await back.wait()
+        again = await engine.query(query(maxVisits=7), timeout=10)
     finally:
         await engine.stop()
     assert "moveInfos" in first and again["rootInfo"]["visits"] == 7
-    assert engine.restarts == 1
+    assert engine.restarts == 1 and engine.in_flight == 0
 
 
 async def test_a_stop_fails_the_queries_still_waiting() -> None:

@@ -1,7 +1,9 @@
 """One process speaking KataGo's analysis-engine protocol (`katago analysis`), shared by any
 number of games: a query is sent with an id and its answer, whenever it comes (answers come
 out of order by design), goes back to the one who asked. A process that dies is started
-again and the queries it had not answered are sent again, so nothing in flight is lost.
+again with a growing wait; the queries it had not answered fail with `EndpointLost`, and
+`AnalysisService` sends them again, to this process or another endpoint, so nothing in
+flight is lost.
 
 No library speaks this protocol (JSON lines on stdin/stdout, readiness on stderr); it is small,
 and asyncio's subprocess pipes carry it. The process runs in its own process group, so that
@@ -14,9 +16,11 @@ import asyncio
 import contextlib
 import itertools
 import json
+import math
 import os
 import signal
-from collections.abc import Mapping, Sequence
+import time
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from loguru import logger
@@ -27,6 +31,7 @@ READY = "Started, ready to begin handling requests"
 """What `katago analysis` writes on stderr once it takes queries."""
 
 RESTART_BACKOFF = (0.5, 1.0, 2.0, 5.0, 10.0)  # s between restarts after a death, then the last
+STABLE_AFTER = 60.0  # s up after which a death starts the backoff over
 MAX_LINE = 64 * 1024 * 1024  # bytes in one answer line (ownership of 25x25 with PV is far less)
 
 JSON = dict[str, Any]
@@ -40,6 +45,10 @@ class AnalysisError(EngineError):
         self.field = field
 
 
+class EndpointLost(EngineError):
+    """The process was not running, or died, before it answered: ask again elsewhere."""
+
+
 class AnalysisProcess:
     """Queries in, answers routed by id; started again when it dies."""
 
@@ -51,13 +60,17 @@ class AnalysisProcess:
         env: Mapping[str, str] | None = None,
         start_timeout: float = 60.0,
         label: str = "analysis",
+        on_ready: Callable[[], None] | None = None,
     ) -> None:
         self.command = tuple(command)
         self.cwd = cwd
         self.env = {**os.environ, **env} if env else None
         self.start_timeout = start_timeout
         self.label = label
+        self.on_ready = on_ready  # told each time a process becomes ready
         self.restarts = 0
+        self.restarts_in_a_row = 0  # deaths without STABLE_AFTER s up: the backoff grows
+        self._ready_at = -math.inf
         self._proc: asyncio.subprocess.Process | None = None
         self._ids = itertools.count(1)
         self._pending: dict[str, tuple[JSON, asyncio.Future[JSON]]] = {}
@@ -75,7 +88,16 @@ class AnalysisProcess:
         return len(self._pending)
 
     async def start(self) -> None:
-        """Start the process and wait until it says it is ready (`start_timeout`)."""
+        """Start the process and wait until it says it is ready (`start_timeout`). Whether
+        or not it gets ready, it is started again each time it dies, until `stop`."""
+        self._stopping = False
+        try:
+            await self._start_once()
+        finally:
+            if not self._stopping and (self._watch is None or self._watch.done()):
+                self._watch = asyncio.create_task(self._keep_alive(), name=f"{self.label}-watch")
+
+    async def _start_once(self) -> None:
         self._ready.clear()
         self._proc = await asyncio.create_subprocess_exec(
             *self.command,
@@ -98,21 +120,22 @@ class AnalysisProcess:
             await self._kill()
             raise EngineError(f"{self.label} did not say it was ready within "
                               f"{self.start_timeout:g} s") from None  # fmt: skip
-        if self._watch is None or self._watch.done():
-            self._watch = asyncio.create_task(self._keep_alive(), name=f"{self.label}-watch")
-        for query, _ in self._pending.values():  # sent again: the last process died with them
-            self._write(query)
+        self._ready_at = time.monotonic()
+        if self.on_ready is not None:
+            self.on_ready()
 
     async def query(self, query: Mapping[str, Any], timeout: float | None = None) -> JSON:
         """The final answer to `query` (an `id` is added when it has none). Past `timeout`
-        the query is terminated and TimeoutError raised; a refusal raises AnalysisError."""
+        the query is terminated and TimeoutError raised; a refusal raises AnalysisError; a
+        process not running, or dying before it answers, raises EndpointLost."""
+        if not self.running:
+            raise EndpointLost(f"{self.label} is not running")
         sent = dict(query)
         ident = str(sent.setdefault("id", f"q{next(self._ids)}"))
         future: asyncio.Future[JSON] = asyncio.get_running_loop().create_future()
         self._pending[ident] = (sent, future)
         try:
-            if self.running:
-                self._write(sent)
+            self._write(sent)
             async with asyncio.timeout(timeout):
                 return await asyncio.shield(future)
         except TimeoutError:
@@ -166,7 +189,8 @@ class AnalysisProcess:
             logger.debug("{}: {}", self.label, text)
 
     async def _keep_alive(self) -> None:
-        """Start the process again each time it dies, waiting longer after each death."""
+        """Start the process again each time it dies (or fails to start), waiting longer
+        after each death in a row; the queries it held fail with EndpointLost at once."""
         while not self._stopping:
             proc = self._proc
             if proc is not None:
@@ -174,19 +198,33 @@ class AnalysisProcess:
                 await asyncio.gather(*self._readers, return_exceptions=True)
             if self._stopping:
                 return
-            wait = RESTART_BACKOFF[min(self.restarts, len(RESTART_BACKOFF) - 1)]
+            self._ready.clear()
+            if time.monotonic() - self._ready_at >= STABLE_AFTER:
+                self.restarts_in_a_row = 0  # it had been serving well: not a crash loop
+            lost = self._fail_pending(EndpointLost(f"{self.label} exited with queries in flight"))
+            wait = RESTART_BACKOFF[min(self.restarts_in_a_row, len(RESTART_BACKOFF) - 1)]
             self.restarts += 1
+            self.restarts_in_a_row += 1
             code = proc.returncode if proc is not None else None
             logger.error(
-                "{} exited ({}); starting it again in {:g} s, {} queries to send again",
+                "{} exited ({}); {} queries to ask again; starting it again in {:g} s",
                 self.label,
                 code,
+                lost,
                 wait,
-                len(self._pending),
             )
             await asyncio.sleep(wait)
-            with contextlib.suppress(EngineError, OSError):
-                await self.start()
+            try:
+                await self._start_once()
+            except (EngineError, OSError) as exc:
+                logger.error("{} could not be started: {}", self.label, exc)
+
+    def _fail_pending(self, error: EngineError) -> int:
+        """Fail every query still waiting with `error`; how many there were."""
+        waiting = [future for _, future in self._pending.values() if not future.done()]
+        for future in waiting:
+            future.set_exception(error)
+        return len(waiting)
 
     async def stop(self) -> None:
         """Stop the process (and its group); queries waiting get EngineError."""
@@ -195,9 +233,7 @@ class AnalysisProcess:
             self._watch.cancel()
             await asyncio.gather(self._watch, return_exceptions=True)
         await self._kill()
-        for _, future in self._pending.values():
-            if not future.done():
-                future.set_exception(EngineError(f"{self.label} stopped"))
+        self._fail_pending(EngineError(f"{self.label} stopped"))
 
     async def _kill(self) -> None:
         proc = self._proc
