@@ -4,7 +4,8 @@ A challenge the engine cannot play (a size its `boardsize` refuses, a rectangula
 without `rectangular_boardsize`, a free handicap it cannot place) used to be accepted and
 then resigned in a millisecond, after three "failures" of the same refused command. The
 daemon starts each configured engine once, asks `list_commands` and tries every board size
-OGS offers, and declines such challenges with OGS's rejection code instead.
+OGS offers, and declines such challenges with OGS's rejection code instead. An analysis
+engine is asked one visit on an empty board of each size through its shared service.
 """
 
 from __future__ import annotations
@@ -18,12 +19,15 @@ from typing import Any
 from loguru import logger
 
 from ogsbot.bot.rules import RuleCheck
+from ogsbot.gtp.analysis_process import AnalysisError
+from ogsbot.gtp.analysis_service import AnalysisService, AnalysisServices, AnalysisSpec
 from ogsbot.gtp.errors import EngineError, GTPError
 from ogsbot.gtp.managers import EngineSpec
 from ogsbot.ogs.models import Challenge
 
 OGS_SIZES = range(1, 26)  # OGS offers boards of 1 to 25 lines a side
 PROBE_AGAIN = 60.0  # s before an engine that failed its probe is tried again
+AnySpec = EngineSpec | AnalysisSpec
 
 
 @dataclass(frozen=True)
@@ -77,6 +81,34 @@ def rengo_refusal(notification: Mapping[str, Any]) -> RuleCheck | None:
     return None
 
 
+async def probe_analysis(service: AnalysisService, timeout: float) -> Abilities:
+    """Ask the analysis engine for one visit on an empty board of each size (it refuses the
+    sizes its build cannot play) and on a rectangular one."""
+    rectangle = (9, 13)
+    boards = [(n, n) for n in OGS_SIZES] + [rectangle]
+    answers = await asyncio.gather(
+        *(service.query(_empty_board(w, h), timeout) for w, h in boards),
+        return_exceptions=True,
+    )
+    if all(isinstance(a, BaseException) and not isinstance(a, AnalysisError) for a in answers):
+        raise EngineError("the analysis engine answered no query")
+    ok = {board for board, a in zip(boards, answers, strict=True) if isinstance(a, dict)}
+    commands = {"rectangular_boardsize"} if rectangle in ok else set()
+    return Abilities(frozenset(commands), frozenset(w for w, h in ok if w == h))
+
+
+def _empty_board(width: int, height: int) -> dict[str, Any]:
+    return {
+        "moves": [],
+        "rules": "japanese",
+        "komi": 6.5,
+        "boardXSize": width,
+        "boardYSize": height,
+        "maxVisits": 1,
+        "priority": -(2**30),  # after every game's query
+    }
+
+
 async def probe(spec: EngineSpec) -> Abilities:
     """Start the engine, ask what it knows and which sizes it takes, and stop it."""
     engine = spec.make(lambda line: None)
@@ -91,11 +123,12 @@ class AbilityBook:
     """Each engine's abilities, probed once per distinct command (and again after a
     failure, at most every `PROBE_AGAIN` s)."""
 
-    def __init__(self) -> None:
-        self._probes: dict[EngineSpec, asyncio.Task[Abilities | None]] = {}
-        self._failed_at: dict[EngineSpec, float] = {}
+    def __init__(self, services: AnalysisServices | None = None) -> None:
+        self._probes: dict[AnySpec, asyncio.Task[Abilities | None]] = {}
+        self._failed_at: dict[AnySpec, float] = {}
+        self._services = services if services is not None else AnalysisServices()
 
-    def start(self, spec: EngineSpec) -> None:
+    def start(self, spec: AnySpec) -> None:
         """Begin probing `spec` in the background, unless it is known or being probed."""
         failed = self._failed_at.get(spec)
         if spec in self._probes and (failed is None or time.monotonic() - failed < PROBE_AGAIN):
@@ -103,14 +136,18 @@ class AbilityBook:
         self._failed_at.pop(spec, None)
         self._probes[spec] = asyncio.create_task(self._probe(spec), name=f"probe-{spec.label}")
 
-    async def get(self, spec: EngineSpec) -> Abilities | None:
+    async def get(self, spec: AnySpec) -> Abilities | None:
         """The engine's abilities; None when it cannot be started or answer."""
         self.start(spec)
         return await asyncio.shield(self._probes[spec])
 
-    async def _probe(self, spec: EngineSpec) -> Abilities | None:
+    async def _probe(self, spec: AnySpec) -> Abilities | None:
         try:
-            abilities = await probe(spec)
+            if isinstance(spec, AnalysisSpec):
+                service = self._services.get(spec)
+                abilities = await probe_analysis(service, spec.start_timeout)
+            else:
+                abilities = await probe(spec)
         except (EngineError, GTPError, OSError) as exc:
             self._failed_at[spec] = time.monotonic()
             logger.error(

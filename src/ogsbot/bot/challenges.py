@@ -13,7 +13,7 @@ from loguru import logger
 from ogsbot.bot.abilities import engine_unavailable, rengo_refusal
 from ogsbot.bot.daemon_state import RESERVE_FOR, DaemonState, Reservation
 from ogsbot.bot.rules import Decision, RuleCheck, decide, speed_of
-from ogsbot.bot.session import engine_spec
+from ogsbot.bot.session import spec_for
 from ogsbot.ogs.errors import OGSError, OGSNotFound
 from ogsbot.ogs.models import Challenge
 
@@ -132,7 +132,7 @@ class ChallengeAnswers(DaemonState):
             speed_of(challenge),
             challenge.time_control.system,
         )
-        abilities = await self.abilities.get(engine_spec(engine, "probe"))
+        abilities = await self.abilities.get(spec_for(engine, "probe"))
         if abilities is None:
             return engine_unavailable()
         return abilities.refusal(challenge)

@@ -26,7 +26,7 @@ from ogsbot.bot.daemon_state import RESERVE_FOR, Reservation, Running
 from ogsbot.bot.games import GamesInPlay
 from ogsbot.bot.logs import LogSetupError
 from ogsbot.bot.server_status import HEARTBEAT_EVERY, SPEEDS, ServerStatus
-from ogsbot.bot.session import engine_spec
+from ogsbot.bot.session import spec_for
 from ogsbot.ogs.errors import OGSError
 from ogsbot.ogs.realtime import Realtime
 
@@ -70,7 +70,7 @@ class Daemon(ChallengeAnswers, GamesInPlay, ServerStatus):
         self.client.on("active_game", self._on_active_game)
         self.client.on_connect(self._on_connect)
         for engine in self._engines():
-            self.abilities.start(engine_spec(engine, "probe"))
+            self.abilities.start(spec_for(engine, "probe"))
         self._keep_spares()
         realtime = await self._connect()
         if realtime is None:
@@ -235,7 +235,7 @@ class Daemon(ChallengeAnswers, GamesInPlay, ServerStatus):
         for running in self.games.values():  # every game plays on with the new config
             if running.session is not None:
                 running.session.config = self.config
-        specs = [engine_spec(e, "engine") for e in self._engines()]
+        specs = [spec_for(e, "engine") for e in self._engines()]
         self._spawn(self.manager.retire(specs), "retire-engines")  # engines no longer used
         self._keep_spares()
         logger.info("config reloaded from {}", source)

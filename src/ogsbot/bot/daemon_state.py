@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from ogsbot.bot.abilities import AbilityBook
+from ogsbot.bot.analysis_player import analysis_spec
 from ogsbot.bot.config import Config, EngineConfig
 from ogsbot.bot.instance import InstanceLock, default_lock_dir
 from ogsbot.bot.logs import LogSetup
@@ -75,7 +76,7 @@ class DaemonState:
         self._tasks: set[asyncio.Task[Any]] = set()
         self._seen_challenges: set[int] = set()
         self.reserved: dict[int, Reservation] = {}  # game id -> an accepted challenge's place
-        self.abilities = AbilityBook()
+        self.abilities = AbilityBook(self.manager.analysis)
         # Set once the games in play at login are known: until then a challenge's load
         # would leave them out.
         self._settled = asyncio.Event()
@@ -111,9 +112,13 @@ class DaemonState:
         return [self.config.engine, *(p.engine for p in self.config.engine_profiles)]
 
     def _keep_spares(self) -> None:
-        """Engines started ahead, as many as each configured engine asks for (`spare`)."""
+        """Engines started ahead, as many as each configured engine asks for (`spare`); an
+        analysis engine is started at once, for every game to come."""
         for engine in self._engines():
-            self.manager.keep_spares(engine_spec(engine, "spare"), engine.spare)
+            if engine.kind == "gtp":
+                self.manager.keep_spares(engine_spec(engine, "spare"), engine.spare)
+            else:
+                self.manager.analysis.get(analysis_spec(engine, "analysis"))
 
     def _spawn(self, coroutine: Any, name: str) -> None:
         task = asyncio.create_task(coroutine, name=name)

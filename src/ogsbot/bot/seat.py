@@ -1,10 +1,13 @@
-"""The bot's seat in a game, read from the server's state: its colour, its stones, a pause."""
+"""The bot's seat in a game, read from the server's state: its colour, its stones, a pause,
+its turn."""
 
 from __future__ import annotations
 
 from ogsbot.ogs.board import Color
 from ogsbot.ogs.coords import Point
 from ogsbot.ogs.game import Game
+from ogsbot.ogs.game_state import GameState
+from ogsbot.ogs.models import GameData
 
 
 def my_color(game: Game) -> str | None:
@@ -29,3 +32,23 @@ def is_paused(game: Game) -> bool:
     if clock is not None and clock.pause is not None and clock.pause.paused:
         return True
     return bool(gd is not None and gd.pause_control and "paused" in gd.pause_control)
+
+
+def my_turn(game: Game) -> bool:
+    """By the server's word (`Game.my_turn`: the clock's `current_player` while no move
+    has come since it, else the moves), never while the game is paused."""
+    return game.gamedata is not None and game.my_turn and not is_paused(game)
+
+
+def to_play_now(game: Game) -> bool:
+    """Whether the bot is to move in a game in play (re-read after an engine was waited
+    for: the game may have moved on or ended meanwhile)."""
+    return my_turn(game) and game.phase == "play"
+
+
+def moved_on(game: Game, gd: GameData, number: int, before: GameState | None) -> bool:
+    """Whether the game is no longer at the position a turn began with. Fresh gamedata
+    with the same moves (a reconnect's re-join) leaves the answer good."""
+    if game.resyncing or game.move_number != number:
+        return True
+    return game.state is not before and (game.gamedata is None or game.gamedata.moves != gd.moves)

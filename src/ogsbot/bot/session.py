@@ -1,37 +1,42 @@
 """One game from connect to end: the loop, and the one path of a move.
 
 The path of a move: the server's events keep `Game` current; on the bot's turn the session
-leases an engine, brings its board up to date (only the missing moves when it can), sends
-the time commands, asks `genmove` with a timeout from the bot's own clock, checks the move
-is legal, waits out `min_move_time`, and uploads it. Engine failures restart the engine and
-try again; after too many in a row the bot resigns and says why. The rest of a game has
-modules of its own: `stone_removal`, `undo_and_pause`, `game_chat`, `record`, `turn_clock`
-and `engine_board`.
+asks the game's engine for a move: a GTP engine (`gtp_player`: lease a process, bring its
+board up to date, time commands and `genmove` bounded by the bot's own clock) or KataGo's
+analysis engine shared by every game (`analysis_player`: one query, the bridge owning the
+clock, the move choice, passing and resigning). Either way the move is checked legal, waits
+out `min_move_time` and is uploaded here. Engine failures restart the engine and try again;
+after too many in a row the bot resigns and says why. The rest of a game has modules of its
+own: `stone_removal`, `undo_and_pause`, `game_chat`, `record`, `turn_clock` and
+`engine_board`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import enum
 import time
+from collections.abc import Awaitable
 from pathlib import Path
-from typing import Any
 
 from loguru import logger
 
+from ogsbot.bot.analysis_player import AnalysisPlayer, analysis_spec
 from ogsbot.bot.config import Config, EngineConfig
-from ogsbot.bot.engine_board import KATAGO_RULES, REPLAY_ALLOWANCE, EngineBoard, Position
+from ogsbot.bot.engine_board import EngineBoard
 from ogsbot.bot.game_chat import GameChat, placeholders, result_text
-from ogsbot.bot.handicap import free_handicap_stones, usual_handicap_stones
-from ogsbot.bot.record import RECORD_EVERY, GameRecord, save_record, sgf_filename
-from ogsbot.bot.seat import is_paused, my_color
-from ogsbot.bot.stone_removal import PROPOSAL_ECHO_WAIT, StoneRemoval, dead_stones_in
+from ogsbot.bot.gtp_player import GtpPlayer, engine_spec
+from ogsbot.bot.handicap import usual_handicap_stones
+from ogsbot.bot.record import GameRecord, save_record, sgf_filename
+from ogsbot.bot.seat import is_paused, moved_on, my_color, my_turn, to_play_now
+from ogsbot.bot.stone_removal import StoneRemoval
 from ogsbot.bot.turn_clock import TurnClock
 from ogsbot.bot.undo_and_pause import UndoAndPause
+from ogsbot.gtp.analysis_service import AnalysisSpec
 from ogsbot.gtp.errors import EngineError, GTPError
-from ogsbot.gtp.managers import EngineHandle, EngineManager, EngineSpec, spec_from
-from ogsbot.gtp.wire import GTPReply
-from ogsbot.ogs.board import Color, GameState
+from ogsbot.gtp.managers import EngineManager, EngineSpec
+from ogsbot.ogs.board import Color
 from ogsbot.ogs.coords import RESIGN, GtpMove, Point
 from ogsbot.ogs.errors import OGSError
 from ogsbot.ogs.game import Game
@@ -40,19 +45,15 @@ from ogsbot.ogs.models import GameData
 __all__ = [
     "ACK_TIMEOUT",
     "FAILURE_BACKOFF",
-    "KATAGO_RULES",
-    "PROPOSAL_ECHO_WAIT",
-    "RECORD_EVERY",
     "REFUSAL_BACKOFF",
-    "REPLAY_ALLOWANCE",
     "RESYNC_WAIT",
     "WAKE_EVERY",
     "EngineGaveUp",
     "GameSession",
-    "Position",
     "engine_spec",
     "save_record",
     "sgf_filename",
+    "spec_for",
 ]
 
 ACK_TIMEOUT = 30.0
@@ -70,19 +71,20 @@ class EngineGaveUp(Exception):
     """The engine failed too many times in a row in this game."""
 
 
-def engine_spec(engine: EngineConfig, label: str) -> EngineSpec:
-    """How the engine manager starts the engine `engine` configures."""
-    return spec_from(
-        engine.command,
-        cwd=engine.cwd,
-        env=dict(engine.env),
-        start_timeout=engine.start_timeout,
-        command_timeout=engine.command_timeout,
-        quit_grace=engine.quit_grace,
-        idle_timeout=engine.idle_timeout,
-        pool_size=engine.pool_size if engine.manager == "pool" else 0,
-        label=label,
-    )
+class _PlayEnded(enum.Enum):
+    """The game left play while the engine searched: no move to upload."""
+
+    PLAY_ENDED = enum.auto()
+
+
+_PLAY_ENDED = _PlayEnded.PLAY_ENDED
+
+
+def spec_for(engine: EngineConfig, label: str) -> EngineSpec | AnalysisSpec:
+    """How the manager starts `engine`, by its kind."""
+    if engine.kind == "gtp":
+        return engine_spec(engine, label)
+    return analysis_spec(engine, label)
 
 
 class GameSession:
@@ -106,6 +108,10 @@ class GameSession:
         self.record = GameRecord(sgf_dir, self._log)
         self.removal = StoneRemoval(game, self._log)
         self.requests = UndoAndPause(game, self._log)
+        self.gtp = GtpPlayer(
+            game, manager, self.board, self.clock, self.chat, self._on_stderr, self._log
+        )
+        self.analysis = AnalysisPlayer(game, self.board, self.clock, self._log)
         self.failures = 0
         self.turn_started = 0.0
         self.engine_name = ""
@@ -219,9 +225,7 @@ class GameSession:
         return time.monotonic() < self.hold_until
 
     def _my_turn(self) -> bool:
-        """By the server's word (`Game.my_turn`: the clock's `current_player` while no move
-        has come since it, else the moves), never while the game is paused."""
-        return self.game.gamedata is not None and self.game.my_turn and not is_paused(self.game)
+        return my_turn(self.game)
 
     def _answer_undo(self) -> bool | None:
         return self.requests.answer_undo(self.config.game.undo)
@@ -280,121 +284,51 @@ class GameSession:
             await asyncio.sleep(wait)
 
     async def _think(self, engine_config: EngineConfig) -> list[GtpMove]:
-        """The engine's move (or handicap stones), checked legal; raises on engine failure.
-
-        The opponent's moves, the clock and `genmove` go to the engine in one write: one
-        round trip per turn, which is most of what the bridge adds to a fast engine's move.
-        A replay or undos, where refusals happen (komi, rules, handicap, undo), go first on
-        their own, so a refusal never costs a genmove on a wrong board.
-        """
+        """The moves to upload (none: the position changed under the engine, or the game
+        left play); raises on engine failure. A GTP engine's or the analysis engine's."""
+        if engine_config.kind == "gtp":
+            moves = await self.gtp.think(engine_config)
+            self.engine_name = self.gtp.engine_name
+            return moves
         game = self.game
-        spec = engine_spec(engine_config, f"engine-{self.game_id}")
-        async with self.manager.lease(
-            self.game_id, spec, self._on_stderr, deadline=self.clock.deadline()
-        ) as handle:
-            # Read after the lease: a pooled engine can take long to come free.
-            gd, state, number = game.gamedata, game.state, game.move_number
-            if gd is None or state is None or not self._my_turn() or game.phase != "play":
-                return []  # the game moved on (or ended) while this turn waited
-            color: Color = "b" if my_color(game) == "black" else "w"
-            left = gd.handicap_moves_left()
-            free_handicap = color == "b" and left >= 2 and left == gd.handicap
-            engine = handle.engine
-            if not self.engine_name:
-                self.engine_name = engine_config.name or f"{engine.name} {engine.version}".strip()
-            if free_handicap and not engine.knows("place_free_handicap"):
-                # The engine's board is left as it is: the next turn's sync plays the stones.
-                return list(usual_handicap_stones(gd, state, self._log))
-            target, sync = self._sync_commands(handle, gd)
-            if any(not command.startswith("play ") for command in sync):
-                await self.board.sync(handle, target, sync, engine_config.command_timeout)
-                sync = []
-            clock = self.clock.commands(handle, gd, color, engine_config)
-            final = f"genmove {color.upper()}"
-            if free_handicap:
-                final = f"place_free_handicap {gd.handicap}"
-            self.chat.last_analysis = None
-            timeout = self.clock.genmove_timeout(engine_config) + len(sync) * REPLAY_ALLOWANCE
-            replies = await self._reply_while_in_play(handle, [*sync, *clock, final], timeout)
-            if replies is None:
-                return []
-            self.board.synced(handle, target, replies[: len(sync)])
-            self.clock.answered(clock, replies[len(sync) : -1])
-            reply = replies[-1].check()
-            if self._moved_on(gd, number, state):
-                # The game moved on while the engine thought (fresh gamedata after a refusal,
-                # a gap): its answer is for a position gone, and no fault of the engine's.
-                # Its board holds the move; the next turn's sync takes it back or replays.
-                handle.position = None
-                self._log.info("the position changed during genmove: thinking again")
-                return []
-            return self._read_moves(handle, gd, state, color, final, reply)
+        gd, state, number = game.gamedata, game.state, game.move_number
+        if gd is None or state is None or not to_play_now(game):
+            return []
+        color: Color = "b" if my_color(game) == "black" else "w"
+        left = gd.handicap_moves_left()
+        if color == "b" and left >= 2 and left == gd.handicap:
+            return list(usual_handicap_stones(gd, state, self._log))  # it places none itself
+        self.engine_name = engine_config.name or "KataGo"
+        service = self.manager.analysis.get(analysis_spec(engine_config, "analysis"))
+        self.chat.last_analysis = None
+        thinking = self.analysis.move(service, engine_config, gd, state, color)
+        move = await self._unless_play_ends(thinking)
+        if move is _PLAY_ENDED:
+            return []
+        if moved_on(game, gd, number, state):
+            self._log.info("the position changed during the search: thinking again")
+            return []
+        if self.config.game.analysis_chat and move is not RESIGN:
+            self.chat.last_analysis = self.analysis.chat(color == "b", gd)
+        return [move]
 
-    async def _reply_while_in_play(
-        self, handle: EngineHandle, commands: list[str], timeout: float
-    ) -> list[GTPReply] | None:
-        """The engine's replies; None when the game leaves play first (two passes or a
-        resignation learnt late). The server scores a bot's game seconds into stone removal,
-        which cannot wait for a moot genmove: the engine is stopped, and the end of the game
-        gets a fresh one at once."""
-        game, engine = self.game, handle.engine
-        thinking = asyncio.ensure_future(engine.batch(commands, timeout=timeout, check=False))
+    async def _unless_play_ends(self, work: Awaitable[GtpMove]) -> GtpMove | _PlayEnded:
+        """What `work` gives, or `_PLAY_ENDED` (work cancelled) when the game leaves play
+        first: two passes or a resignation learnt late need no move."""
+        game = self.game
+        thinking = asyncio.ensure_future(work)
         ended = asyncio.ensure_future(game.wait_for(lambda g: g.finished or g.phase != "play"))
-        done: set[asyncio.Future[Any]] = set()
         try:
-            done, _ = await asyncio.wait({thinking, ended}, return_when=asyncio.FIRST_COMPLETED)
+            await asyncio.wait({thinking, ended}, return_when=asyncio.FIRST_COMPLETED)
         finally:
             ended.cancel()
             if not thinking.done():
                 thinking.cancel()
                 await asyncio.gather(thinking, return_exceptions=True)
-        if thinking in done:
-            return thinking.result()
-        handle.position = None
-        await engine.stop(now=True)
-        self._log.info("the game left play during genmove: engine stopped")
-        return None
-
-    def _read_moves(
-        self,
-        handle: EngineHandle,
-        gd: GameData,
-        state: GameState,
-        color: Color,
-        command: str,
-        reply: str,
-    ) -> list[GtpMove]:
-        """The engine's reply as the moves to upload, checked; its board then holds them."""
-        engine = handle.engine
-        moves: list[GtpMove]
-        if command.startswith("place_free_handicap"):
-            moves = list(free_handicap_stones(handle, gd, state, command, reply))
-        else:
-            legal = state.is_legal
-            move = engine.read_move(
-                command, reply, width=gd.width, height=gd.height, legal=lambda p: legal(color, p)
-            )
-            moves = [move]
-        position = handle.position
-        for move in moves:
-            if move is not RESIGN:
-                position = self.board.extend(position, color, move, gd)
-        handle.position = position
-        return moves
-
-    def _sync_commands(self, handle: EngineHandle, gd: GameData) -> tuple[Position, list[str]]:
-        send_rules = self._engine_config().send_rules
-        return self.board.sync_commands(handle, gd, send_rules=send_rules)
-
-    def _moved_on(self, gd: GameData, number: int, before: GameState | None) -> bool:
-        """Whether the game is no longer at the position a turn began with. Fresh gamedata
-        with the same moves (a reconnect's re-join) leaves the answer good."""
-        game = self.game
-        if game.resyncing or game.move_number != number:
-            return True
-        return game.state is not before and (
-            game.gamedata is None or game.gamedata.moves != gd.moves
-        )
+        if thinking.cancelled():
+            self._log.info("the game left play during the search: search stopped")
+            return _PLAY_ENDED
+        return thinking.result()
 
     # ----- uploading ------------------------------------------------------------------------
 
@@ -482,17 +416,16 @@ class GameSession:
     # ----- the engine at the game's end ---------------------------------------------------
 
     async def _engine_dead_stones(self, gd: GameData) -> set[Point] | None:
-        """The dead stones by the engine's `final_status_list` (None: it cannot say)."""
+        """The dead stones by the engine's word (None: it cannot say)."""
         engine_config = self._engine_config()
-        spec = engine_spec(engine_config, f"engine-{self.game_id}")
-        try:
-            async with self.manager.lease(self.game_id, spec) as handle:
-                if not handle.engine.knows("final_status_list"):
-                    return None
-                target, commands = self._sync_commands(handle, gd)
-                await self.board.sync(handle, target, commands, engine_config.command_timeout)
-                reply = await handle.engine.send("final_status_list dead")
-        except (EngineError, GTPError) as exc:
-            self._log.warning("the engine cannot list dead stones: {}", exc)
+        if engine_config.kind == "gtp":
+            return await self.gtp.dead_stones(engine_config, gd)
+        state = self.game.state
+        if state is None:
             return None
-        return dead_stones_in(reply, gd.width, gd.height)
+        service = self.manager.analysis.get(analysis_spec(engine_config, "analysis"))
+        try:
+            return await self.analysis.dead_stones(service, engine_config, gd, state)
+        except (EngineError, TimeoutError) as exc:
+            self._log.warning("the analysis engine cannot judge the dead stones: {}", exc)
+            return None

@@ -138,8 +138,8 @@ class AnalysisProcess:
             self._write(sent)
             async with asyncio.timeout(timeout):
                 return await asyncio.shield(future)
-        except TimeoutError:
-            self.terminate(ident)
+        except (TimeoutError, asyncio.CancelledError):
+            self.terminate(ident)  # late, or no longer wanted: the search is stopped
             raise
         finally:
             self._pending.pop(ident, None)

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
+
+from loguru import logger
 
 from ogsbot.gtp.analysis_process import JSON, AnalysisProcess, EndpointLost
 from ogsbot.gtp.errors import EngineError
@@ -134,4 +136,67 @@ class AnalysisService:
         await asyncio.gather(*(e.stop() for e in self.endpoints))
 
 
-__all__ = ["AnalysisService", "EndpointLost", "EndpointStatus", "endpoint_name"]
+@dataclass(frozen=True)
+class AnalysisSpec:
+    """How to start an analysis service; engines with equal specs share one."""
+
+    commands: tuple[tuple[str, ...], ...]
+    cwd: str | None = None
+    env: tuple[tuple[str, str], ...] = ()
+    start_timeout: float = 60.0
+    label: str = field(default="analysis", compare=False)
+
+    def make(self) -> AnalysisService:
+        return AnalysisService(
+            self.commands,
+            cwd=self.cwd,
+            env=dict(self.env) if self.env else None,
+            start_timeout=self.start_timeout,
+            label=self.label,
+        )
+
+
+class AnalysisServices:
+    """One service per distinct spec, started on first use and kept for every game."""
+
+    def __init__(self) -> None:
+        self._services: dict[AnalysisSpec, AnalysisService] = {}
+
+    def get(self, spec: AnalysisSpec) -> AnalysisService:
+        """The spec's service, started now if it is new."""
+        service = self._services.get(spec)
+        if service is None:
+            service = self._services[spec] = spec.make()
+            service.start()
+        return service
+
+    @property
+    def processes(self) -> int:
+        """Endpoint processes up now."""
+        return sum(len(s.up) for s in self._services.values())
+
+    def status(self) -> list[EndpointStatus]:
+        return [e for service in self._services.values() for e in service.status()]
+
+    async def retire(self, keep: Iterable[AnalysisSpec]) -> int:
+        """Stop the services whose spec is not in `keep` (after a reload); how many."""
+        kept = set(keep)
+        gone = [spec for spec in self._services if spec not in kept]
+        services = [self._services.pop(spec) for spec in gone]
+        if services:
+            logger.info("{} analysis service(s) retired: no longer in the config", len(services))
+        await asyncio.gather(*(s.stop() for s in services), return_exceptions=True)
+        return len(services)
+
+    async def close(self) -> None:
+        await self.retire(())
+
+
+__all__ = [
+    "AnalysisService",
+    "AnalysisServices",
+    "AnalysisSpec",
+    "EndpointLost",
+    "EndpointStatus",
+    "endpoint_name",
+]

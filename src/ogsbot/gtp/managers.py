@@ -26,6 +26,7 @@ from typing import Any
 
 from loguru import logger
 
+from ogsbot.gtp.analysis_service import AnalysisServices, AnalysisSpec
 from ogsbot.gtp.engine import MAX_REPLY, MAX_STDERR_LINE, GTPEngine
 
 StderrListener = Callable[[str], None]
@@ -38,6 +39,7 @@ class EngineSpec:
     """How to start an engine; equal specs can share processes."""
 
     command: tuple[str, ...]
+    endpoints: tuple[tuple[str, ...], ...] = ()  # more command lines, taken in turn
     cwd: str | None = None
     env: tuple[tuple[str, str], ...] = ()
     start_timeout: float = 60.0
@@ -49,10 +51,12 @@ class EngineSpec:
     max_stderr_line: int = MAX_STDERR_LINE  # bytes kept of one stderr line
     label: str = field(default="engine", compare=False)  # for logs; games with equal specs share
 
-    def make(self, on_stderr: StderrListener) -> GTPEngine:
+    def make(self, on_stderr: StderrListener, index: int = 0) -> GTPEngine:
+        """The `index`-th process: `command` and the `endpoints` take turns."""
         env = {**os.environ, **dict(self.env)} if self.env else None
+        commands = (self.command, *self.endpoints)
         return GTPEngine(
-            self.command,
+            commands[index % len(commands)],
             cwd=self.cwd,
             env=env,
             timeout=self.command_timeout,
@@ -109,13 +113,15 @@ class EngineManager:
         self._spare_counts: dict[EngineSpec, int] = {}
         self._closed = False
         self._kill = False  # quit_now(): engines are killed, not asked to quit
+        self._made: dict[EngineSpec, int] = {}  # processes made per spec: endpoints in turn
+        self.analysis = AnalysisServices()  # KataGo analysis engines, one for every game
 
     @property
     def processes(self) -> int:
         """Engine processes alive now (retired ones still stopping included)."""
         handles = self._handles() + list(self._stopping.values())
         handles += [h for spares in self._spares.values() for h, _ in spares]
-        return sum(1 for h in handles if h.engine.running)
+        return sum(1 for h in handles if h.engine.running) + self.analysis.processes
 
     @property
     def waiting(self) -> int:
@@ -127,7 +133,9 @@ class EngineManager:
 
     def _new_handle(self, spec: EngineSpec) -> EngineHandle:
         holder: list[EngineHandle] = []
-        engine = spec.make(lambda line: holder[0].on_stderr(line))
+        made = self._made.get(spec, 0)
+        self._made[spec] = made + 1
+        engine = spec.make(lambda line: holder[0].on_stderr(line), made)
         handle = EngineHandle(engine, spec)
         holder.append(handle)
         return handle
@@ -289,14 +297,16 @@ class EngineManager:
                 return waiter
         return None
 
-    async def retire(self, keep: Iterable[EngineSpec]) -> int:
+    async def retire(self, keep: Iterable[EngineSpec | AnalysisSpec]) -> int:
         """End the processes whose spec is not in `keep` (the new config's, after a
-        reload): idle ones now, busy ones when their lease ends. Returns how many.
+        reload): idle ones now, busy ones when their lease ends, analysis services at once
+        (their games ask the new one). Returns how many GTP processes.
 
         A game that leases a retired spec again gets a fresh process; so pass, besides the
         new config's specs, those of games meant to finish on their old engine.
         """
         kept = set(keep)
+        await self.analysis.retire(k for k in kept if isinstance(k, AnalysisSpec))
         for spec in [s for s in self._spares if s not in kept]:
             self.keep_spares(spec, 0)  # stopped in the background, not counted
         retired = [h for h in self._handles() if h.spec not in kept and not h.retired]
@@ -400,14 +410,17 @@ class EngineManager:
         )
         self._per_game.clear()
         self._pools.clear()
+        await self.analysis.close()
 
 
 def spec_from(
     command: tuple[str, ...],
     *,
+    endpoints: Iterable[tuple[str, ...]] = (),
     cwd: str | None = None,
     env: Mapping[str, str] | None = None,
     **options: Any,
 ) -> EngineSpec:
     """An EngineSpec from plain values (environment as a sorted tuple, so specs compare)."""
-    return EngineSpec(tuple(command), cwd, tuple(sorted((env or {}).items())), **options)
+    env_items = tuple(sorted((env or {}).items()))
+    return EngineSpec(tuple(command), tuple(endpoints), cwd, env_items, **options)
