@@ -93,3 +93,16 @@ async def test_a_stop_ends_the_queries_waiting_for_an_endpoint() -> None:
 )
 def test_an_endpoint_is_named_by_its_host(command: list[str], name: str) -> None:
     assert endpoint_name(command) == name
+
+
+async def test_a_query_that_kills_every_process_is_given_up() -> None:
+    """Two endpoints that crash at their first query: the query is asked of the other
+    once, then given up as an engine failure, not sent again forever."""
+    dying = randomgo_argv("--analysis", "--misbehave", "crash-at=1")
+    service = AnalysisService([dying, dying])
+    await service.start()
+    try:
+        with pytest.raises(EngineError, match="2 engine processes died with query"):
+            await service.query(query(), 10)
+    finally:
+        await service.stop()

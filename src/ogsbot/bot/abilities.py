@@ -5,7 +5,7 @@ without `rectangular_boardsize`, a free handicap it cannot place) used to be acc
 then resigned in a millisecond, after three "failures" of the same refused command. The
 daemon starts each configured engine once, asks `list_commands` and tries every board size
 OGS offers, and declines such challenges with OGS's rejection code instead. An analysis
-engine is asked one visit on an empty board of each size through its shared service.
+engine is asked a few one-visit queries on empty boards through its shared service.
 """
 
 from __future__ import annotations
@@ -82,19 +82,32 @@ def rengo_refusal(notification: Mapping[str, Any]) -> RuleCheck | None:
 
 
 async def probe_analysis(service: AnalysisService, timeout: float) -> Abilities:
-    """Ask the analysis engine for one visit on an empty board of each size (it refuses the
-    sizes its build cannot play) and on a rectangular one."""
-    rectangle = (9, 13)
-    boards = [(n, n) for n in OGS_SIZES] + [rectangle]
-    answers = await asyncio.gather(
-        *(service.query(_empty_board(w, h), timeout) for w, h in boards),
-        return_exceptions=True,
-    )
-    if all(isinstance(a, BaseException) and not isinstance(a, AnalysisError) for a in answers):
-        raise EngineError("the analysis engine answered no query")
-    ok = {board for board, a in zip(boards, answers, strict=True) if isinstance(a, dict)}
-    commands = {"rectangular_boardsize"} if rectangle in ok else set()
-    return Abilities(frozenset(commands), frozenset(w for w, h in ok if w == h))
+    """The sizes the analysis engine plays, from a few one-visit queries on empty boards (it
+    refuses a size its build cannot play; they run from 2, or 1, up to its largest, found
+    by halving), and a rectangular board. Few queries: they share the engine with games."""
+
+    async def plays(width: int, height: int) -> bool:
+        try:
+            await service.query(_empty_board(width, height), timeout)
+        except AnalysisError:
+            return False
+        return True
+
+    smallest, largest = 2, max(OGS_SIZES)
+    if not await plays(smallest, smallest):
+        return Abilities(frozenset(), frozenset())
+    if not await plays(largest, largest):
+        low, high = smallest, largest  # plays low, not high
+        while high - low > 1:
+            middle = (low + high) // 2
+            low, high = (middle, high) if await plays(middle, middle) else (low, middle)
+        largest = low
+    sizes = set(range(smallest, largest + 1))
+    if await plays(1, 1):
+        sizes.add(1)
+    rectangular = largest >= 13 and await plays(9, 13)
+    commands = frozenset({"rectangular_boardsize"} if rectangular else ())
+    return Abilities(commands, frozenset(sizes))
 
 
 def _empty_board(width: int, height: int) -> dict[str, Any]:

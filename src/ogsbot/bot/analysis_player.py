@@ -143,7 +143,7 @@ class AnalysisPlayer:
             return await service.query(query, wait)
         except TimeoutError:
             pass
-        rest = max(0.1, min(room, engine.genmove_timeout) - wait)
+        rest = max(0.1, room - wait)  # all the clock has left: an overloaded engine queues
         self._log.warning(
             "the analysis engine missed its {:.1f} s for this move: a quick search instead",
             budget,

@@ -45,6 +45,9 @@ Options (see ``--help``):
     write N KiB to stderr at startup, before reading any command.
 ``--log FILE``
     append every command received (after preprocessing) to FILE, one per line.
+``--hopeless``
+    with ``--analysis``: every position is lost for the side to move (win rate 1%, 30
+    points behind), for testing a bridge's resignation.
 """
 
 from __future__ import annotations
@@ -136,6 +139,11 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="speak KataGo's analysis-engine JSON protocol instead of GTP (randomgo_analysis)",
     )
+    parser.add_argument(
+        "--hopeless",
+        action="store_true",
+        help="with --analysis: every position is lost for the side to move",
+    )
     return parser
 
 
@@ -148,7 +156,8 @@ def main(argv: list[str] | None = None) -> int:
         flood_stderr(options.stderr_flood)
     if options.analysis:  # --misbehave counts queries; --delay is each one's mean wait
         rng = random.Random(options.seed)
-        return serve(sys.stdin, sys.stdout, rng, options.delay or 0.02, options.misbehave)
+        delay = options.delay or 0.02
+        return serve(sys.stdin, sys.stdout, rng, delay, options.misbehave, options.hopeless)
     engine = Engine(
         random.Random(options.seed),
         misbehaviours=options.misbehave,

@@ -89,9 +89,15 @@ class AnalysisServer:
     """Reads queries, answers each from a thread after its delay, writes one line at a time."""
 
     def __init__(
-        self, out: TextIO, rng: random.Random, delay: float, faults: list[Misbehaviour]
+        self,
+        out: TextIO,
+        rng: random.Random,
+        delay: float,
+        faults: list[Misbehaviour],
+        hopeless: bool = False,
     ) -> None:
         self.out = out
+        self.hopeless = hopeless  # every position lost for the side to move
         self.rng = rng
         self.delay = delay
         self.faults = {fault.at: fault.kind for fault in faults}
@@ -202,6 +208,8 @@ class AnalysisServer:
                 }
             )
         best = infos[0]
+        if self.hopeless:  # for black, as reportAnalysisWinratesAs BLACK asks
+            best["winrate"], best["scoreLead"] = (0.01, -30.0) if to_move == "b" else (0.99, 30.0)
         root = {"winrate": best["winrate"], "scoreLead": best["scoreLead"], "visits": visits}
         out: dict[str, Any] = {
             "id": query["id"],
@@ -216,11 +224,16 @@ class AnalysisServer:
 
 
 def serve(
-    stdin: TextIO, stdout: TextIO, rng: random.Random, delay: float, faults: list[Misbehaviour]
+    stdin: TextIO,
+    stdout: TextIO,
+    rng: random.Random,
+    delay: float,
+    faults: list[Misbehaviour],
+    hopeless: bool = False,
 ) -> int:
     """Answer queries until stdin ends, then the ones in flight (as KataGo does without
     -quit-without-waiting; a hung one is left); the exit status."""
-    server = AnalysisServer(stdout, rng, delay, faults)
+    server = AnalysisServer(stdout, rng, delay, faults, hopeless)
     sys.stderr.write(READY + "\n")
     sys.stderr.flush()
     for line in stdin:

@@ -46,7 +46,11 @@ class AnalysisError(EngineError):
 
 
 class EndpointLost(EngineError):
-    """The process was not running, or died, before it answered: ask again elsewhere."""
+    """The process died before it answered: ask again elsewhere."""
+
+
+class EndpointDown(EndpointLost):
+    """The process was not running when asked."""
 
 
 class AnalysisProcess:
@@ -69,6 +73,7 @@ class AnalysisProcess:
         self.label = label
         self.on_ready = on_ready  # told each time a process becomes ready
         self.restarts = 0
+        self.queries = 0  # queries sent, for the status and the figures
         self.restarts_in_a_row = 0  # deaths without STABLE_AFTER s up: the backoff grows
         self._ready_at = -math.inf
         self._proc: asyncio.subprocess.Process | None = None
@@ -129,7 +134,8 @@ class AnalysisProcess:
         the query is terminated and TimeoutError raised; a refusal raises AnalysisError; a
         process not running, or dying before it answers, raises EndpointLost."""
         if not self.running:
-            raise EndpointLost(f"{self.label} is not running")
+            raise EndpointDown(f"{self.label} is not running")
+        self.queries += 1
         sent = dict(query)
         ident = str(sent.setdefault("id", f"q{next(self._ids)}"))
         future: asyncio.Future[JSON] = asyncio.get_running_loop().create_future()

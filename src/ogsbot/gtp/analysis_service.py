@@ -15,9 +15,10 @@ from typing import Any
 
 from loguru import logger
 
-from ogsbot.gtp.analysis_process import JSON, AnalysisProcess, EndpointLost
+from ogsbot.gtp.analysis_process import JSON, AnalysisProcess, EndpointDown, EndpointLost
 from ogsbot.gtp.errors import EngineError
 
+MAX_LOSSES = 2  # processes that may die with one query in flight before it is given up
 # ssh's options that take a value: the host is the first argument that is none of these.
 _SSH_VALUE_OPTIONS = frozenset("BbcDEeFIiJLlmOoPpQRSWw")
 
@@ -103,12 +104,20 @@ class AnalysisService:
         sent = {**query, "id": str(query.get("id") or f"{self.label}-{next(self._ids)}")}
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
+        losses = 0
         while True:
             endpoint = await self._least_loaded(deadline)
             try:
                 return await endpoint.query(sent, timeout=max(0.0, deadline - loop.time()))
-            except EndpointLost:
-                continue  # asked again: another endpoint, or this one once it is back
+            except EndpointDown:
+                continue  # it went down as it was picked: no fault of this query's
+            except EndpointLost as exc:
+                losses += 1
+                if losses >= MAX_LOSSES:  # a query that kills every engine is not sent again
+                    raise EngineError(
+                        f"{self.label}: {losses} engine processes died with query "
+                        f"{sent['id']} in flight; not asked again"
+                    ) from exc
 
     async def _least_loaded(self, deadline: float) -> AnalysisProcess:
         """The live endpoint with the fewest queries in flight, waiting for one to come up
