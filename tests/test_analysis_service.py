@@ -9,8 +9,9 @@ from typing import Any
 
 import pytest
 
+from ogsbot.bot.server_status import endpoints_text
 from ogsbot.engines import randomgo_argv
-from ogsbot.gtp.analysis_service import AnalysisService, endpoint_name
+from ogsbot.gtp.analysis_service import AnalysisService, EndpointStatus, endpoint_name
 from ogsbot.gtp.errors import EngineError
 
 
@@ -106,3 +107,16 @@ async def test_a_query_that_kills_every_process_is_given_up() -> None:
             await service.query(query(), 10)
     finally:
         await service.stop()
+
+
+def test_the_status_line_says_which_endpoints_are_up() -> None:
+    line = endpoints_text(
+        [
+            EndpointStatus("analysis#1@gpu1", True, 3, 0),
+            EndpointStatus("analysis#2@gpu2", False, 0, 2),
+        ]
+    )
+    assert (
+        line == " (analysis: analysis#1@gpu1 up (3 in flight); analysis#2@gpu2 DOWN, 2 restart(s))"
+    )
+    assert endpoints_text([]) == ""

@@ -10,6 +10,7 @@ from loguru import logger
 
 from ogsbot.bot.daemon_state import DaemonState
 from ogsbot.bot.rules import Load
+from ogsbot.gtp.analysis_service import EndpointStatus
 
 SPEEDS = ("blitz", "rapid", "live", "correspondence")
 
@@ -63,10 +64,24 @@ class ServerStatus(DaemonState):
                 last_line = time.monotonic()
                 speeds = ", ".join(f"{s} {n}" for s, n in sorted(load.by_speed.items())) or "none"
                 logger.info(
-                    "status: {} game(s) ({}), {} engine process(es), {} finished, {} declined",
+                    "status: {} game(s) ({}), {} engine process(es){}, {} finished, {} declined",
                     load.total,
                     speeds,
                     self.manager.processes,
+                    endpoints_text(self.manager.analysis.status()),
                     len(self.finished),
                     len(self.declined),
                 )
+
+
+def endpoints_text(endpoints: list[EndpointStatus]) -> str:
+    """The analysis endpoints for the status line: which are up, and their load."""
+    if not endpoints:
+        return ""
+    parts = [
+        f"{e.name} {'up' if e.up else 'DOWN'}"
+        + (f" ({e.in_flight} in flight)" if e.in_flight else "")
+        + (f", {e.restarts} restart(s)" if e.restarts else "")
+        for e in endpoints
+    ]
+    return " (analysis: " + "; ".join(parts) + ")"
