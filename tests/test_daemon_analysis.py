@@ -127,6 +127,22 @@ async def test_a_search_that_misses_its_time_still_moves_in_time(
     assert said.count("engine failure") == 0
 
 
+async def test_moves_the_engines_rules_refuse_leave_it_the_position_alone(
+    emu: Emulator, tmp_path: Path
+) -> None:
+    """KataGo's rules may refuse a move OGS allowed (a ko or superko read differently):
+    that turn asks about the board's stones without the moves, and the game goes on."""
+    engine = analysis_engine("--misbehave", "refuse-at=12")
+    daemon = Daemon(bot_config(emu, tmp_path, engine=engine))
+    with Said() as said:
+        async with running(daemon):
+            game_id = await challenge(emu, opponent="gnugo", rules="japanese")
+            await until(finished(emu, game_id), 120, "the game to end")
+    assert said.count("refuses the game's moves") == 1
+    assert said.count("engine failure") == 0
+    assert "Timeout" not in emu.games[game_id].outcome
+
+
 async def test_free_handicap_stones_are_placed_by_the_bridge(emu: Emulator, tmp_path: Path) -> None:
     bot = emu.accounts.by_name("gnubot")
     assert bot is not None

@@ -11,14 +11,13 @@ this returns, as it does a GTP engine's move: one path for a move.
 
 from __future__ import annotations
 
-import asyncio
 import random
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from loguru import logger
 
-from ogsbot.bot.analysis import chat_from_answer
+from ogsbot.bot.analysis import ChatMessage, chat_from_answer
 from ogsbot.bot.analysis_turn import (
     ResignWatch,
     choose_move,
@@ -30,11 +29,12 @@ from ogsbot.bot.analysis_turn import (
 from ogsbot.bot.config import EngineConfig
 from ogsbot.bot.engine_board import EngineBoard
 from ogsbot.bot.turn_clock import TurnClock
+from ogsbot.gtp.analysis_process import AnalysisError
 from ogsbot.gtp.analysis_service import AnalysisService, AnalysisSpec
 from ogsbot.gtp.clock import available_time, move_budget
 from ogsbot.gtp.errors import EngineError
 from ogsbot.ogs.board import Color, GameState
-from ogsbot.ogs.coords import RESIGN, GtpMove, Point, gtp_to_xy
+from ogsbot.ogs.coords import RESIGN, GtpMove, Point, gtp_to_xy, xy_to_gtp
 from ogsbot.ogs.game import Game
 from ogsbot.ogs.models import GameData
 
@@ -56,6 +56,14 @@ def analysis_spec(engine: EngineConfig, label: str) -> AnalysisSpec:
         start_timeout=engine.start_timeout,
         label=label,
     )
+
+
+def stones_of(state: GameState, gd: GameData) -> list[list[str]]:
+    """The stones on the board now, as the query's `initialStones`."""
+    return [
+        ["B" if color == "b" else "W", xy_to_gtp(point, gd.width, gd.height)]
+        for point, color in state.board.stones()
+    ]
 
 
 def moves_to_play(width: int, height: int, move_number: int) -> float:
@@ -123,7 +131,18 @@ class AnalysisPlayer:
         )
         if not target.moves:
             query["initialPlayer"] = color.upper()
-        answer = await self._ask(service, query, budget, left, engine)
+        try:
+            answer = await self._ask(service, query, budget, left, engine)
+        except AnalysisError as exc:
+            if exc.field != "moves":
+                raise
+            # KataGo's rules refuse a move OGS allowed (a ko or superko read differently):
+            # the position alone, without the moves that led to it, is asked instead.
+            self._log.warning("the analysis engine refuses the game's moves ({}): asking "
+                              "about the position alone", exc)  # fmt: skip
+            query = {**query, "moves": [], "initialStones": stones_of(state, gd)}
+            query["initialPlayer"] = color.upper()
+            answer = await self._ask(service, query, budget, left, engine)
         self.last_answer = answer
         return self._choose(answer, engine, gd, state, color, opponent_passed)
 
@@ -207,7 +226,7 @@ class AnalysisPlayer:
         vertex = choose_move(answer, temp, self.rng, legal)
         return gtp_to_xy(vertex, gd.width, gd.height)
 
-    def chat(self, bot_is_black: bool, gd: GameData) -> Any:
+    def chat(self, bot_is_black: bool, gd: GameData) -> ChatMessage | None:
         """The analysis chat of the last answer (None when there is none)."""
         if self.last_answer is None:
             return None
@@ -233,4 +252,4 @@ class AnalysisPlayer:
         return dead_from_ownership(ownership, state.board.stones(), gd.width)
 
 
-__all__ = ["AnalysisPlayer", "analysis_spec", "asyncio", "moves_to_play", "priority"]
+__all__ = ["AnalysisPlayer", "analysis_spec", "moves_to_play", "priority", "stones_of"]

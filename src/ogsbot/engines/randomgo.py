@@ -34,6 +34,8 @@ Options (see ``--help``):
       ``randomgo-orphan``), then exit without replying.
     - garbage: reply ``this is not gtp`` (followed by the usual blank line) instead of a GTP
       response; no move is played; later commands are answered normally.
+    - refuse (``--analysis`` only): refuse the N-th query's moves as KataGo does a move its
+      rules forbid (``Illegal move``, field ``moves``); the GTP side ignores it.
 ``--refuse COMMAND``
     list COMMAND but answer every use of it with ``? refused on purpose``, as an engine does
     that lists a command it cannot take (say, a time system it does not support). Repeatable.

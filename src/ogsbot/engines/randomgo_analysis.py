@@ -10,7 +10,7 @@ result; an unknown field gets a `{"warning", "field", "id"}` and the query still
 `query_version` and `terminate` are answered by echoing them, and a terminated query that had
 not finished ends with `noResults`. `--misbehave KIND-at=N` counts queries: crash exits with
 status 3, hang never answers that query, garbage writes a line that is not JSON, illegal
-makes an occupied point the best move.
+makes an occupied point the best move, refuse refuses its moves as illegal (field `moves`).
 """
 
 from __future__ import annotations
@@ -130,6 +130,10 @@ class AnalysisServer:
             sys.stderr.write(f"randomgo: crashing on purpose at query {self.queries}\n")
             sys.stderr.flush()
             raise SystemExit(3)
+        if fault == "refuse" and query.get("moves"):
+            error = "Illegal move 1: as this engine's rules read the game, on purpose"
+            self.write({"error": error, "field": "moves", "id": query["id"]})
+            return
         for field in sorted(set(query) - QUERY_FIELDS):
             self.write({"warning": "Unexpected or unused field", "field": field, "id": query["id"]})
         try:

@@ -11,7 +11,7 @@ import time
 from dataclasses import dataclass
 from typing import NoReturn, TextIO
 
-MISBEHAVIOURS = ("crash", "hang", "illegal", "garbage", "babble", "orphan")
+MISBEHAVIOURS = ("crash", "hang", "illegal", "garbage", "babble", "orphan", "refuse")
 
 
 @dataclass(frozen=True)
