@@ -119,3 +119,18 @@ def test_dead_stones_from_ownership_are_those_the_other_side_owns() -> None:
     stones = [((0, 0), "b"), ((1, 0), "w"), ((0, 1), "black"), ((1, 1), "b")]  # both spellings
     assert dead_from_ownership(ownership, stones, 3) == {(1, 0), (0, 1)}  # (1,1) is unclear
     assert dead_from_ownership(ownership, stones, 3, sure=0.2) == {(1, 0), (0, 1), (1, 1)}
+
+
+def test_the_game_with_the_least_time_is_searched_first() -> None:
+    """KataGo searches the highest priority first; an untimed game goes last."""
+    from ogsbot.bot.analysis_player import priority
+
+    assert priority(5.0) > priority(60.0) > priority(86400.0 * 3) > priority(None)
+
+
+def test_the_moves_left_to_budget_for_shrink_to_a_floor() -> None:
+    from ogsbot.bot.analysis_player import moves_to_play
+
+    opening, late = moves_to_play(19, 19, 0), moves_to_play(19, 19, 400)
+    assert 120 < opening < 130 and late == 0.1 * 361
+    assert moves_to_play(9, 9, 0) < opening
