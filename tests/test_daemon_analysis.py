@@ -1,7 +1,8 @@
 """Whole games through the analysis backend (`engine.kind: katago-analysis`) on the emulator,
 with the fake analysis engine (`randomgo --analysis`): one process for every game, a
 process that dies mid-game, a search that misses its time, endpoints over real ssh, a
-handicap game, a resignation decided by the bridge."""
+handicap game, a resignation decided by the bridge; and a GTP pool over two command lines,
+one through ssh."""
 
 from __future__ import annotations
 
@@ -206,3 +207,23 @@ async def test_the_sizes_an_analysis_engine_plays_are_probed_in_a_few_queries() 
     assert abilities.sizes == frozenset(range(2, 26))
     assert "rectangular_boardsize" not in abilities.commands
     assert asked <= 5
+
+
+async def test_a_gtp_pool_takes_its_command_lines_in_turn(
+    emu: Emulator, tmp_path: Path, sshd: SSHServer
+) -> None:
+    """A pool of two GTP processes, one here and one through ssh: two games at once keep
+    both busy, and each process's log shows its genmoves."""
+    here, there = tmp_path / "here.log", tmp_path / "there.log"
+    engine = {
+        "command": randomgo_argv(1, "--log", str(here)),
+        "endpoints": [sshd.command(*randomgo_argv(2, "--log", str(there)))],
+        "manager": "pool",
+        "pool_size": 2,
+    }
+    daemon = Daemon(bot_config(emu, tmp_path, engine=engine))
+    async with running(daemon):
+        games = [await challenge(emu, opponent="gnugo", rules="japanese") for _ in range(2)]
+        await until(lambda: all(finished(emu, g)() for g in games), 120, "the games to end")
+    for log in (here, there):
+        assert "genmove" in log.read_text()
