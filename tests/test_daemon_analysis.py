@@ -6,6 +6,7 @@ one through ssh."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -25,6 +26,7 @@ from test_daemon import (
     running,
     wait_for_sgf,
 )
+from test_trust_session import WALL, bot_id, mark_the_wall_dead, wall_game
 
 from support import randomgo_argv, until
 
@@ -227,3 +229,36 @@ async def test_a_gtp_pool_takes_its_command_lines_in_turn(
         await until(lambda: all(finished(emu, g)() for g in games), 120, "the games to end")
     for log in (here, there):
         assert "genmove" in log.read_text()
+
+
+async def test_a_search_the_game_no_longer_needs_is_dropped_at_once(
+    emu: Emulator, tmp_path: Path
+) -> None:
+    """The game leaves play while the bot's query is searched (here: hung): the bot stops
+    waiting for the moot move, the query is terminated, and the opponent's marks on the
+    bot's stones are answered before the server scores the game."""
+    engine = analysis_engine("--misbehave", "hang-at=5")  # the game's first
+    config = bot_config(emu, tmp_path, engine=engine, game={"stone_removal": "server"})
+    daemon = Daemon(config)
+    with Said() as said:
+        async with running(daemon):
+            human = emu.add_human("latecomer", "pw-latecomer-0123", ranking=20)
+            bot = emu.accounts.by_id[bot_id(emu)]
+            referee = wall_game(emu, human, bot)
+            await until(lambda: referee.game_id in daemon.games, 20, "the session")
+            await until(lambda: said.count("engine probe") == 1, 20, "the size probe's 4 queries")
+            emu.broadcast_game(referee, referee.move(human.id, (0, 0), time.time()))
+            await until(lambda: queries(daemon) == 5, 10, "the bot's query")
+            now = time.time()
+            emu.broadcast_game(referee, referee.move(bot.id, None, now))  # from another client
+            emu.broadcast_game(referee, referee.move(human.id, None, now))
+            mark_the_wall_dead(emu, referee, human)
+            await until(lambda: referee.finished, 30, "the game to be scored")
+    assert said.count("the game left play during the search") == 1
+    assert not referee.removed & WALL
+    assert referee.winner == bot.id
+
+
+def queries(daemon: Daemon) -> int:
+    services = list(daemon.manager.analysis._services.values())
+    return sum(e.queries for s in services for e in s.endpoints)
