@@ -36,7 +36,7 @@ Exit status 1 with a line per failed requirement ("FAILED: ...") if any fails, e
 
     .venv/bin/python benchmarks/soak.py [--games 300] [--parallel 12] [--seconds 600]
         [--seed 1] [--fault-interval 1.0] [--crash-rate 0.005] [--hang-rate 0.001]
-        [--manager per_game|pool] [--log-level DEBUG] [--keep]
+        [--manager per_game|pool|analysis] [--log-level DEBUG] [--keep]
 
 --seconds bounds the time in which games are started; games in play then get --grace more
 seconds to finish. The default run takes about 2-5 minutes on 2 cores (more when the
@@ -110,7 +110,7 @@ def main() -> None:
         default=0.002,
         help="chance the engine starts a child holding its pipes, then crashes",
     )
-    parser.add_argument("--manager", choices=("per_game", "pool"), default="per_game")
+    parser.add_argument("--manager", choices=("per_game", "pool", "analysis"), default="per_game")
     parser.add_argument("--max-growth", type=float, default=10.0, help="MB, second half")
     parser.add_argument("--log-level", default="DEBUG", help="the daemon's log level")
     parser.add_argument("--keep", action="store_true", help="keep the run's folder when OK")

@@ -30,7 +30,8 @@ TIME_CONTROLS: list[JSON] = [
 ]
 TIME_MARGIN = 4.0
 
-# The engine the daemon runs: randomgo, but each process draws (seeded, from a shared counter)
+# The engine the daemon runs: randomgo (its analysis-engine side with --manager analysis, a
+# crash or a hang then counting queries), but each process draws (seeded, from a shared counter)
 # the genmove at which it will crash and the one at which it will hang, each genmove having
 # the same chance, whichever the manager (a pooled process plays many games). Written into
 # the run's folder.
@@ -61,7 +62,7 @@ with open(os.path.join(FOLDER, "engine-starts.log"), "a+") as log:
             planned[at] = kind
     faults = [f"{kind}-at={at}" for at, kind in sorted(planned.items())]
     log.write(f"{number} {os.getpid()} {' '.join(faults)}\\n")
-argv = [sys.executable, RANDOMGO, "--seed", str(rng.getrandbits(31))]
+argv = [sys.executable, RANDOMGO, "--seed", str(rng.getrandbits(31)), *EXTRA]
 for fault in faults:
     argv += ["--misbehave", fault]
 os.execv(sys.executable, argv)
@@ -134,6 +135,7 @@ def write_wrapper(workdir: Path, args: argparse.Namespace) -> None:
         ("BABBLE_RATE", repr(args.babble_rate)),
         ("ORPHAN_RATE", repr(args.orphan_rate)),
         ("RANDOMGO", repr(RANDOMGO[-1])),
+        ("EXTRA", repr(["--analysis"] if args.manager == "analysis" else [])),
     ):
         text = re.sub(rf"\b{name}\b", value, text)
     (workdir / "flakygo.py").write_text(text)

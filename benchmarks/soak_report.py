@@ -322,8 +322,9 @@ def requirements(args: argparse.Namespace, result: Run, f: Figures) -> list[str]
     if hits or sgf_hits:
         where = f.log_secrets[2] + f.sgf_secrets[2]
         failures.append(f"the API key appears {hits + sgf_hits} time(s): {where}")
-    # One process per game stops with its game; a pool keeps its processes for the next.
-    kept = pool_size(args) if args.manager == "pool" else 0
+    # One process per game stops with its game; a pool keeps its processes for the next,
+    # the analysis engine its one process for every game.
+    kept = {"pool": pool_size(args), "analysis": 1}.get(args.manager, 0)
     if result.idle is not None and result.idle.active:
         failures.append(f"{result.idle.active} game(s) still in play at the idle sample")
     elif result.idle is not None and result.idle.engines > kept:

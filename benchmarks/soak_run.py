@@ -159,19 +159,22 @@ def soak_config(url: str, api_key: str, workdir: Path, args: argparse.Namespace)
         speed: {"allowed": True, "max_games": limit, **ranges}
         for speed in ("blitz", "rapid", "live")
     }
+    engine: JSON = {
+        "command": [sys.executable, str(workdir / "flakygo.py")],
+        "name": "flakygo",
+        "time_margin": TIME_MARGIN,
+        "command_timeout": 10,
+        "start_timeout": 20,
+        "quit_grace": 2,
+    }
+    if args.manager == "analysis":  # one process for every game, as KataGo's analysis engine
+        engine.update(kind="katago-analysis", resign_winrate=0)
+    else:
+        engine.update(manager=args.manager, pool_size=pool_size(args))
     return {
         "server": url,
         "api_key": api_key,
-        "engine": {
-            "command": [sys.executable, str(workdir / "flakygo.py")],
-            "name": "flakygo",
-            "manager": args.manager,
-            "pool_size": pool_size(args),
-            "time_margin": TIME_MARGIN,
-            "command_timeout": 10,
-            "start_timeout": 20,
-            "quit_grace": 2,
-        },
+        "engine": engine,
         "challenges": {
             "board_sizes": [9],
             "max_games": limit,

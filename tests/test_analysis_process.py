@@ -103,3 +103,25 @@ async def test_an_engine_that_never_gets_ready_is_an_engine_error() -> None:
     with pytest.raises(EngineError, match="ready"):
         await engine.start()
     await engine.stop()
+
+
+async def test_a_process_that_was_serving_is_started_again_at_once_each_time() -> None:
+    """Each process answers one query and dies on the next: it was serving, so each death
+    is a fresh one and the wait before the restart never grows (a crash loop at start
+    would make it grow)."""
+    back = asyncio.Event()
+    engine = AnalysisProcess(
+        randomgo_argv("--analysis", "--misbehave", "crash-at=2"), on_ready=back.set
+    )
+    await engine.start()
+    try:
+        for _ in range(3):
+            back.clear()
+            await engine.query(query(), timeout=10)
+            with pytest.raises(EndpointLost):
+                await engine.query(query(), timeout=10)
+            async with asyncio.timeout(10):
+                await back.wait()
+        assert engine.restarts == 3 and engine.restarts_in_a_row == 1
+    finally:
+        await engine.stop()

@@ -77,6 +77,9 @@ async def test_a_result_has_the_fields_a_bot_plays_from() -> None:
     assert best["order"] == 0 and best["move"] not in ("D4", "E5")  # never an occupied point
     assert all(0 <= info["winrate"] <= 1 and info["pv"] for info in infos)
     assert result["rootInfo"]["currentPlayer"] == "B" and len(result["ownership"]) == 81
+    # every stone alive, row by row from the top: D4 is black's, E5 white's
+    assert (result["ownership"][5 * 9 + 3], result["ownership"][4 * 9 + 4]) == (1.0, -1.0)
+    assert sum(map(abs, result["ownership"])) == 2
 
 
 async def test_results_come_out_of_order_and_terminate_ends_a_query() -> None:

@@ -223,8 +223,19 @@ class AnalysisServer:
             "rootInfo": {**root, "currentPlayer": to_move.upper()},
         }
         if query.get("includeOwnership"):
-            out["ownership"] = [round(self.rng.uniform(-1, 1), 3) for _ in range(position.size**2)]
+            out["ownership"] = ownership(position)
         return out
+
+
+def ownership(position: Position) -> list[float]:
+    """Every stone alive, as randomgo's `final_status_list` says: 1 for a black stone, -1
+    for a white one, 0 for an empty point; row by row from the top, as KataGo's."""
+    size, owner = position.size, {"b": 1.0, "w": -1.0}
+    return [
+        owner.get(position.get((size - 1 - top, col)) or "", 0.0)
+        for top in range(size)
+        for col in range(size)
+    ]
 
 
 def serve(

@@ -16,10 +16,8 @@ import asyncio
 import contextlib
 import itertools
 import json
-import math
 import os
 import signal
-import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -31,7 +29,6 @@ READY = "Started, ready to begin handling requests"
 """What `katago analysis` writes on stderr once it takes queries."""
 
 RESTART_BACKOFF = (0.5, 1.0, 2.0, 5.0, 10.0)  # s between restarts after a death, then the last
-STABLE_AFTER = 60.0  # s up after which a death starts the backoff over
 MAX_LINE = 64 * 1024 * 1024  # bytes in one answer line (ownership of 25x25 with PV is far less)
 
 JSON = dict[str, Any]
@@ -74,8 +71,8 @@ class AnalysisProcess:
         self.on_ready = on_ready  # told each time a process becomes ready
         self.restarts = 0
         self.queries = 0  # queries sent, for the status and the figures
-        self.restarts_in_a_row = 0  # deaths without STABLE_AFTER s up: the backoff grows
-        self._ready_at = -math.inf
+        self.restarts_in_a_row = 0  # deaths before answering anything: the backoff grows
+        self._served = 0  # answers since the process became ready
         self._proc: asyncio.subprocess.Process | None = None
         self._ids = itertools.count(1)
         self._pending: dict[str, tuple[JSON, asyncio.Future[JSON]]] = {}
@@ -125,7 +122,7 @@ class AnalysisProcess:
             await self._kill()
             raise EngineError(f"{self.label} did not say it was ready within "
                               f"{self.start_timeout:g} s") from None  # fmt: skip
-        self._ready_at = time.monotonic()
+        self._served = 0
         if self.on_ready is not None:
             self.on_ready()
 
@@ -184,6 +181,7 @@ class AnalysisProcess:
             logger.warning("{}: query {}: {} ({})", self.label, ident, data["warning"],
                            data.get("field"))  # fmt: skip
         elif entry is not None and not data.get("isDuringSearch") and not entry[1].done():
+            self._served += 1
             entry[1].set_result(data)
 
     async def _read_stderr(self, proc: asyncio.subprocess.Process) -> None:
@@ -205,8 +203,8 @@ class AnalysisProcess:
             if self._stopping:
                 return
             self._ready.clear()
-            if time.monotonic() - self._ready_at >= STABLE_AFTER:
-                self.restarts_in_a_row = 0  # it had been serving well: not a crash loop
+            if self._served:
+                self.restarts_in_a_row = 0  # it was serving: back at once, not a crash loop
             lost = self._fail_pending(EndpointLost(f"{self.label} exited with queries in flight"))
             wait = RESTART_BACKOFF[min(self.restarts_in_a_row, len(RESTART_BACKOFF) - 1)]
             self.restarts += 1
