@@ -97,13 +97,14 @@ def test_an_endpoint_is_named_by_its_host(command: list[str], name: str) -> None
 
 
 async def test_a_query_that_kills_every_process_is_given_up() -> None:
-    """Two endpoints that crash at their first query: the query is asked of the other
-    once, then given up as an engine failure, not sent again forever."""
+    """Two endpoints that crash at their first query: the query is asked of the other,
+    then of the first one back, then given up as an engine failure, not sent again
+    forever."""
     dying = randomgo_argv("--analysis", "--misbehave", "crash-at=1")
     service = AnalysisService([dying, dying])
     await service.start()
     try:
-        with pytest.raises(EngineError, match="2 engine processes died with query"):
+        with pytest.raises(EngineError, match="3 engine processes died with query"):
             await service.query(query(), 10)
     finally:
         await service.stop()

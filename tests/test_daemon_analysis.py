@@ -104,7 +104,7 @@ async def test_a_process_that_dies_mid_game_costs_the_game_nothing(
             await until(finished(emu, game_id), 120, "the game to end")
             endpoint = next(iter(daemon.manager.analysis._services.values())).endpoints[0]
             restarts = endpoint.restarts
-        saved = await wait_for_sgf(tmp_path / "sgf")
+            saved = await wait_for_sgf(tmp_path / "sgf")
     referee = emu.games[game_id]
     assert restarts >= 2
     assert "Timeout" not in referee.outcome and "Resignation" not in referee.outcome

@@ -27,6 +27,7 @@ from ogsbot.ogs.models import Challenge
 
 OGS_SIZES = range(1, 26)  # OGS offers boards of 1 to 25 lines a side
 PROBE_AGAIN = 60.0  # s before an engine that failed its probe is tried again
+PROBE_QUERY_TIMEOUT = 10.0  # s for a one-visit query of an analysis engine that is up
 AnySpec = EngineSpec | AnalysisSpec
 
 
@@ -86,10 +87,28 @@ async def probe_analysis(service: AnalysisService, timeout: float) -> Abilities:
     refuses a size its build cannot play; they run from 2, or 1, up to its largest, found
     by halving), and a rectangular board. Few queries: they share the engine with games."""
 
+    waits = [timeout]  # the first query waits for the start; the others for one visit
+
     async def plays(width: int, height: int) -> bool:
+        wait = waits[-1]
+        waits.append(min(timeout, PROBE_QUERY_TIMEOUT))
         try:
-            await service.query(_empty_board(width, height), timeout)
+            await service.query(_empty_board(width, height), wait)
         except AnalysisError:
+            return False
+        except TimeoutError:
+            # KataGo takes a board larger than its NN buffers (maxBoardXSizeForNNBuffer) and
+            # never answers: the search thread that took it is lost, so the process starts
+            # afresh, and the size counts as one it cannot play.
+            logger.error(
+                "the analysis engine did not answer a one-visit {}x{} query in {:g} s (is "
+                "its maxBoardXSizeForNNBuffer smaller?): starting it again; such boards are "
+                "declined",
+                width,
+                height,
+                wait,
+            )
+            await service.restart()
             return False
         return True
 

@@ -41,7 +41,8 @@ from ogsbot.ogs.models import GameData
 if TYPE_CHECKING:
     from loguru import Logger
 
-QUICK_VISITS = 1  # the second query's visits: the network's own choice, at once
+QUICK_VISITS = 2  # the second query's visits: the network's own choice, at once (with one
+# visit KataGo evaluates the root alone and its answer lists no move)
 QUICK_TIME = 0.5  # s of search the quick query may take at most
 LATE_AFTER = 1.0  # s past maxTime before a query counts as late (queued behind others)
 UNTIMED_PRIORITY = -(2**31) + 1  # KataGo's priorities are ints: an untimed game goes last
@@ -223,6 +224,8 @@ class AnalysisPlayer:
             engine.temperature_late,
             engine.temperature_halflife,
         )
+        if not answer.get("moveInfos"):
+            raise EngineError("the analysis engine's answer lists no move")
         vertex = choose_move(answer, temp, self.rng, legal)
         return gtp_to_xy(vertex, gd.width, gd.height)
 

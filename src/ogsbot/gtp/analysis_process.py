@@ -230,6 +230,12 @@ class AnalysisProcess:
             future.set_exception(error)
         return len(waiting)
 
+    async def restart(self) -> None:
+        """End the process; its watch starts it again (at once: not a crash loop) and the
+        queries it held fail with EndpointLost, to be asked again."""
+        self._served = max(self._served, 1)
+        await self._kill()
+
     async def stop(self) -> None:
         """Stop the process (and its group); queries waiting get EngineError."""
         self._stopping = True

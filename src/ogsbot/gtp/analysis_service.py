@@ -18,7 +18,7 @@ from loguru import logger
 from ogsbot.gtp.analysis_process import JSON, AnalysisProcess, EndpointDown, EndpointLost
 from ogsbot.gtp.errors import EngineError
 
-MAX_LOSSES = 2  # processes that may die with one query in flight before it is given up
+MAX_LOSSES = 3  # processes that may die with one query in flight before it is given up
 # ssh's options that take a value: the host is the first argument that is none of these.
 _SSH_VALUE_OPTIONS = frozenset("BbcDEeFIiJLlmOoPpQRSWw")
 
@@ -134,6 +134,11 @@ class AnalysisService:
                 await self._up.wait()
             if loop.time() >= deadline:
                 raise TimeoutError
+
+    async def restart(self) -> None:
+        """Start every endpoint afresh (a search thread of theirs is lost); queries in
+        flight are asked again."""
+        await asyncio.gather(*(e.restart() for e in self.endpoints))
 
     async def stop(self) -> None:
         """Stop every endpoint; queries still waiting get EngineError."""

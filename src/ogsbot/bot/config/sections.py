@@ -139,9 +139,10 @@ class EngineConfig:
     max_failures: Annotated[Integer, Field(ge=1, le=100)] = 3
     """Consecutive engine failures (crash, hang, bad reply) in one game before the bot
     resigns it."""
-    max_visits: Annotated[Integer, Field(ge=1)] | None = None
-    """katago-analysis: the visits of a move's search (the query's maxVisits); null: the
-    analysis config's maxVisits. The clock bounds the search too (overrideSettings.maxTime)."""
+    max_visits: Annotated[Integer, Field(ge=2)] | None = None
+    """katago-analysis: the visits of a move's search (the query's maxVisits; one visit
+    would rate no move); null: the analysis config's maxVisits. The clock bounds the search
+    too (overrideSettings.maxTime)."""
     query_settings: QuerySettings = dataclasses.field(default_factory=dict, hash=False)
     """katago-analysis: settings sent with every query of this engine (KataGo's
     overrideSettings, e.g. humanSLProfile, wideRootNoise, playoutDoublingAdvantage): one
