@@ -622,7 +622,9 @@ async def test_quit_now_kills_a_hung_engine_at_once(emu: Emulator, tmp_path: Pat
 # ----- undo and pause ---------------------------------------------------------------------
 
 
-async def human_game(emu: Emulator, daemon: Daemon) -> tuple[Referee, int]:
+async def human_game(
+    emu: Emulator, daemon: Daemon, time_control: dict[str, Any] = FISCHER
+) -> tuple[Referee, int]:
     """A 9x9 game between a human (driven from the referee here) and the daemon's bot."""
     human = emu.accounts.by_name("human") or emu.add_human("human", "pw", ranking=20)
     bot = emu.accounts.by_name("gnubot")
@@ -636,8 +638,8 @@ async def human_game(emu: Emulator, daemon: Daemon) -> tuple[Referee, int]:
             "height": 9,
             "komi_auto": "custom",
             "komi": 6.5,
-            "time_control": "fischer",
-            "time_control_parameters": FISCHER,
+            "time_control": time_control["system"],
+            "time_control_parameters": time_control,
         },
     }
     emu.create_challenge(human, bot, body)

@@ -340,3 +340,56 @@ async def test_stone_removal_while_the_engine_thinks_is_answered_at_once(
         await until(lambda: referee.finished, 30, "the game to be scored")
     assert not referee.removed & WALL
     assert referee.winner == bot.id
+
+
+async def test_an_error_left_from_an_earlier_move_is_not_a_refusal(
+    emu: Emulator, tmp_path: Path
+) -> None:
+    """A server error that came while no move was in flight (a late duplicate of an old
+    refusal, as a soak saw) is not the refusal of the bot's next move: that move goes out
+    once, and no backoff is waited."""
+    said: list[str] = []
+    logger.enable("ogsbot")
+    sink = logger.add(lambda m: said.append(str(m)), level="ERROR")
+    try:
+        daemon = Daemon(bot_config(emu, tmp_path))
+        async with running(daemon):
+            referee, human = await human_game(emu, daemon)
+            emu.push_to_game(referee.game_id, "error", "a late duplicate of an old refusal")
+            await until(lambda: daemon.games[referee.game_id].session is not None, 10)
+            session = daemon.games[referee.game_id].session
+            assert session is not None
+            await until(lambda: session.game.error_count == 1, 10, "the stale error")
+            emu.broadcast_game(referee, referee.move(human, (4, 4), time.time()))
+            await until(lambda: referee.state.move_number == 2, 10, "the bot's move")
+    finally:
+        logger.remove(sink)
+        logger.disable("ogsbot")
+    assert not [line for line in said if "refused" in line]
+
+
+async def test_refusals_never_wait_the_bot_out_of_its_time(
+    emu: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The server refuses the bot's move five times (a refusal it cannot explain, that
+    then clears up): the waits between tries shrink to fit the clock (10 s a move), and
+    the sixth try, in time, is played."""
+    original = Referee.move
+    me = bot_id(emu)
+    tries: list[float] = []
+
+    def refusing(self: Referee, player_id: int, point: Any, now: float) -> Any:
+        if player_id == me and len(tries) < len(REFUSAL_BACKOFF):
+            tries.append(time.monotonic())
+            raise RefereeError("illegal_move", "refused for a reason the bot cannot know")
+        return original(self, player_id, point, now)
+
+    monkeypatch.setattr(Referee, "move", refusing)
+    simple = {"system": "simple", "per_move": 10}
+    daemon = Daemon(bot_config(emu, tmp_path))
+    async with running(daemon):
+        referee, human = await human_game(emu, daemon, simple)
+        emu.broadcast_game(referee, referee.move(human, (4, 4), time.time()))
+        await until(lambda: referee.state.move_number == 2 or referee.finished, 30, "a move")
+    assert referee.state.move_number == 2 and not referee.finished
+    assert len(tries) == len(REFUSAL_BACKOFF)

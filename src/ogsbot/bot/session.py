@@ -62,6 +62,7 @@ RESYNC_WAIT = 10.0  # s for the fresh gamedata a resync asked for, then it is as
 # the bot stops acting in the game until its position changes (a refusal it cannot explain
 # would otherwise loop refuse -> resync -> genmove -> move thousands of times a second).
 REFUSAL_BACKOFF = (0.5, 1.0, 2.0, 4.0, 8.0)
+MIN_REFUSAL_WAIT = 0.1  # s: the backoff's floor when the clock shortens it
 # Seconds between two tries after an engine failure, as far as the clock allows.
 FAILURE_BACKOFF = (0.2, 0.5, 1.0, 2.0)
 WAKE_EVERY = 5.0  # s: the longest the loop sleeps without an event
@@ -118,6 +119,7 @@ class GameSession:
         self.resync_since: float | None = None
         self.resigned_at: float | None = None
         self.refusals = 0  # moves refused in a row
+        self.refused_at = -1  # the move number they were refused at
         self.hold_until = 0.0  # no move before this (monotonic), after a refusal
         self.stalled_at: int | None = None  # the move number where refusals made the bot stop
         self._held: tuple[list[GtpMove], int] | None = None  # a move kept through a pause
@@ -354,12 +356,14 @@ class GameSession:
                 self._log.info("the engine resigns")
                 self._resign()
                 return
-            before = game.move_number
+            before, errors = game.move_number, game.error_count
             game.move(move)
             self.chat.post_analysis()
 
-            def answered(g: Game, n: int = before) -> bool:
-                return g.move_number > n or g.finished or bool(g.last_error)
+            def answered(g: Game, n: int = before, seen: int = errors) -> bool:
+                # An error counts only if it came after this move went out: one left from
+                # an earlier move (a late duplicate) is not a refusal of this one.
+                return g.move_number > n or g.finished or g.error_count > seen
 
             try:
                 await game.wait_for(answered, ACK_TIMEOUT)
@@ -369,7 +373,7 @@ class GameSession:
                 )
                 game.resync()
                 return
-            if game.last_error:
+            if game.error_count > errors and game.move_number <= before:
                 self._refused(before, game.last_error)
                 game.last_error = ""
                 game.resync()
@@ -381,6 +385,8 @@ class GameSession:
     def _refused(self, number: int, error: str) -> None:
         """Back off after a refused move; past the last backoff, stop acting in this game
         until its position changes, and say why."""
+        if number != self.refused_at:  # a streak is one move's: the last one went through
+            self.refusals, self.refused_at = 0, number
         self.refusals += 1
         if self.refusals > len(REFUSAL_BACKOFF):
             self.stalled_at = self.game.move_number
@@ -393,9 +399,13 @@ class GameSession:
             )
             return
         wait = REFUSAL_BACKOFF[self.refusals - 1]
+        left = self.clock.time_left() if self.game.gamedata is not None else None
+        if left is not None:  # never waited out into a loss on time: a few tries still fit
+            margin = self._engine_config().time_margin
+            wait = min(wait, max(MIN_REFUSAL_WAIT, (left - margin) / 4))
         self.hold_until = time.monotonic() + wait
         self._log.error(
-            "the server refused move {}: {}; trying again in {:g} s", number + 1, error, wait
+            "the server refused move {}: {}; trying again in {:.3g} s", number + 1, error, wait
         )
 
     def _give_up(self, error: Exception) -> None:
