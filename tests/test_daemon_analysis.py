@@ -6,6 +6,7 @@ one through ssh."""
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -262,3 +263,29 @@ async def test_a_search_the_game_no_longer_needs_is_dropped_at_once(
 def queries(daemon: Daemon) -> int:
     services = list(daemon.manager.analysis._services.values())
     return sum(e.queries for s in services for e in s.endpoints)
+
+
+async def test_profiles_share_one_process_with_their_own_query_settings(
+    emu: Emulator, tmp_path: Path
+) -> None:
+    """A profile for 13x13 changes only the query settings: its games and the main
+    engine's are served by the same process, each query carrying its profile's settings."""
+    log = tmp_path / "queries.log"
+    engine = analysis_engine("--log", str(log), max_visits=50)
+    profile = {
+        "name": "human-13",
+        "board_sizes": [13],
+        "engine": {"max_visits": 7, "query_settings": {"humanSLProfile": "rank_5k"}},
+    }
+    daemon = Daemon(bot_config(emu, tmp_path, engine=engine, engine_profiles=[profile]))
+    async with running(daemon):
+        nine = await challenge(emu, opponent="gnugo", rules="japanese")
+        thirteen = await challenge(emu, opponent="gnugo", rules="japanese", size=13)
+        await until(lambda: finished(emu, nine)() and finished(emu, thirteen)(), 120)
+        assert len(daemon.manager.analysis._services) == 1
+    queries = [json.loads(line) for line in log.read_text().splitlines() if '"moves"' in line]
+    games = [q for q in queries if q["moves"]]  # not the size probe's
+    by_size = {q["boardXSize"]: q for q in games}
+    assert by_size[9]["maxVisits"] == 50 and "humanSLProfile" not in by_size[9]["overrideSettings"]
+    assert by_size[13]["maxVisits"] == 7
+    assert by_size[13]["overrideSettings"]["humanSLProfile"] == "rank_5k"

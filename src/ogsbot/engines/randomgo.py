@@ -46,7 +46,8 @@ Options (see ``--help``):
 ``--stderr-flood N``
     write N KiB to stderr at startup, before reading any command.
 ``--log FILE``
-    append every command received (after preprocessing) to FILE, one per line.
+    append every command received (after preprocessing) to FILE, one per line; with
+    ``--analysis``, every query line.
 ``--hopeless``
     with ``--analysis``: every position is lost for the side to move (win rate 1%, 30
     points behind), for testing a bridge's resignation.
@@ -159,7 +160,10 @@ def main(argv: list[str] | None = None) -> int:
     if options.analysis:  # --misbehave counts queries; --delay is each one's mean wait
         rng = random.Random(options.seed)
         delay = options.delay or 0.02
-        return serve(sys.stdin, sys.stdout, rng, delay, options.misbehave, options.hopeless)
+        with open(options.log or os.devnull, "a", encoding="utf-8") as log:
+            return serve(
+                sys.stdin, sys.stdout, rng, delay, options.misbehave, options.hopeless, log
+            )
     engine = Engine(
         random.Random(options.seed),
         misbehaviours=options.misbehave,

@@ -245,13 +245,18 @@ def serve(
     delay: float,
     faults: list[Misbehaviour],
     hopeless: bool = False,
+    log: TextIO | None = None,
 ) -> int:
     """Answer queries until stdin ends, then the ones in flight (as KataGo does without
-    -quit-without-waiting; a hung one is left); the exit status."""
+    -quit-without-waiting; a hung one is left); the exit status. Each line read is
+    appended to `log`."""
     server = AnalysisServer(stdout, rng, delay, faults, hopeless)
     sys.stderr.write(READY + "\n")
     sys.stderr.flush()
     for line in stdin:
+        if log is not None:
+            log.write(line)
+            log.flush()
         if line.strip():
             server.handle(line)
     for thread in server.threads:
