@@ -160,9 +160,9 @@ def main(argv: list[str] | None = None) -> int:
     if options.analysis:  # --misbehave counts queries; --delay is each one's mean wait
         rng = random.Random(options.seed)
         delay = options.delay or 0.02
-        with open(options.log or os.devnull, "a", encoding="utf-8") as log:
+        with open(options.log or os.devnull, "a", encoding="utf-8") as queries:
             return serve(
-                sys.stdin, sys.stdout, rng, delay, options.misbehave, options.hopeless, log
+                sys.stdin, sys.stdout, rng, delay, options.misbehave, options.hopeless, queries
             )
     engine = Engine(
         random.Random(options.seed),
