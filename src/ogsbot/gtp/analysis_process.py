@@ -24,6 +24,7 @@ from typing import Any
 from loguru import logger
 
 from ogsbot.gtp.errors import EngineError
+from ogsbot.gtp.tasks import detached_task
 
 READY = "Started, ready to begin handling requests"
 """What `katago analysis` writes on stderr once it takes queries."""
@@ -97,7 +98,7 @@ class AnalysisProcess:
             await self._start_once()
         finally:
             if not self._stopping and (self._watch is None or self._watch.done()):
-                self._watch = asyncio.create_task(self._keep_alive(), name=f"{self.label}-watch")
+                self._watch = detached_task(self._keep_alive(), f"{self.label}-watch")
 
     async def _start_once(self) -> None:
         self._ready.clear()

@@ -17,6 +17,7 @@ from loguru import logger
 
 from ogsbot.gtp.analysis_process import JSON, AnalysisProcess, EndpointDown, EndpointLost
 from ogsbot.gtp.errors import EngineError
+from ogsbot.gtp.tasks import detached_task
 
 MAX_LOSSES = 3  # processes that may die with one query in flight before it is given up
 # ssh's options that take a value: the host is the first argument that is none of these.
@@ -83,7 +84,7 @@ class AnalysisService:
     def start(self) -> asyncio.Task[None]:
         """Start every endpoint (in the background: the first query waits for one)."""
         if self._started is None:
-            self._started = asyncio.create_task(self._start_all(), name=f"{self.label}-start")
+            self._started = detached_task(self._start_all(), f"{self.label}-start")
         return self._started
 
     async def _start_all(self) -> None:

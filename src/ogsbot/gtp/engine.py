@@ -100,6 +100,7 @@ class GTPEngine(EngineOutput):
         self._proc: asyncio.subprocess.Process | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._next_id = 1
+        self._stopping = False  # a stop asked for: the exit it brings is no failure to log
 
     # ----- lifecycle -------------------------------------------------------------------
 
@@ -118,6 +119,7 @@ class GTPEngine(EngineOutput):
         if self._proc is not None:
             raise RuntimeError(f"engine {self.label} is already started")
         self._failure = None
+        self._stopping = False
         self._next_id = 1
         self._stderr_tail.clear()
         loop = asyncio.get_running_loop()
@@ -186,6 +188,7 @@ class GTPEngine(EngineOutput):
         proc, protocol = self._proc, self._protocol
         if proc is None or protocol is None:
             return
+        self._stopping = True
         try:
             signals: tuple[signal.Signals | None, ...] = (None, signal.SIGTERM, signal.SIGKILL)
             grace = self.quit_grace
@@ -409,7 +412,7 @@ class GTPEngine(EngineOutput):
             task.cancel()
         died = EngineDied(code, self.stderr_tail, self._oldest_command())
         if self._failure is None:
-            if self._pending:
+            if self._pending and not self._stopping:
                 self._log.error("{}", died)
             else:
                 self._log.debug("exited with code {}", code)

@@ -28,6 +28,7 @@ from loguru import logger
 
 from ogsbot.gtp.analysis_service import AnalysisServices, AnalysisSpec
 from ogsbot.gtp.engine import MAX_REPLY, MAX_STDERR_LINE, GTPEngine
+from ogsbot.gtp.tasks import detached_task
 
 StderrListener = Callable[[str], None]
 
@@ -156,7 +157,7 @@ class EngineManager:
         spares = self._spares.setdefault(spec, [])
         while not self._closed and len(spares) < self._spare_counts.get(spec, 0):
             handle = self._new_handle(spec)
-            task = asyncio.create_task(self._start_spare(handle), name=f"spare-{spec.label}")
+            task = detached_task(self._start_spare(handle), f"spare-{spec.label}")
             spares.append((handle, task))
 
     @staticmethod
@@ -329,7 +330,7 @@ class EngineManager:
             pool.remove(handle)
         for key in [k for k, h in self._per_game.items() if h is handle]:
             del self._per_game[key]
-        task = asyncio.create_task(self._stop(handle), name=f"engine-retire-{handle.spec.label}")
+        task = detached_task(self._stop(handle), f"engine-retire-{handle.spec.label}")
         self._stopping[task] = handle
         task.add_done_callback(self._stopping.pop)
 
@@ -358,7 +359,7 @@ class EngineManager:
 
     def _ensure_idle_reaper(self) -> None:
         if self._idle_task is None or self._idle_task.done():
-            self._idle_task = asyncio.create_task(self._reap_idle(), name="engine-idle-reaper")
+            self._idle_task = detached_task(self._reap_idle(), "engine-idle-reaper")
 
     async def _reap_idle(self) -> None:
         """Stop per-game engines idle longer than their spec allows (respawned on demand)."""
