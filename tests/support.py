@@ -134,3 +134,15 @@ class Raw:
         number = await self.send(command, data, ident=True)
         assert number is not None
         return await self.until(number)
+
+
+def analysis_query(**fields: Any) -> dict[str, Any]:
+    """A KataGo analysis query on 9x9 after B D4, W E5, with `fields` over it."""
+    return {
+        "moves": [["B", "D4"], ["W", "E5"]],
+        "rules": "chinese",
+        "komi": 7.5,
+        "boardXSize": 9,
+        "boardYSize": 9,
+        **fields,
+    }

@@ -5,7 +5,6 @@ its queries failed with EndpointLost (the service asks them again)."""
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
 import pytest
 
@@ -13,16 +12,7 @@ from ogsbot.engines import randomgo_argv
 from ogsbot.gtp.analysis_process import AnalysisError, AnalysisProcess, EndpointLost
 from ogsbot.gtp.errors import EngineError
 
-
-def query(**fields: Any) -> dict[str, Any]:
-    return {
-        "moves": [["B", "D4"], ["W", "E5"]],
-        "rules": "chinese",
-        "komi": 7.5,
-        "boardXSize": 9,
-        "boardYSize": 9,
-        **fields,
-    }
+from support import analysis_query
 
 
 async def test_answers_find_their_query_whatever_their_order() -> None:
@@ -30,7 +20,8 @@ async def test_answers_find_their_query_whatever_their_order() -> None:
     await engine.start()
     try:
         asked = [
-            query(moves=[["B", f"{col}4"]], maxVisits=10 + i) for i, col in enumerate("ABCDEFGH")
+            analysis_query(moves=[["B", f"{col}4"]], maxVisits=10 + i)
+            for i, col in enumerate("ABCDEFGH")
         ]
         answers = await asyncio.gather(*(engine.query(q, timeout=10) for q in asked))
     finally:
@@ -44,9 +35,11 @@ async def test_a_refused_query_raises_with_the_field() -> None:
     await engine.start()
     try:
         with pytest.raises(AnalysisError) as caught:
-            await engine.query(query(moves=[["B", "D4"], ["W", "D4"]]), timeout=10)
+            await engine.query(analysis_query(moves=[["B", "D4"], ["W", "D4"]]), timeout=10)
         assert caught.value.field == "moves" and "Illegal move 1" in str(caught.value)
-        assert "moveInfos" in await engine.query(query(), timeout=10)  # the process serves on
+        assert "moveInfos" in await engine.query(
+            analysis_query(), timeout=10
+        )  # the process serves on
     finally:
         await engine.stop()
 
@@ -56,9 +49,9 @@ async def test_a_query_past_its_time_is_terminated() -> None:
     await engine.start()
     try:
         with pytest.raises(TimeoutError):
-            await engine.query(query(), timeout=0.3)
+            await engine.query(analysis_query(), timeout=0.3)
         assert engine.in_flight == 0
-        assert "moveInfos" in await engine.query(query(), timeout=10)
+        assert "moveInfos" in await engine.query(analysis_query(), timeout=10)
     finally:
         await engine.stop()
 
@@ -73,15 +66,15 @@ async def test_a_dead_process_fails_its_queries_and_is_started_again() -> None:
     )
     await engine.start()
     try:
-        first = await engine.query(query(), timeout=10)
+        first = await engine.query(analysis_query(), timeout=10)
         back.clear()
         with pytest.raises(EndpointLost):
-            await engine.query(query(maxVisits=7), timeout=10)
+            await engine.query(analysis_query(maxVisits=7), timeout=10)
         with pytest.raises(EndpointLost):  # not back yet: refused at once, not queued
-            await engine.query(query(maxVisits=7), timeout=10)
+            await engine.query(analysis_query(maxVisits=7), timeout=10)
         async with asyncio.timeout(10):
             await back.wait()
-        again = await engine.query(query(maxVisits=7), timeout=10)
+        again = await engine.query(analysis_query(maxVisits=7), timeout=10)
     finally:
         await engine.stop()
     assert "moveInfos" in first and again["rootInfo"]["visits"] == 7
@@ -91,7 +84,7 @@ async def test_a_dead_process_fails_its_queries_and_is_started_again() -> None:
 async def test_a_stop_fails_the_queries_still_waiting() -> None:
     engine = AnalysisProcess(randomgo_argv("--analysis", "--misbehave", "hang-at=1"))
     await engine.start()
-    waiting = asyncio.create_task(engine.query(query()))
+    waiting = asyncio.create_task(engine.query(analysis_query()))
     await asyncio.sleep(0.2)
     await engine.stop()
     with pytest.raises(EngineError):
@@ -117,9 +110,9 @@ async def test_a_process_that_was_serving_is_started_again_at_once_each_time() -
     try:
         for _ in range(3):
             back.clear()
-            await engine.query(query(), timeout=10)
+            await engine.query(analysis_query(), timeout=10)
             with pytest.raises(EndpointLost):
-                await engine.query(query(), timeout=10)
+                await engine.query(analysis_query(), timeout=10)
             async with asyncio.timeout(10):
                 await back.wait()
         assert engine.restarts == 3 and engine.restarts_in_a_row == 1

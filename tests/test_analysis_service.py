@@ -5,7 +5,6 @@ for an endpoint to come up no longer than its time."""
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
 import pytest
 
@@ -14,16 +13,7 @@ from ogsbot.engines import randomgo_argv
 from ogsbot.gtp.analysis_service import AnalysisService, EndpointStatus, endpoint_name
 from ogsbot.gtp.errors import EngineError
 
-
-def query(**fields: Any) -> dict[str, Any]:
-    return {
-        "moves": [["B", "D4"], ["W", "E5"]],
-        "rules": "japanese",
-        "komi": 6.5,
-        "boardXSize": 9,
-        "boardYSize": 9,
-        **fields,
-    }
+from support import analysis_query
 
 
 async def test_queries_are_spread_over_the_least_loaded_endpoints() -> None:
@@ -31,7 +21,9 @@ async def test_queries_are_spread_over_the_least_loaded_endpoints() -> None:
     service = AnalysisService([slow, slow])
     await service.start()
     try:
-        asking = [asyncio.create_task(service.query(query(maxVisits=i), 10)) for i in range(1, 7)]
+        asking = [
+            asyncio.create_task(service.query(analysis_query(maxVisits=i), 10)) for i in range(1, 7)
+        ]
         await asyncio.sleep(0.05)
         loads = [e.in_flight for e in service.endpoints]
         answers = await asyncio.gather(*asking)
@@ -46,7 +38,7 @@ async def test_a_query_whose_endpoint_dies_is_answered_by_another() -> None:
     service = AnalysisService([dying, randomgo_argv("--analysis")])
     await service.start()
     try:
-        answer = await service.query(query(maxVisits=5), 10)  # the first endpoint takes it
+        answer = await service.query(analysis_query(maxVisits=5), 10)  # the first endpoint takes it
         status = service.status()
     finally:
         await service.stop()
@@ -58,8 +50,8 @@ async def test_a_lone_endpoint_that_dies_answers_once_it_is_back() -> None:
     service = AnalysisService([randomgo_argv("--analysis", "--misbehave", "crash-at=2")])
     await service.start()
     try:
-        await service.query(query(), 10)
-        again = await service.query(query(maxVisits=9), 10)
+        await service.query(analysis_query(), 10)
+        again = await service.query(analysis_query(maxVisits=9), 10)
     finally:
         await service.stop()
     assert again["rootInfo"]["visits"] == 9 and service.endpoints[0].restarts == 1
@@ -69,14 +61,14 @@ async def test_no_endpoint_up_is_a_timeout_not_a_hang() -> None:
     service = AnalysisService([["sleep", "30"]], start_timeout=0.2)
     try:
         with pytest.raises(TimeoutError):
-            await service.query(query(), 0.5)
+            await service.query(analysis_query(), 0.5)
     finally:
         await service.stop()
 
 
 async def test_a_stop_ends_the_queries_waiting_for_an_endpoint() -> None:
     service = AnalysisService([["sleep", "30"]], start_timeout=5)
-    waiting = asyncio.create_task(service.query(query(), 30))
+    waiting = asyncio.create_task(service.query(analysis_query(), 30))
     await asyncio.sleep(0.1)
     await service.stop()
     with pytest.raises(EngineError):
@@ -105,7 +97,7 @@ async def test_a_query_that_kills_every_process_is_given_up() -> None:
     await service.start()
     try:
         with pytest.raises(EngineError, match="3 engine processes died with query"):
-            await service.query(query(), 10)
+            await service.query(analysis_query(), 10)
     finally:
         await service.stop()
 

@@ -15,12 +15,12 @@ import subprocess
 import sys
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ogsbot.gtp.analysis_process import AnalysisProcess
 from ogsbot.gtp.engine import GTPEngine
 
-from support import RANDOMGO, Referee, until
+from support import RANDOMGO, Referee, analysis_query, until
 
 if TYPE_CHECKING:  # imported at run time by pytest, as a plugin (assertions rewritten)
     from sshd import SSHServer
@@ -49,17 +49,6 @@ def running_with(marker: Path) -> list[int]:
         if argv[0] == PYTHON.encode() and str(marker).encode() in argv:
             found.append(int(entry.name))
     return found
-
-
-def query(**fields: Any) -> dict[str, Any]:
-    return {
-        "moves": [["B", "D4"], ["W", "E5"]],
-        "rules": "chinese",
-        "komi": 7.5,
-        "boardXSize": 9,
-        "boardYSize": 9,
-        **fields,
-    }
 
 
 def test_a_command_runs_over_ssh_with_its_arguments_intact(sshd: SSHServer) -> None:
@@ -127,7 +116,7 @@ async def test_the_analysis_transport_answers_over_ssh(sshd: SSHServer, tmp_path
     )
     await engine.start()
     try:
-        answer = await engine.query(query(maxVisits=9), timeout=10)
+        answer = await engine.query(analysis_query(maxVisits=9), timeout=10)
         assert answer["moveInfos"] and answer["rootInfo"]["visits"] == 9
         assert len(running_with(marker)) == 1
     finally:
@@ -145,7 +134,7 @@ async def test_the_analysis_process_is_started_again_when_its_remote_end_dies(
     engine = AnalysisProcess(remote_randomgo(sshd, marker, "--analysis"), start_timeout=10)
     await engine.start()
     try:
-        assert "moveInfos" in await engine.query(query(), timeout=10)
+        assert "moveInfos" in await engine.query(analysis_query(), timeout=10)
         (first,) = running_with(marker)
         os.kill(first, 9)
 
@@ -154,7 +143,7 @@ async def test_the_analysis_process_is_started_again_when_its_remote_end_dies(
             return engine.running and len(pids) == 1 and pids[0] != first
 
         await until(started_again, 10, "the analysis process to be running again")
-        answer = await engine.query(query(maxVisits=5), timeout=10)
+        answer = await engine.query(analysis_query(maxVisits=5), timeout=10)
         assert answer["moveInfos"] and answer["rootInfo"]["visits"] == 5
     finally:
         await engine.stop()
