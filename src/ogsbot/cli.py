@@ -54,6 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     _add_emulator(commands)
     _add_run(commands)
+    _add_control(commands)
     _add_check_config(commands)
     commands.add_parser("schema", help="print the JSON Schema of the config file (for editors)")
     _add_sandbox(commands)
@@ -110,6 +111,29 @@ def _add_run(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     )
     run.add_argument("-v", "--verbose", action="store_true", help="log at DEBUG level")
     run.add_argument("--sgf-dir", metavar="DIR", help=_SGF_DIR_HELP)
+
+
+def _add_control(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """`ogsbot status`, `stop`, `reload`: ask the running daemon of a config."""
+    helps = {
+        "status": "show what a running bot is doing: games, engines, challenges, connection",
+        "stop": "stop a running bot gracefully (--after-games: once its games have ended)",
+        "reload": "make a running bot read its config file again (as SIGHUP does)",
+    }
+    for name, text in helps.items():
+        command = commands.add_parser(name, help=text, description=text[0].upper() + text[1:])
+        command.add_argument("-c", "--config", required=True, metavar="FILE")
+        where = command.add_mutually_exclusive_group()
+        where.add_argument("--server", metavar="URL", help="the --server the bot runs with")
+        where.add_argument("--beta", action="store_true", help="the bot runs with --beta")
+        if name == "status":
+            command.add_argument("--json", action="store_true", help="print the status as JSON")
+        if name == "stop":
+            command.add_argument(
+                "--after-games",
+                action="store_true",
+                help="accept no new game and stop once the games in play have ended",
+            )
 
 
 def _add_check_config(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -263,6 +287,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _run_bot(args, logs)
     if args.command == "sandbox":
         return _run_sandbox(args)
+    if args.command in ("status", "stop", "reload"):
+        return _control(args)
     parser.error(f"unknown command {args.command!r}")
     return 2
 
@@ -376,6 +402,38 @@ def _run_bot(args: argparse.Namespace, logs: LogSetup) -> int:
     except OGSError as exc:
         logger.error("cannot reach OGS: {}", exc)
         return 1
+
+
+def _control(args: argparse.Namespace) -> int:
+    """Ask the daemon running with this config (its control socket is named after the
+    server and the API key, as its instance lock is)."""
+    from ogsbot.bot.control import NotRunning, ask
+    from ogsbot.bot.instance import InstanceLock, default_lock_dir
+    from ogsbot.bot.status_report import render
+
+    config = _load(args.config, args)
+    if config is None:
+        return 2
+    server = "https://beta.online-go.com" if args.beta else (args.server or config.server)
+    lock = InstanceLock(default_lock_dir(), server, config.api_key.get_secret_value())
+    route, method, body = {
+        "status": ("/status", "GET", None),
+        "stop": ("/stop", "POST", {"after_games": bool(getattr(args, "after_games", False))}),
+        "reload": ("/reload", "POST", None),
+    }[args.command]
+    try:
+        answer = asyncio.run(ask(lock.control_path, method, route, body))
+    except NotRunning as exc:
+        print(f"ogsbot: {exc}", file=sys.stderr)
+        return 1
+    if args.command == "status":
+        print(json.dumps(answer, indent=2) if args.json else render(answer))
+    elif args.command == "stop":
+        print("stopping after the games in play" if answer["after_games"] else "stopping")
+    else:
+        print("config reloaded" if answer["reloaded"] else "the config was refused: see the log")
+        return 0 if answer["reloaded"] else 1
+    return 0
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ from ogsbot.bot.abilities import engine_unavailable, rengo_refusal
 from ogsbot.bot.daemon_state import RESERVE_FOR, DaemonState, Reservation
 from ogsbot.bot.rules import Decision, RuleCheck, decide, speed_of
 from ogsbot.bot.session import spec_for
+from ogsbot.bot.status_report import ChallengeAnswer
 from ogsbot.ogs.errors import OGSError, OGSNotFound
 from ogsbot.ogs.models import Challenge
 
@@ -80,6 +81,12 @@ class ChallengeAnswers(DaemonState):
         cid = challenge.challenge_id
         who = f"{challenge.challenger.username} ({challenge.challenger.rank_text})"
         rest = self.client.rest
+        if attempt == 0:
+            board = f"{challenge.width}x{challenge.height}"
+            answer = ChallengeAnswer(
+                time.time(), cid, who, board, decision.accept, decision.code or ""
+            )
+            self.answers.append(answer)
         if decision.accept:
             logger.info(
                 "accepting challenge {} from {}: {}x{} {} {}",
@@ -111,7 +118,7 @@ class ChallengeAnswers(DaemonState):
         """The rules' answer with the load of now; `refusal` (what the engine or the bridge
         cannot play) declines even a challenger on the allow list."""
         rules = self.config.challenges
-        if self.stopping:
+        if self.stopping or self.draining:
             rules = replace(rules, accept_new=False)
         decision = decide(challenge, rules, self.load())
         if decision.accept and refusal is not None:

@@ -21,6 +21,7 @@ from typing import Any
 from loguru import logger
 
 from ogsbot.bot.challenges import ANSWER_RETRIES, ChallengeAnswers
+from ogsbot.bot.cockpit import Cockpit
 from ogsbot.bot.config import ConfigError, load_config, reload_config
 from ogsbot.bot.daemon_state import RESERVE_FOR, Reservation, Running
 from ogsbot.bot.games import GamesInPlay
@@ -47,7 +48,7 @@ __all__ = [
 CANCEL_AGAIN = 0.5
 
 
-class Daemon(ChallengeAnswers, GamesInPlay, ServerStatus):
+class Daemon(Cockpit, ChallengeAnswers, GamesInPlay, ServerStatus):
     """Keeps a bot playing on one OGS server."""
 
     # ----- lifecycle --------------------------------------------------------------------
@@ -69,6 +70,7 @@ class Daemon(ChallengeAnswers, GamesInPlay, ServerStatus):
         self.client.on("notification", self._on_notification)
         self.client.on("active_game", self._on_active_game)
         self.client.on_connect(self._on_connect)
+        await self._start_control(self.reload)  # `ogsbot status` answers before the login
         for engine in self._engines():
             self.abilities.start(spec_for(engine, "probe"))
         self._keep_spares()
@@ -129,14 +131,6 @@ class Daemon(ChallengeAnswers, GamesInPlay, ServerStatus):
             self._on_active_game("active_game", entry)
         self._settled.set()
 
-    def stop(self) -> None:
-        """Begin a graceful shutdown; a second call quits at once."""
-        if self.stopping:
-            logger.warning("second stop request: quitting now (games resume on the next start)")
-            self._quit_now.set()
-        self.stopping = True
-        self._stop.set()
-
     def _install_signals(self) -> None:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
@@ -196,6 +190,7 @@ class Daemon(ChallengeAnswers, GamesInPlay, ServerStatus):
                 task.cancel()
 
     async def _close(self) -> None:
+        await self._stop_control()
         await self.abilities.close()
         if self._quit_now.is_set():
             self.manager.quit_now()  # the engines left (pooled ones) are killed too

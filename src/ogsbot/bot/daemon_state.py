@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections import Counter
+from collections import Counter, deque
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from loguru import logger
 
 from ogsbot.bot.abilities import AbilityBook
 from ogsbot.bot.analysis_player import analysis_spec
@@ -16,6 +18,7 @@ from ogsbot.bot.instance import InstanceLock, default_lock_dir
 from ogsbot.bot.logs import LogSetup
 from ogsbot.bot.rules import Load
 from ogsbot.bot.session import GameSession, engine_spec
+from ogsbot.bot.status_report import ChallengeAnswer
 from ogsbot.gtp.managers import EngineManager
 from ogsbot.ogs.async_client import AsyncOGSClient
 
@@ -45,6 +48,9 @@ class Running:
     started: float = field(default_factory=time.monotonic)
 
 
+ANSWERS_KEPT = 20  # challenges answered, kept for `ogsbot status`
+
+
 class DaemonState:
     """The daemon's tables and connections, shared by its parts (challenges, games, status)."""
 
@@ -69,7 +75,10 @@ class DaemonState:
         self.finished: list[int] = []
         self.records: dict[int, Path] = {}  # game id -> its SGF
         self.declined: list[tuple[int, str | None]] = []
+        self.answers: deque[ChallengeAnswer] = deque(maxlen=ANSWERS_KEPT)  # for the status
+        self.started_at = time.time()
         self.stopping = False
+        self.draining = False  # `ogsbot stop --after-games`: no new game, stop after the last
         self._ending = False  # the sessions are being stopped: no new one starts
         self._stop = asyncio.Event()
         self._quit_now = asyncio.Event()
@@ -106,6 +115,14 @@ class DaemonState:
         by_speed = Counter(speed for speed, _ in live)
         by_player = Counter(opponent for _, opponent in live)
         return Load(total=len(live), by_speed=dict(by_speed), by_player=dict(by_player))
+
+    def stop(self) -> None:
+        """Begin a graceful shutdown; a second call quits at once."""
+        if self.stopping:
+            logger.warning("second stop request: quitting now (games resume on the next start)")
+            self._quit_now.set()
+        self.stopping = True
+        self._stop.set()
 
     def _engines(self) -> list[EngineConfig]:
         """The main engine and every profile's."""

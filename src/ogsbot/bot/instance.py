@@ -35,6 +35,7 @@ class InstanceLock:
     def __init__(self, folder: Path, server: str, api_key: str) -> None:
         digest = hashlib.sha256(f"{server}\0{api_key}".encode()).hexdigest()[:20]
         self.path = folder / f"{digest}.lock"
+        self.control_path = folder / f"{digest}.sock"  # the daemon's control socket
         self._file: IO[str] | None = None
 
     def acquire(self) -> None:

@@ -33,7 +33,7 @@ class ServerStatus(DaemonState):
         payload = self.config.bot_config_payload(
             int(user.get("id") or 0), str(user.get("username") or "")
         )
-        if self.stopping:
+        if self.stopping or self.draining:
             payload = {**payload, "decline_new_challenges": True}
         realtime.send("bot/config", payload)
 
@@ -53,6 +53,9 @@ class ServerStatus(DaemonState):
         while True:
             await asyncio.sleep(0.5)
             load = self._send_status()
+            if self.draining and not self.stopping and not self.games and not load.total:
+                logger.info("the last game has ended: stopping, as asked (stop --after-games)")
+                self.stop()
             if self.heartbeat is not None and time.monotonic() - last_beat >= HEARTBEAT_EVERY:
                 last_beat = time.monotonic()
                 try:

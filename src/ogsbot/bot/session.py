@@ -115,6 +115,7 @@ class GameSession:
         self.analysis = AnalysisPlayer(game, self.board, self.clock, self._log)
         self.failures = 0
         self.turn_started = 0.0
+        self.last_think: float | None = None  # s the engine took for the last move
         self.engine_name = ""
         self.resync_since: float | None = None
         self.resigned_at: float | None = None
@@ -236,6 +237,10 @@ class GameSession:
         engine = self.engine_name or self._engine_config().name or "my engine"
         return placeholders(self.game, engine)
 
+    def engine_config_name(self) -> str:
+        """The configured name of the game's engine (before it has played)."""
+        return self._engine_config().display_name if self.game.gamedata else ""
+
     def _on_stderr(self, line: str) -> None:
         self.chat.on_stderr(line, enabled=self.config.game.analysis_chat)
 
@@ -261,6 +266,7 @@ class GameSession:
         while True:
             try:
                 moves = await self._think(engine_config)
+                self.last_think = round(time.monotonic() - self.turn_started, 3)
                 break
             except (EngineError, GTPError) as exc:
                 self.failures += 1

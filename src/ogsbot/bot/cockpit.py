@@ -1,0 +1,82 @@
+"""The daemon's side of `ogsbot status`, `stop` and `reload`: its control socket, and the
+status it answers with."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+
+from loguru import logger
+
+from ogsbot.bot.control import JSON, ControlServer
+from ogsbot.bot.server_status import ServerStatus
+from ogsbot.bot.status_report import answers_json, game_status
+
+
+class Cockpit(ServerStatus):
+    """The control socket and the status snapshot."""
+
+    control: ControlServer | None = None
+
+    async def _start_control(self, reload: Callable[[], bool]) -> None:
+        async def reload_from_control() -> bool:
+            logger.info("reload requested through the control socket")
+            return reload()
+
+        control = ControlServer(
+            self.lock.control_path, self.status, self.stop_from_control, reload_from_control
+        )
+        try:
+            await control.start()
+        except OSError as exc:  # the bot plays on; only `ogsbot status` cannot reach it
+            logger.warning("cannot open the control socket {}: {}", control.path, exc)
+            return
+        self.control = control
+
+    async def _stop_control(self) -> None:
+        if self.control is not None:
+            await self.control.stop()
+            self.control = None
+
+    def stop_from_control(self, after_games: bool) -> None:
+        """`ogsbot stop`: now (gracefully), or once the games in play have ended."""
+        if not after_games:
+            logger.info("stop requested through the control socket")
+            self.stop()
+            return
+        if not self.draining:
+            logger.info("stop requested after the games in play: no new game from now")
+            self.draining = True
+            self._send_config()  # OGS shows the bot as not taking challenges
+            # the status loop stops the daemon once no game is left
+
+    def status(self) -> JSON:
+        realtime = self.client.realtime
+        user = realtime.user if realtime is not None else {}
+        return {
+            "bot": user.get("username", ""),
+            "server": self.server,
+            "pid": os.getpid(),
+            "uptime": round(time.time() - self.started_at, 1),
+            "stopping": self.stopping,
+            "draining": self.draining,
+            "games": [
+                game_status(game_id, running.speed, running.session)
+                for game_id, running in sorted(self.games.items())
+            ],
+            "engines": {
+                "processes": self.manager.processes,
+                "waiting": self.manager.waiting,
+                "analysis": [vars(e) for e in self.manager.analysis.status()],
+            },
+            "challenges": answers_json(reversed(self.answers)),
+            "connection": {
+                "connected": realtime is not None and realtime.connected,
+                "latency_ms": round((realtime.latency if realtime else 0.0) * 1000, 1),
+                "drift_ms": round((realtime.clock_drift if realtime else 0.0) * 1000, 1),
+                "reconnects": max(0, (realtime.connections if realtime else 0) - 1),
+            },
+            "finished": len(self.finished),
+            "declined": len(self.declined),
+        }

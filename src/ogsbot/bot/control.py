@@ -1,0 +1,116 @@
+"""The daemon's control endpoint: HTTP on a Unix socket that only its user can reach.
+
+`ogsbot status`, `stop` and `reload` ask a running daemon through it. The socket lies in the
+instance lock's folder (`$XDG_RUNTIME_DIR/ogsbot` or a per-user temporary folder, mode 0700),
+named like the lock after the server and the API key (hashed), and is itself mode 0600: the
+operator's own account reaches it, nobody else on the machine does, and no port is opened.
+aiohttp serves and asks on Unix sockets (`web.UnixSite`, `UnixConnector`): no protocol of our
+own.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+from loguru import logger
+
+JSON = dict[str, Any]
+ASK_TIMEOUT = 10.0  # s a command waits for the daemon's answer
+
+
+class NotRunning(Exception):
+    """No daemon answers on the control socket."""
+
+
+class ControlServer:
+    """Serves the daemon's status and takes its commands on `path`."""
+
+    def __init__(
+        self,
+        path: Path,
+        status: Callable[[], JSON],
+        stop: Callable[[bool], None],
+        reload: Callable[[], Awaitable[bool]],
+    ) -> None:
+        self.path = path
+        self._status = status
+        self._stop = stop
+        self._reload = reload
+        self._runner: web.AppRunner | None = None
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_get("/status", self._get_status)
+        app.router.add_post("/stop", self._post_stop)
+        app.router.add_post("/reload", self._post_reload)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        with contextlib.suppress(FileNotFoundError):
+            self.path.unlink()  # left by a daemon killed with -9: the lock says it is gone
+        old = os.umask(0o177)  # the socket is born 0600: no moment when others may connect
+        try:
+            await web.UnixSite(self._runner, str(self.path)).start()
+        finally:
+            os.umask(old)
+        logger.debug("control socket {}", self.path)
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+        with contextlib.suppress(FileNotFoundError):
+            self.path.unlink()
+
+    async def _get_status(self, request: web.Request) -> web.Response:
+        return web.json_response(self._status(), dumps=_dumps)
+
+    async def _post_stop(self, request: web.Request) -> web.Response:
+        body = await _body(request)
+        after_games = bool(body.get("after_games"))
+        self._stop(after_games)
+        return web.json_response({"stopping": True, "after_games": after_games})
+
+    async def _post_reload(self, request: web.Request) -> web.Response:
+        return web.json_response({"reloaded": await self._reload()})
+
+
+async def _body(request: web.Request) -> JSON:
+    if not request.can_read_body:
+        return {}
+    try:
+        data = await request.json()
+    except ValueError:
+        raise web.HTTPBadRequest(text="the body is not JSON") from None
+    if not isinstance(data, dict):
+        raise web.HTTPBadRequest(text="the body is not a JSON object")
+    return data
+
+
+def _dumps(data: Any) -> str:
+    return json.dumps(data, default=str)
+
+
+async def ask(path: Path, method: str, route: str, body: JSON | None = None) -> JSON:
+    """The daemon's answer to one command; NotRunning when no daemon listens on `path`."""
+    timeout = aiohttp.ClientTimeout(total=ASK_TIMEOUT)
+    connector = aiohttp.UnixConnector(path=str(path))
+    try:
+        async with (
+            aiohttp.ClientSession(connector=connector, timeout=timeout) as http,
+            http.request(method, f"http://ogsbot{route}", json=body) as reply,
+        ):
+            reply.raise_for_status()
+            answer: JSON = await reply.json()
+            return answer
+    except aiohttp.ClientConnectionError as exc:
+        raise NotRunning(
+            f"no ogsbot is running for this bot here (socket {path} does not answer: {exc})"
+        ) from None

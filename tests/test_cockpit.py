@@ -1,0 +1,135 @@
+"""`ogsbot status`, `stop` and `reload` against a daemon running on the emulator, through its
+control socket, as an operator runs them (the real command in a subprocess)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from ogsbot.bot.daemon import Daemon
+from ogsbot.sandbox.server import Emulator
+from test_daemon import API_KEY, bot_config, emu, human_game, running
+
+from support import randomgo_argv, until
+
+__all__ = ["emu"]
+
+
+@pytest.fixture
+def runtime_dir(monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A short private XDG_RUNTIME_DIR (a Unix socket path has at most 107 bytes)."""
+    with tempfile.TemporaryDirectory(prefix="ob") as folder:
+        monkeypatch.setenv("XDG_RUNTIME_DIR", folder)
+        yield Path(folder)
+
+
+def config_file(emu: Emulator, tmp_path: Path) -> Path:
+    path = tmp_path / "bot.yaml"
+    data = {"server": emu.url, "api_key": API_KEY, "engine": {"command": randomgo_argv(1)}}
+    path.write_text(yaml.safe_dump(data))
+    path.chmod(0o600)
+    return path
+
+
+async def ogsbot(*args: str) -> tuple[int, str, str]:
+    """Run the `ogsbot` command line; its exit status, stdout and stderr."""
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "ogsbot.cli", *args,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    out, err = await asyncio.wait_for(proc.communicate(), 30)
+    assert proc.returncode is not None
+    return proc.returncode, out.decode(), err.decode()
+
+
+async def test_status_shows_the_games_engines_challenges_and_connection(
+    emu: Emulator, tmp_path: Path, runtime_dir: Path
+) -> None:
+    config = config_file(emu, tmp_path)
+    daemon = Daemon(bot_config(emu, tmp_path, engine={"command": randomgo_argv(1)}))
+    async with running(daemon):
+        referee, human = await human_game(emu, daemon)
+        emu.broadcast_game(referee, referee.move(human, (4, 4), time.time()))
+        await until(lambda: referee.state.move_number == 2, 10, "the bot's move")
+        code, out, err = await ogsbot("status", "-c", str(config), "--json")
+        assert code == 0, err
+        status: dict[str, Any] = json.loads(out)
+        code, text, err = await ogsbot("status", "-c", str(config))
+        assert code == 0, err
+    [game] = status["games"]
+    assert game["id"] == referee.game_id and game["opponent"] == "human"
+    assert game["board"] == "9x9" and game["speed"] == "live" and game["move"] == 2
+    assert game["to_move"] == "opponent" and game["bot_color"] == "white"
+    assert 0 < game["clocks"]["white"] <= 600 and game["last_think"] is not None
+    assert game["engine"] and game["state"] == ["play"]
+    assert status["engines"]["processes"] == 1
+    [answer] = status["challenges"]
+    assert answer["accepted"] and answer["challenger"].startswith("human")
+    assert status["connection"]["connected"] and status["connection"]["reconnects"] == 0
+    assert f"{referee.game_id} vs human" in text and "games: 1" in text
+
+
+async def test_stop_after_games_declines_new_ones_and_stops_when_the_last_ends(
+    emu: Emulator, tmp_path: Path, runtime_dir: Path
+) -> None:
+    config = config_file(emu, tmp_path)
+    daemon = Daemon(bot_config(emu, tmp_path, engine={"command": randomgo_argv(1)}))
+    async with running(daemon) as task:
+        referee, human = await human_game(emu, daemon)
+        code, out, err = await ogsbot("stop", "-c", str(config), "--after-games")
+        assert code == 0 and "after the games" in out, err
+        await until(lambda: daemon.draining, 5, "draining")
+        other = emu.add_human("latecomer", "pw-latecomer-0123", ranking=20)
+        before = len(daemon.declined)
+        emu.create_challenge(other, emu.accounts.by_id[referee.white.id], challenge_body())
+        await until(lambda: len(daemon.declined) > before, 10, "the decline")
+        assert not task.done()  # a game is in play: the daemon waits for it
+        emu.broadcast_game(referee, referee.resign(human, time.time()))
+        await until(task.done, 15, "the daemon to stop by itself")
+    assert task.result() == 0
+    code, _, err = await ogsbot("status", "-c", str(config))
+    assert code == 1 and "no ogsbot is running" in err
+
+
+async def test_reload_through_the_control_socket(
+    emu: Emulator, tmp_path: Path, runtime_dir: Path
+) -> None:
+    config = config_file(emu, tmp_path)
+    from ogsbot.bot.config import load_config
+
+    daemon = Daemon(load_config(config))
+    async with running(daemon):
+        config.write_text(config.read_text() + "hidden: true\n")
+        code, out, err = await ogsbot("reload", "-c", str(config))
+        assert code == 0 and "reloaded" in out, err
+        assert daemon.config.hidden
+        config.write_text(config.read_text() + "unknown_key: 1\n")
+        code, out, _ = await ogsbot("reload", "-c", str(tmp_path / "bot.yaml"))
+    assert code != 0
+
+
+def challenge_body() -> dict[str, Any]:
+    return {
+        "challenger_color": "black",
+        "game": {
+            "name": "late",
+            "rules": "japanese",
+            "width": 9,
+            "height": 9,
+            "komi_auto": "custom",
+            "komi": 6.5,
+            "time_control": "fischer",
+            "time_control_parameters": {
+                "system": "fischer", "initial_time": 300, "time_increment": 10, "max_time": 600
+            },
+        },
+    }  # fmt: skip
