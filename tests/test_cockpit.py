@@ -133,3 +133,25 @@ def challenge_body() -> dict[str, Any]:
             },
         },
     }  # fmt: skip
+
+
+async def test_the_operator_lists_messages_and_resigns_a_game(
+    emu: Emulator, tmp_path: Path, runtime_dir: Path
+) -> None:
+    config = config_file(emu, tmp_path)
+    daemon = Daemon(bot_config(emu, tmp_path, engine={"command": randomgo_argv(1)}))
+    async with running(daemon):
+        referee, human = await human_game(emu, daemon)
+        game = str(referee.game_id)
+        code, out, err = await ogsbot("games", "-c", str(config))
+        assert code == 0 and f"{game} vs human" in out, err
+        code, out, err = await ogsbot("message", "-c", str(config), game, "Back in a minute!")
+        assert code == 0, err
+        await until(lambda: "Back in a minute!" in [c["line"]["body"] for c in referee.chat], 5)
+        code, out, err = await ogsbot("resign", "-c", str(config), game)
+        assert code == 0, err
+        await until(lambda: referee.finished, 10, "the resignation")
+        code, _, err = await ogsbot("resign", "-c", str(config), game)
+        assert code == 1 and "not being played" in err
+    assert referee.outcome == "Resignation" and referee.winner == human
+    assert [c["line"]["body"] for c in referee.chat].count("Back in a minute!") == 1

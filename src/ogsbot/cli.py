@@ -119,6 +119,9 @@ def _add_control(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "status": "show what a running bot is doing: games, engines, challenges, connection",
         "stop": "stop a running bot gracefully (--after-games: once its games have ended)",
         "reload": "make a running bot read its config file again (as SIGHUP does)",
+        "games": "list the games a running bot is playing",
+        "resign": "make a running bot resign one of its games",
+        "message": "make a running bot say something in one of its games' chat",
     }
     for name, text in helps.items():
         command = commands.add_parser(name, help=text, description=text[0].upper() + text[1:])
@@ -128,6 +131,10 @@ def _add_control(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         where.add_argument("--beta", action="store_true", help="the bot runs with --beta")
         if name == "status":
             command.add_argument("--json", action="store_true", help="print the status as JSON")
+        if name in ("resign", "message"):
+            command.add_argument("game", type=int, metavar="GAME", help="the game's id")
+        if name == "message":
+            command.add_argument("text", metavar="TEXT", help="what to say (the main chat)")
         if name == "stop":
             command.add_argument(
                 "--after-games",
@@ -287,7 +294,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _run_bot(args, logs)
     if args.command == "sandbox":
         return _run_sandbox(args)
-    if args.command in ("status", "stop", "reload"):
+    if args.command in ("status", "stop", "reload", "games", "resign", "message"):
         return _control(args)
     parser.error(f"unknown command {args.command!r}")
     return 2
@@ -409,24 +416,35 @@ def _control(args: argparse.Namespace) -> int:
     server and the API key, as its instance lock is)."""
     from ogsbot.bot.control import NotRunning, ask
     from ogsbot.bot.instance import InstanceLock, default_lock_dir
-    from ogsbot.bot.status_report import render
+    from ogsbot.bot.status_report import render, render_games
 
     config = _load(args.config, args)
     if config is None:
         return 2
     server = "https://beta.online-go.com" if args.beta else (args.server or config.server)
     lock = InstanceLock(default_lock_dir(), server, config.api_key.get_secret_value())
+    game = getattr(args, "game", 0)
     route, method, body = {
         "status": ("/status", "GET", None),
+        "games": ("/status", "GET", None),
         "stop": ("/stop", "POST", {"after_games": bool(getattr(args, "after_games", False))}),
         "reload": ("/reload", "POST", None),
+        "resign": (f"/games/{game}/resign", "POST", None),
+        "message": (f"/games/{game}/message", "POST", {"text": getattr(args, "text", "")}),
     }[args.command]
     try:
         answer = asyncio.run(ask(lock.control_path, method, route, body))
     except NotRunning as exc:
         print(f"ogsbot: {exc}", file=sys.stderr)
         return 1
-    if args.command == "status":
+    if args.command in ("resign", "message"):
+        if not answer.get("done"):
+            print(f"ogsbot: {answer.get('why', 'refused')}", file=sys.stderr)
+            return 1
+        print("resigned" if args.command == "resign" else "said")
+    elif args.command == "games":
+        print(render_games(answer["games"]) or "no game in play")
+    elif args.command == "status":
         print(json.dumps(answer, indent=2) if args.json else render(answer))
     elif args.command == "stop":
         print("stopping after the games in play" if answer["after_games"] else "stopping")

@@ -12,6 +12,7 @@ from loguru import logger
 from ogsbot.bot.control import JSON, ControlServer
 from ogsbot.bot.server_status import ServerStatus
 from ogsbot.bot.status_report import answers_json, game_status
+from ogsbot.ogs.errors import OGSError
 
 
 class Cockpit(ServerStatus):
@@ -25,7 +26,11 @@ class Cockpit(ServerStatus):
             return reload()
 
         control = ControlServer(
-            self.lock.control_path, self.status, self.stop_from_control, reload_from_control
+            self.lock.control_path,
+            self.status,
+            self.stop_from_control,
+            reload_from_control,
+            self.act_in_game,
         )
         try:
             await control.start()
@@ -50,6 +55,23 @@ class Cockpit(ServerStatus):
             self.draining = True
             self._send_config()  # OGS shows the bot as not taking challenges
             # the status loop stops the daemon once no game is left
+
+    def act_in_game(self, game_id: int, action: str, text: str) -> str | None:
+        """`ogsbot resign GAME` / `ogsbot message GAME TEXT`: None when done, else why not."""
+        running = self.games.get(game_id)
+        session = running.session if running is not None else None
+        if session is None or session.game.finished:
+            return f"game {game_id} is not being played by this bot"
+        try:
+            if action == "resign":
+                logger.info("game {}: resigning, as the operator asked", game_id)
+                session.resign_by_operator()
+            else:
+                logger.info("game {}: the operator says in the chat: {}", game_id, text)
+                session.game.chat(text)
+        except OGSError as exc:
+            return str(exc)
+        return None
 
     def status(self) -> JSON:
         realtime = self.client.realtime

@@ -1,6 +1,7 @@
 """The daemon's control endpoint: HTTP on a Unix socket that only its user can reach.
 
-`ogsbot status`, `stop` and `reload` ask a running daemon through it. The socket lies in the
+`ogsbot status`, `stop`, `reload`, `games`, `resign` and `message` ask a running daemon
+through it. The socket lies in the
 instance lock's folder (`$XDG_RUNTIME_DIR/ogsbot` or a per-user temporary folder, mode 0700),
 named like the lock after the server and the API key (hashed), and is itself mode 0600: the
 operator's own account reaches it, nobody else on the machine does, and no port is opened.
@@ -38,11 +39,13 @@ class ControlServer:
         status: Callable[[], JSON],
         stop: Callable[[bool], None],
         reload: Callable[[], Awaitable[bool]],
+        act: Callable[[int, str, str], str | None],
     ) -> None:
         self.path = path
         self._status = status
         self._stop = stop
         self._reload = reload
+        self._act = act  # (game id, "resign" | "message", text) -> None, or why not
         self._runner: web.AppRunner | None = None
 
     async def start(self) -> None:
@@ -50,6 +53,7 @@ class ControlServer:
         app.router.add_get("/status", self._get_status)
         app.router.add_post("/stop", self._post_stop)
         app.router.add_post("/reload", self._post_reload)
+        app.router.add_post("/games/{game_id:[0-9]+}/{action:resign|message}", self._post_game)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -81,6 +85,17 @@ class ControlServer:
     async def _post_reload(self, request: web.Request) -> web.Response:
         return web.json_response({"reloaded": await self._reload()})
 
+    async def _post_game(self, request: web.Request) -> web.Response:
+        body = await _body(request)
+        game_id, action = int(request.match_info["game_id"]), request.match_info["action"]
+        text = body.get("text", "")
+        if action == "message" and (not isinstance(text, str) or not text.strip()):
+            raise web.HTTPBadRequest(text="a message needs a text")
+        refused = self._act(game_id, action, str(text))
+        if refused is not None:
+            return web.json_response({"done": False, "why": refused}, status=409)
+        return web.json_response({"done": True})
+
 
 async def _body(request: web.Request) -> JSON:
     if not request.can_read_body:
@@ -107,6 +122,9 @@ async def ask(path: Path, method: str, route: str, body: JSON | None = None) -> 
             aiohttp.ClientSession(connector=connector, timeout=timeout) as http,
             http.request(method, f"http://ogsbot{route}", json=body) as reply,
         ):
+            if reply.status == 409:  # the daemon says why it cannot
+                refused: JSON = await reply.json()
+                return refused
             reply.raise_for_status()
             answer: JSON = await reply.json()
             return answer

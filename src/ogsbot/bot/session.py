@@ -425,6 +425,10 @@ class GameSession:
         self._resign()
         self.failures = 0
 
+    def resign_by_operator(self) -> None:
+        """The operator resigns the game (`ogsbot resign`): no move is sent after it."""
+        self._resign()
+
     def _resign(self) -> None:
         self.resigned_at = time.monotonic()
         self.game.resign()

@@ -88,18 +88,8 @@ def render(status: JSON) -> str:
     )
     games = status.get("games", [])
     lines.append(f"games: {len(games)}")
-    for g in games:
-        if g.get("phase") == "joining":
-            lines.append(f"  {g['id']} {g['speed']}: joining")
-            continue
-        clocks = g["clocks"]
-        think = f", thought {g['last_think']:.1f} s" if g.get("last_think") is not None else ""
-        lines.append(
-            f"  {g['id']} vs {g['opponent']} ({g['opponent_rank']}), {g['speed']} "
-            f"{g['board']} {g['rules']}, move {g['move']}, {g['to_move']} to move, "
-            f"clocks B {_clock(clocks['black'])} W {_clock(clocks['white'])}, "
-            f"{g['engine']}{think} [{', '.join(g['state'])}]"
-        )
+    if games:
+        lines.append(render_games(games))
     engines = status.get("engines", {})
     lines.append(f"engines: {engines.get('processes', 0)} process(es)")
     for e in engines.get("analysis", []):
@@ -114,6 +104,24 @@ def render(status: JSON) -> str:
         lines.append(
             f"  {time.strftime('%H:%M:%S', time.localtime(a['at']))} {a['challenge']} from "
             f"{a['challenger']} {a['board']}: {verdict}"
+        )
+    return "\n".join(lines)
+
+
+def render_games(games: list[JSON]) -> str:
+    """One line per game."""
+    lines = []
+    for g in games:
+        if g.get("phase") == "joining":
+            lines.append(f"  {g['id']} {g['speed']}: joining")
+            continue
+        clocks = g["clocks"]
+        think = f", thought {g['last_think']:.1f} s" if g.get("last_think") is not None else ""
+        lines.append(
+            f"  {g['id']} vs {g['opponent']} ({g['opponent_rank']}), {g['speed']} "
+            f"{g['board']} {g['rules']}, move {g['move']}, {g['to_move']} to move, "
+            f"clocks B {_clock(clocks['black'])} W {_clock(clocks['white'])}, "
+            f"{g['engine']}{think} [{', '.join(g['state'])}]"
         )
     return "\n".join(lines)
 
