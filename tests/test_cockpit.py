@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 import yaml
+from loguru import logger
 
 from ogsbot.bot.daemon import Daemon
 from ogsbot.sandbox.server import Emulator
@@ -155,3 +156,31 @@ async def test_the_operator_lists_messages_and_resigns_a_game(
         assert code == 1 and "not being played" in err
     assert referee.outcome == "Resignation" and referee.winner == human
     assert [c["line"]["body"] for c in referee.chat].count("Back in a minute!") == 1
+
+
+async def test_a_saved_config_is_reloaded_and_a_bad_one_refused(
+    emu: Emulator, tmp_path: Path, runtime_dir: Path
+) -> None:
+    """Saving the file reloads it (an editor's save: a new file renamed over the old);
+    a bad file is refused with its problems and the config in use kept."""
+    from ogsbot.bot.config import load_config
+
+    config = config_file(emu, tmp_path)
+    said: list[str] = []
+    logger.enable("ogsbot")
+    sink = logger.add(lambda m: said.append(str(m)), level="INFO")
+    try:
+        daemon = Daemon(load_config(config))
+        async with running(daemon):
+            await asyncio.sleep(0.3)  # the watch is set up
+            saved = tmp_path / "bot.yaml.new"
+            saved.write_text(config.read_text() + "hidden: true\n")
+            saved.chmod(0o600)
+            saved.replace(config)
+            await until(lambda: daemon.config.hidden, 10, "the reload")
+            config.write_text(config.read_text() + "engine: {command: 42}\n")
+            await until(lambda: any("keeping the old one" in s for s in said), 10, "the refusal")
+            assert daemon.config.hidden
+    finally:
+        logger.remove(sink)
+        logger.disable("ogsbot")

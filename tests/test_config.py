@@ -674,6 +674,7 @@ TOP_KEYS = {
     "log",
     "shutdown_wait",
     "hidden",
+    "watch_config",
 }
 
 

@@ -23,6 +23,7 @@ from loguru import logger
 from ogsbot.bot.challenges import ANSWER_RETRIES, ChallengeAnswers
 from ogsbot.bot.cockpit import Cockpit
 from ogsbot.bot.config import ConfigError, load_config, reload_config
+from ogsbot.bot.config_watch import watch_config
 from ogsbot.bot.daemon_state import RESERVE_FOR, Reservation, Running
 from ogsbot.bot.games import GamesInPlay
 from ogsbot.bot.logs import LogSetupError
@@ -86,6 +87,9 @@ class Daemon(Cockpit, ChallengeAnswers, GamesInPlay, ServerStatus):
         self.ready.set()
         status = asyncio.create_task(self._status_loop(), name="bot-status")
         records = asyncio.create_task(self._complete_records(), name="bot-records")
+        if self.config.source is not None:
+            self._spawn(watch_config(self.config.source, self._reload_on_change, self._stop),
+                        "config-watch")  # fmt: skip
         try:
             await self._settle()
             await self._stop.wait()
@@ -200,6 +204,10 @@ class Daemon(Cockpit, ChallengeAnswers, GamesInPlay, ServerStatus):
         await self.manager.close()
         await self.client.close()
         logger.info("stopped")
+
+    def _reload_on_change(self) -> None:
+        if self.config.watch_config:
+            self.reload()
 
     def reload(self, path: Path | None = None) -> bool:
         """Load the config file again; a bad one is refused with its errors and the old kept."""

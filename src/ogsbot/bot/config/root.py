@@ -79,6 +79,9 @@ class Config:
     """Seconds a graceful shutdown waits for running games to end before stopping anyway."""
     hidden: Flag = False
     """Hide the bot from OGS's list of bots."""
+    watch_config: Flag = True
+    """Reload this file when it changes (as SIGHUP and `ogsbot reload` do): a bad file is
+    refused with its problems and the old config kept."""
     source: Path | None = None
     overrides: tuple[tuple[str, Any], ...] = ()
     warnings: tuple[str, ...] = dataclasses.field(default=(), compare=False)
