@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -119,3 +120,25 @@ async def test_a_line_logged_for_a_game_names_it(setup: tuple[LogSetup, io.Strin
         "game 5991766 over: B+T (Timeout)",
         "realtime connection lost",
     ]
+
+
+async def test_the_json_format_writes_one_object_per_line(
+    setup: tuple[LogSetup, io.StringIO],
+) -> None:
+    """For log collectors: one JSON object a line, a game's lines with its id and opponent,
+    control characters escaped by JSON itself, a traceback as one field."""
+    logs, stream = setup
+    logs.apply(LogConfig(level="INFO", format="json"))
+    with logger.contextualize(game=77, opponent="evil\nINFO forged line"):
+        logger.info("move 12 played")
+    try:
+        raise ValueError("boom")
+    except ValueError:
+        logger.exception("the session failed")
+    lines = stream.getvalue().splitlines()
+    assert len(lines) == 2
+    first, second = (json.loads(line) for line in lines)
+    assert first["message"] == "move 12 played" and first["level"] == "INFO"
+    assert (first["game"], first["opponent"]) == (77, "evil\nINFO forged line")
+    assert first["time"][:4].isdigit() and "T" in first["time"]
+    assert "game" not in second and "ValueError: boom" in second["exception"]

@@ -8,12 +8,16 @@ Every message is written with its control characters escaped (a newline as `\\n`
 cannot forge a log line or colour the terminal. A line logged for a game (a session runs
 in `logger.contextualize(game=id)`, engine calls included) starts with `game <id>:`.
 Tracebacks are not printed with local variables (`diagnose=False`): secrets live there.
+`log.format: json` writes one JSON object per line instead (time, level, message, logger,
+and a game's id and opponent), for log collectors.
 """
 
 from __future__ import annotations
 
+import json
 import re
 import sys
+import traceback
 from typing import TYPE_CHECKING, Any, TextIO
 
 from loguru import logger
@@ -65,6 +69,28 @@ def _formatter(time_format: str) -> Any:
     return format_record
 
 
+def _json_formatter() -> Any:
+    """One JSON object per line: JSON escapes every control character itself."""
+
+    def format_record(record: Record) -> str:
+        extra = record["extra"]
+        data: dict[str, Any] = {
+            "time": record["time"].isoformat(timespec="milliseconds"),
+            "level": record["level"].name,
+            "message": record["message"],
+            "logger": record["name"],
+        }
+        for key in ("game", "opponent", "engine"):
+            if extra.get(key) is not None:
+                data[key] = extra[key]
+        if record["exception"] is not None:
+            data["exception"] = "".join(traceback.format_exception(*record["exception"]))
+        extra[_SAFE_KEY] = json.dumps(data, default=str)
+        return f"{{extra[{_SAFE_KEY}]}}\n"
+
+    return format_record
+
+
 class LogSetup:
     """The sinks the daemon logs to; `apply` replaces them all with a new `log:` section."""
 
@@ -77,7 +103,7 @@ class LogSetup:
         """Log at `log.level` (or `level`) to the stream and to `log.file` if set, instead
         of what the previous call set up; the previous file is closed."""
         level = level or log.level
-        form = _formatter(self.time_format)
+        form = _json_formatter() if log.format == "json" else _formatter(self.time_format)
         added: list[int] = []
         try:
             added.append(logger.add(self.stream, level=level, format=form, diagnose=False))

@@ -140,7 +140,11 @@ class GameSession:
         """Play until the game is finished; always save what there is."""
         ended_badly = True
         try:
-            with logger.contextualize(game=self.game_id):  # engine lines say the game too
+            gd = self.game.gamedata
+            mine = my_color(self.game)
+            opponent = "" if gd is None else (gd.white if mine == "black" else gd.black).username
+            # Engine lines say the game too; the JSON log also has the opponent.
+            with logger.contextualize(game=self.game_id, opponent=opponent or None):
                 await self._loop()
             ended_badly = False
         except asyncio.CancelledError:

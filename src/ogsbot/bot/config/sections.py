@@ -463,3 +463,6 @@ class LogConfig:
     """How many rotated log files are kept."""
     status_interval: Seconds = 60.0
     """Seconds between status lines in the log (0 for none)."""
+    format: Literal["text", "json"] = "text"
+    """text: a line per event, for people; json: one JSON object per line (time, level,
+    message, and the game and opponent of a game's lines), for log collectors."""
