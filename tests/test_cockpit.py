@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import pytest
 import yaml
 from loguru import logger
@@ -184,3 +185,40 @@ async def test_a_saved_config_is_reloaded_and_a_bad_one_refused(
     finally:
         logger.remove(sink)
         logger.disable("ogsbot")
+
+
+async def test_metrics_for_prometheus(emu: Emulator, tmp_path: Path, runtime_dir: Path) -> None:
+    """/metrics, read with prometheus_client's own parser: moves, latencies, think times,
+    challenges by result, games by speed and phase, the least time left, engines."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    status = {"enabled": True, "port": 0}
+    daemon = Daemon(bot_config(emu, tmp_path, engine={"command": randomgo_argv(1)}, status=status))
+    async with running(daemon):
+        referee, human = await human_game(emu, daemon)
+        for point in ((4, 4), (2, 2)):
+            number = referee.state.move_number
+            emu.broadcast_game(referee, referee.move(human, point, time.time()))
+            await until(lambda n=number: referee.state.move_number == n + 2, 10, "a bot move")
+        server = daemon.status_server
+        assert server is not None
+        async with (
+            aiohttp.ClientSession() as http,
+            http.get(f"http://127.0.0.1:{server.port}/metrics") as reply,
+        ):
+            assert reply.status == 200 and reply.content_type == "text/plain"
+            text = await reply.text()
+    samples = {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
+    }
+    assert samples[("ogsbot_moves_total", (("speed", "live"),))] == 2
+    assert samples[("ogsbot_move_latency_seconds_count", (("speed", "live"),))] == 2
+    assert samples[("ogsbot_engine_think_seconds_count", (("kind", "gtp"),))] == 2
+    accepted = (("reason", ""), ("result", "accepted"))
+    assert samples[("ogsbot_challenges_total", accepted)] == 1
+    assert samples[("ogsbot_games", (("phase", "play"), ("speed", "live")))] == 1
+    assert 0 < samples[("ogsbot_min_time_left_seconds", ())] <= 600
+    assert samples[("ogsbot_engine_processes", ())] == 1
+    assert samples[("ogsbot_reconnects_total", ())] == 0

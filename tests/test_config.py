@@ -675,6 +675,7 @@ TOP_KEYS = {
     "shutdown_wait",
     "hidden",
     "watch_config",
+    "status",
 }
 
 

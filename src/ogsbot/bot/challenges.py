@@ -87,6 +87,8 @@ class ChallengeAnswers(DaemonState):
                 time.time(), cid, who, board, decision.accept, decision.code or ""
             )
             self.answers.append(answer)
+            result = "accepted" if decision.accept else "declined"
+            self.metrics.challenges.labels(result, decision.code or "").inc()
         if decision.accept:
             logger.info(
                 "accepting challenge {} from {}: {}x{} {} {}",

@@ -12,6 +12,7 @@ from loguru import logger
 from ogsbot.bot.control import JSON, ControlServer
 from ogsbot.bot.server_status import ServerStatus
 from ogsbot.bot.status_report import answers_json, game_status
+from ogsbot.bot.status_server import StatusServer
 from ogsbot.ogs.errors import OGSError
 
 
@@ -19,8 +20,11 @@ class Cockpit(ServerStatus):
     """The control socket and the status snapshot."""
 
     control: ControlServer | None = None
+    status_server: StatusServer | None = None
 
     async def _start_control(self, reload: Callable[[], bool]) -> None:
+        await self._start_status_server()
+
         async def reload_from_control() -> bool:
             logger.info("reload requested through the control socket")
             return reload()
@@ -43,6 +47,22 @@ class Cockpit(ServerStatus):
         if self.control is not None:
             await self.control.stop()
             self.control = None
+        if self.status_server is not None:
+            await self.status_server.stop()
+            self.status_server = None
+
+    async def _start_status_server(self) -> None:
+        """The metrics endpoint, when the config's `status:` asks for it."""
+        options = self.config.status
+        if not options.enabled:
+            return
+        server = StatusServer(self.metrics, options.host, options.port)
+        try:
+            await server.start()
+        except OSError as exc:  # the bot plays on without its metrics
+            logger.error("cannot serve metrics on {}:{}: {}", options.host, options.port, exc)
+            return
+        self.status_server = server
 
     def stop_from_control(self, after_games: bool) -> None:
         """`ogsbot stop`: now (gracefully), or once the games in play have ended."""

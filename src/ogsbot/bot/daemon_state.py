@@ -16,6 +16,7 @@ from ogsbot.bot.analysis_player import analysis_spec
 from ogsbot.bot.config import Config, EngineConfig
 from ogsbot.bot.instance import InstanceLock, default_lock_dir
 from ogsbot.bot.logs import LogSetup
+from ogsbot.bot.metrics import BotMetrics, GameSample, ScrapeState
 from ogsbot.bot.rules import Load
 from ogsbot.bot.session import GameSession, engine_spec
 from ogsbot.bot.status_report import ChallengeAnswer
@@ -86,6 +87,8 @@ class DaemonState:
         self._seen_challenges: set[int] = set()
         self.reserved: dict[int, Reservation] = {}  # game id -> an accepted challenge's place
         self.abilities = AbilityBook(self.manager.analysis)
+        self.metrics = BotMetrics(self._metrics_state)
+        self.client.rest.on_error = self._count_rest_error
         # Set once the games in play at login are known: until then a challenge's load
         # would leave them out.
         self._settled = asyncio.Event()
@@ -115,6 +118,29 @@ class DaemonState:
         by_speed = Counter(speed for speed, _ in live)
         by_player = Counter(opponent for _, opponent in live)
         return Load(total=len(live), by_speed=dict(by_speed), by_player=dict(by_player))
+
+    def _count_rest_error(self, status: int) -> None:
+        self.metrics.rest_errors.labels(str(status)).inc()
+
+    def _metrics_state(self) -> ScrapeState:
+        """What the metrics read at a scrape: the games, engines and connection of now."""
+        games = []
+        for running in self.games.values():
+            session = running.session
+            game = session.game if session is not None else None
+            if session is None or game is None or game.gamedata is None:
+                games.append(GameSample(running.speed, "joining", None))
+                continue
+            games.append(GameSample(running.speed, game.phase, session.clock.time_left()))
+        endpoints = self.manager.analysis.status()
+        realtime = self.client.realtime
+        return ScrapeState(
+            games=games,
+            engine_processes=self.manager.processes,
+            analysis_endpoints_up=sum(e.up for e in endpoints),
+            analysis_endpoints=len(endpoints),
+            reconnects=max(0, realtime.connections - 1) if realtime is not None else 0,
+        )
 
     def stop(self) -> None:
         """Begin a graceful shutdown; a second call quits at once."""

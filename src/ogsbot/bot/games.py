@@ -37,7 +37,9 @@ class GamesInPlay(DaemonState):
 
         async def play() -> None:
             game = await self.client.join(entry.id)
-            session = GameSession(game, self.config, self.manager, sgf_dir=self._sgf_dir())
+            session = GameSession(
+                game, self.config, self.manager, sgf_dir=self._sgf_dir(), metrics=self.metrics
+            )
             self.games[entry.id].session = session
             gd = game.gamedata
             if gd is not None:

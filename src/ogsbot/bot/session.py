@@ -28,6 +28,7 @@ from ogsbot.bot.engine_board import EngineBoard
 from ogsbot.bot.game_chat import GameChat, placeholders, result_text
 from ogsbot.bot.gtp_player import GtpPlayer, engine_spec
 from ogsbot.bot.handicap import usual_handicap_stones
+from ogsbot.bot.metrics import BotMetrics
 from ogsbot.bot.record import GameRecord, save_record, sgf_filename
 from ogsbot.bot.seat import is_paused, moved_on, my_color, my_turn, to_play_now
 from ogsbot.bot.stone_removal import StoneRemoval
@@ -98,8 +99,10 @@ class GameSession:
         manager: EngineManager,
         *,
         sgf_dir: Path | None,
+        metrics: BotMetrics | None = None,
     ) -> None:
         self.game = game
+        self.metrics = metrics if metrics is not None else BotMetrics()
         self.config = config  # set anew by the daemon on a reload
         self.manager = manager
         self._log = logger.bind(game=game.game_id)
@@ -271,9 +274,11 @@ class GameSession:
             try:
                 moves = await self._think(engine_config)
                 self.last_think = round(time.monotonic() - self.turn_started, 3)
+                self.metrics.think.labels(engine_config.kind).observe(self.last_think)
                 break
             except (EngineError, GTPError) as exc:
                 self.failures += 1
+                self.metrics.engine_failures.labels(engine_config.kind).inc()
                 self._log.error(
                     "engine failure {}/{}: {}", self.failures, engine_config.max_failures, exc
                 )
@@ -368,6 +373,11 @@ class GameSession:
                 return
             before, errors = game.move_number, game.error_count
             game.move(move)
+            speed = gd.speed
+            self.metrics.moves.labels(speed).inc()
+            if self.turn_started:
+                latency = time.monotonic() - self.turn_started
+                self.metrics.move_latency.labels(speed).observe(latency)
             self.chat.post_analysis()
 
             def answered(g: Game, n: int = before, seen: int = errors) -> bool:

@@ -181,6 +181,13 @@ class RestTransport:
             self.session.headers["User-Agent"] = f"ogsbot/{__version__}"
         self._sleep = sleep
         self._rng = rng or random.Random()
+        # Told the HTTP status of every failed try (0: no answer), e.g. to count them for
+        # metrics; called in the thread that made the call.
+        self.on_error: Callable[[int], None] | None = None
+
+    def _tell_error(self, status: int) -> None:
+        if self.on_error is not None:
+            self.on_error(status)
 
     def secrets(self) -> list[str]:
         """What must never be printed (a login's secrets; none here)."""
@@ -222,6 +229,7 @@ class RestTransport:
                     headers=headers,
                 )
             except requests.RequestException as exc:
+                self._tell_error(0)
                 text = _without_query(f"{type(exc).__name__}: {exc}")
                 last = OGSConnectionError(0, method, path, redact(text, self.secrets()))
                 # Sent, but no answer: a POST may have been acted on (a challenge created or
@@ -241,6 +249,7 @@ class RestTransport:
                 )
                 if status < 400:
                     return response
+                self._tell_error(status)
                 last, wait = self._failure(response, method, path, attempt)
             if attempt < self.retry.attempts:
                 logger.warning(

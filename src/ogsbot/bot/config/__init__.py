@@ -27,6 +27,7 @@ from ogsbot.bot.config.sections import (
     GameConfig,
     LogConfig,
     SpeedRules,
+    StatusConfig,
     default_speed_rules,
 )
 from ogsbot.bot.config.values import BOARD_SIZE_LIMIT, TEMPLATE_FIELDS, Range
@@ -56,6 +57,7 @@ __all__ = [
     "Problem",
     "Range",
     "SpeedRules",
+    "StatusConfig",
     "config_schema",
     "default_speed_rules",
     "load_config",

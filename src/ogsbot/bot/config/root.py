@@ -17,6 +17,7 @@ from ogsbot.bot.config.sections import (
     EngineProfile,
     GameConfig,
     LogConfig,
+    StatusConfig,
 )
 from ogsbot.bot.config.values import (
     Flag,
@@ -75,6 +76,8 @@ class Config:
     """How the bot behaves in a game."""
     log: Annotated[LogConfig, Section] = LogConfig()
     """Logging."""
+    status: Annotated[StatusConfig, Section] = StatusConfig()
+    """The daemon's metrics endpoint."""
     shutdown_wait: Seconds = 600.0
     """Seconds a graceful shutdown waits for running games to end before stopping anyway."""
     hidden: Flag = False

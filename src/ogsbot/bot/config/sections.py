@@ -466,3 +466,16 @@ class LogConfig:
     format: Literal["text", "json"] = "text"
     """text: a line per event, for people; json: one JSON object per line (time, level,
     message, and the game and opponent of a game's lines), for log collectors."""
+
+
+@dataclass(frozen=True, config=OPTIONS)
+class StatusConfig:
+    """The daemon's own small web server: a Prometheus /metrics endpoint (off by default)."""
+
+    enabled: Flag = False
+    """Serve /metrics (Prometheus's text format) while the bot runs."""
+    host: Text = "127.0.0.1"
+    """The address to listen on; another than loopback exposes the bot's games and load to
+    the network (it has no login)."""
+    port: Annotated[Integer, Field(ge=0, le=65535)] = 8787
+    """The port to listen on (0: any free one, logged at start)."""

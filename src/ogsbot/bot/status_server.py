@@ -1,0 +1,44 @@
+"""The daemon's small web server (`status:` in the config, off by default): Prometheus's
+/metrics, made by prometheus_client from the daemon's own registry."""
+
+from __future__ import annotations
+
+from aiohttp import web
+from loguru import logger
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from ogsbot.bot.metrics import BotMetrics
+
+
+class StatusServer:
+    """Serves /metrics on `host`:`port` while the daemon runs."""
+
+    def __init__(self, metrics: BotMetrics, host: str, port: int) -> None:
+        self.metrics = metrics
+        self.host = host
+        self.port = port
+        self._runner: web.AppRunner | None = None
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_get("/metrics", self._metrics)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.host, self.port)
+        await site.start()
+        server = site._server
+        sockets = getattr(server, "sockets", None) or []
+        if sockets:
+            self.port = int(sockets[0].getsockname()[1])  # port 0: the one given
+        logger.info("metrics on http://{}:{}/metrics", self.host, self.port)
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def _metrics(self, request: web.Request) -> web.Response:
+        body = generate_latest(self.metrics.registry)
+        response = web.Response(body=body)
+        response.headers["Content-Type"] = CONTENT_TYPE_LATEST
+        return response
