@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import sys
 import tempfile
 import time
@@ -222,3 +223,29 @@ async def test_metrics_for_prometheus(emu: Emulator, tmp_path: Path, runtime_dir
     assert 0 < samples[("ogsbot_min_time_left_seconds", ())] <= 600
     assert samples[("ogsbot_engine_processes", ())] == 1
     assert samples[("ogsbot_reconnects_total", ())] == 0
+
+
+@pytest.mark.parametrize("color", ["black", "white"])
+async def test_a_game_logs_its_clocks_every_twenty_moves(
+    emu: Emulator, tmp_path: Path, runtime_dir: Path, color: str
+) -> None:
+    """Whichever colour the bot plays (black plays no twentieth move), a line with both
+    clocks comes once per twenty moves."""
+    from test_daemon import challenge, finished
+
+    said: list[str] = []
+    logger.enable("ogsbot")
+    sink = logger.add(lambda m: said.append(m.record["message"]), level="INFO")
+    try:
+        daemon = Daemon(bot_config(emu, tmp_path, engine={"command": randomgo_argv(1)}))
+        async with running(daemon):
+            game_id = await challenge(emu, opponent="random", seed=3, color=color)
+            await until(finished(emu, game_id), 60, "the game")
+            moves = emu.games[game_id].state.move_number
+    finally:
+        logger.remove(sink)
+        logger.disable("ogsbot")
+    line = re.compile(r"move (\d+): black [\d:]+, white [\d:]+")
+    numbers = [int(m.group(1)) for m in map(line.fullmatch, said) if m is not None]
+    assert [n // 20 for n in numbers] == list(range(1, len(numbers) + 1))
+    assert all(n % 20 in (0, 1) for n in numbers) and len(numbers) >= moves // 20 - 1

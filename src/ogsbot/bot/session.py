@@ -31,6 +31,7 @@ from ogsbot.bot.handicap import usual_handicap_stones
 from ogsbot.bot.metrics import BotMetrics
 from ogsbot.bot.record import GameRecord, save_record, sgf_filename
 from ogsbot.bot.seat import is_paused, moved_on, my_color, my_turn, to_play_now
+from ogsbot.bot.status_report import clocks_left, clocks_line
 from ogsbot.bot.stone_removal import StoneRemoval
 from ogsbot.bot.turn_clock import TurnClock
 from ogsbot.bot.undo_and_pause import UndoAndPause
@@ -67,6 +68,7 @@ MIN_REFUSAL_WAIT = 0.1  # s: the backoff's floor when the clock shortens it
 # Seconds between two tries after an engine failure, as far as the clock allows.
 FAILURE_BACKOFF = (0.2, 0.5, 1.0, 2.0)
 WAKE_EVERY = 5.0  # s: the longest the loop sleeps without an event
+PROGRESS_EVERY = 20  # moves between two INFO lines with both clocks
 
 
 class EngineGaveUp(Exception):
@@ -119,6 +121,7 @@ class GameSession:
         self.failures = 0
         self.turn_started = 0.0
         self.last_think: float | None = None  # s the engine took for the last move
+        self._progress_logged = 0  # the last progress line's move number, in twenties
         self.engine_name = ""
         self.resync_since: float | None = None
         self.resigned_at: float | None = None
@@ -401,6 +404,10 @@ class GameSession:
             self.refusals = 0
             self.hold_until = 0.0
         self._log.debug("move {} played", number + 1)
+        if (number + 1) // PROGRESS_EVERY > self._progress_logged:
+            self._progress_logged = (number + 1) // PROGRESS_EVERY
+            clocks = clocks_left(self.game, self.clock)
+            self._log.info("move {}: {}", number + 1, clocks_line(clocks))
 
     def _refused(self, number: int, error: str) -> None:
         """Back off after a refused move; past the last backoff, stop acting in this game

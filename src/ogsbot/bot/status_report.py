@@ -13,6 +13,8 @@ from ogsbot.gtp.clock import available_time
 
 if TYPE_CHECKING:
     from ogsbot.bot.session import GameSession
+    from ogsbot.bot.turn_clock import TurnClock
+    from ogsbot.ogs.game import Game
 
 JSON = dict[str, Any]
 
@@ -48,12 +50,7 @@ def game_status(game_id: int, speed: str, session: GameSession | None) -> JSON:
         return {**out, "phase": "joining"}
     mine = my_color(game) or "black"
     opponent = gd.white if mine == "black" else gd.black
-    clocks = {}
-    for color in ("black", "white"):
-        entry, elapsed = session.clock.reading(color, stops_in_pause=True)
-        running = game.clock is not None and game.clock.current_color == color
-        left = available_time(gd.time_control, entry, elapsed if running else 0.0)
-        clocks[color] = None if left is None else round(left, 1)
+    clocks = clocks_left(game, session.clock)
     state = [game.phase] if not is_paused(game) else [game.phase, "paused"]
     if game.undo_requested is not None:
         state.append("undo requested")
@@ -71,6 +68,23 @@ def game_status(game_id: int, speed: str, session: GameSession | None) -> JSON:
         "last_think": session.last_think,
         "state": state,
     }
+
+
+def clocks_left(game: Game, clock: TurnClock) -> dict[str, float | None]:
+    """Each colour's seconds left now (None: no limit); only the running clock ticks."""
+    gd = game.gamedata
+    out: dict[str, float | None] = {}
+    for color in ("black", "white"):
+        entry, elapsed = clock.reading(color, stops_in_pause=True)
+        running = game.clock is not None and game.clock.current_color == color
+        left = None if gd is None else available_time(gd.time_control, entry, elapsed * running)
+        out[color] = None if left is None else round(left, 1)
+    return out
+
+
+def clocks_line(clocks: dict[str, float | None]) -> str:
+    """Both clocks in a log line: "black 4:05, white 3:59"."""
+    return ", ".join(f"{color} {_clock(left)}" for color, left in clocks.items())
 
 
 def render(status: JSON) -> str:
@@ -131,10 +145,16 @@ def answers_json(answers: Iterable[ChallengeAnswer]) -> list[JSON]:
 
 
 def _clock(seconds: float | None) -> str:
-    if seconds is None:
-        return "-"
-    minutes, rest = divmod(int(seconds), 60)
-    return f"{minutes}:{rest:02d}"
+    return "-" if seconds is None else clock_text(seconds)
+
+
+def clock_text(seconds: float) -> str:
+    """Seconds as a clock shows them: 4:05, or 1:02:03 past an hour."""
+    hours, rest = divmod(int(seconds), 3600)
+    minutes, seconds_left = divmod(rest, 60)
+    if hours:
+        return f"{hours}:{minutes:02d}:{seconds_left:02d}"
+    return f"{minutes}:{seconds_left:02d}"
 
 
 def _duration(seconds: float) -> str:
