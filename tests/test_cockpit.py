@@ -19,6 +19,7 @@ import yaml
 from loguru import logger
 
 from ogsbot.bot.daemon import Daemon
+from ogsbot.sandbox.faults import RestFault
 from ogsbot.sandbox.server import Emulator
 from test_daemon import API_KEY, bot_config, emu, human_game, running
 
@@ -75,6 +76,10 @@ async def test_status_shows_the_games_engines_challenges_and_connection(
     assert 0 < game["clocks"]["white"] <= 600 and game["last_think"] is not None
     assert game["engine"] and game["state"] == ["play"]
     assert status["engines"]["processes"] == 1
+    [engine] = status["engines"]["gtp"]
+    assert engine["pid"] and engine["state"] == "idle" and engine["games"] == 1
+    assert engine["restarts"] == 0 and not engine["pool"]
+    assert f"pid {engine['pid']}, idle, 1 game(s)" in text
     [answer] = status["challenges"]
     assert answer["accepted"] and answer["challenger"].startswith("human")
     assert status["connection"]["connected"] and status["connection"]["reconnects"] == 0
@@ -195,6 +200,7 @@ async def test_metrics_for_prometheus(emu: Emulator, tmp_path: Path, runtime_dir
 
     status = {"enabled": True, "port": 0}
     daemon = Daemon(bot_config(emu, tmp_path, engine={"command": randomgo_argv(1)}, status=status))
+    emu.add_rest_fault(RestFault("/api/v1/me/challenges", 503, count=1))  # the accept: retried
     async with running(daemon):
         referee, human = await human_game(emu, daemon)
         for point in ((4, 4), (2, 2)):
@@ -223,6 +229,7 @@ async def test_metrics_for_prometheus(emu: Emulator, tmp_path: Path, runtime_dir
     assert 0 < samples[("ogsbot_min_time_left_seconds", ())] <= 600
     assert samples[("ogsbot_engine_processes", ())] == 1
     assert samples[("ogsbot_reconnects_total", ())] == 0
+    assert samples[("ogsbot_rest_errors_total", (("status", "503"),))] == 1
 
 
 @pytest.mark.parametrize("color", ["black", "white"])

@@ -109,6 +109,7 @@ class Cockpit(ServerStatus):
             ],
             "engines": {
                 "processes": self.manager.processes,
+                "gtp": self.manager.describe(),
                 "waiting": self.manager.waiting,
                 "analysis": [vars(e) for e in self.manager.analysis.status()],
             },
@@ -118,6 +119,7 @@ class Cockpit(ServerStatus):
                 "latency_ms": round((realtime.latency if realtime else 0.0) * 1000, 1),
                 "drift_ms": round((realtime.clock_drift if realtime else 0.0) * 1000, 1),
                 "reconnects": max(0, (realtime.connections if realtime else 0) - 1),
+                "rest_errors": {str(k): v for k, v in sorted(self.rest_errors.items())},
             },
             "finished": len(self.finished),
             "declined": len(self.declined),

@@ -98,7 +98,8 @@ def render(status: JSON) -> str:
     lines.append(
         f"connection: {'up' if connection.get('connected') else 'DOWN'}, latency "
         f"{connection.get('latency_ms', 0):.0f} ms, clock drift {connection.get('drift_ms', 0):.0f}"
-        f" ms, reconnects {connection.get('reconnects', 0)}"
+        f" ms, reconnects {connection.get('reconnects', 0)}, REST errors "
+        + (", ".join(f"{n} x {k}" for k, n in connection.get("rest_errors", {}).items()) or "none")
     )
     games = status.get("games", [])
     lines.append(f"games: {len(games)}")
@@ -106,6 +107,11 @@ def render(status: JSON) -> str:
         lines.append(render_games(games))
     engines = status.get("engines", {})
     lines.append(f"engines: {engines.get('processes', 0)} process(es)")
+    for e in engines.get("gtp", []):
+        lines.append(
+            f"  {e['label']}: pid {e['pid']}, {e['state']}, {e['games']} game(s), "
+            f"{e['restarts']} restart(s)" + (" (pool)" if e["pool"] else "")
+        )
     for e in engines.get("analysis", []):
         lines.append(
             f"  {e['name']}: {'up' if e['up'] else 'DOWN'}, {e['in_flight']} in flight, "

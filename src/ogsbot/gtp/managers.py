@@ -85,6 +85,8 @@ class EngineHandle:
     listener: StderrListener | None = None
     busy: bool = False
     retired: bool = False  # its spec left the config: stopped once its lease ends
+    games: set[int] = field(default_factory=set)  # the games it has played turns of
+    starts: int = 0  # processes started for it (a restart after a death or an idle stop)
 
     def on_stderr(self, line: str) -> None:
         if self.listener is not None:
@@ -123,6 +125,27 @@ class EngineManager:
         handles = self._handles() + list(self._stopping.values())
         handles += [h for spares in self._spares.values() for h, _ in spares]
         return sum(1 for h in handles if h.engine.running) + self.analysis.processes
+
+    def describe(self) -> list[dict[str, Any]]:
+        """Each GTP process, for `ogsbot status`: its pid, state, games and restarts."""
+        spares = [h for spares in self._spares.values() for h, _ in spares]
+        out = []
+        for handle in self._handles() + spares:
+            engine = handle.engine
+            state = "dead" if not engine.running else ("thinking" if handle.busy else "idle")
+            if handle in spares:
+                state = "spare" if engine.running else "starting"
+            out.append(
+                {
+                    "label": handle.spec.label,
+                    "pid": engine.pid,
+                    "state": state,
+                    "games": len(handle.games),
+                    "restarts": max(0, handle.starts - 1),
+                    "pool": bool(handle.spec.pool_size),
+                }
+            )
+        return out
 
     @property
     def waiting(self) -> int:
@@ -203,11 +226,13 @@ class EngineManager:
             else self._acquire_own(game_id, spec)
         )
         handle.listener = listener
+        handle.games.add(game_id)
         try:
             if not handle.engine.running:
                 handle.position = None
                 if handle.engine.pid is not None:
                     await handle.engine.stop()
+                handle.starts += 1
                 await handle.engine.start()
             yield handle
         finally:
