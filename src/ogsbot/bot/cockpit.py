@@ -56,7 +56,7 @@ class Cockpit(ServerStatus):
         options = self.config.status
         if not options.enabled:
             return
-        server = StatusServer(self.metrics, options.host, options.port)
+        server = StatusServer(self.metrics, self.status, options.host, options.port)
         try:
             await server.start()
         except OSError as exc:  # the bot plays on without its metrics

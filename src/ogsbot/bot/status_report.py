@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from ogsbot.bot.seat import is_paused, my_color
 from ogsbot.gtp.clock import available_time
+from ogsbot.view import board_json
 
 if TYPE_CHECKING:
     from ogsbot.bot.session import GameSession
@@ -67,6 +68,7 @@ def game_status(game_id: int, speed: str, session: GameSession | None) -> JSON:
         "engine": session.engine_name or session.engine_config_name(),
         "last_think": session.last_think,
         "state": state,
+        **(board_json(game.state) if game.state is not None else {}),
     }
 
 

@@ -470,10 +470,12 @@ class LogConfig:
 
 @dataclass(frozen=True, config=OPTIONS)
 class StatusConfig:
-    """The daemon's own small web server: a Prometheus /metrics endpoint (off by default)."""
+    """The daemon's own small web server: a status page and Prometheus metrics (off by
+    default)."""
 
     enabled: Flag = False
-    """Serve /metrics (Prometheus's text format) while the bot runs."""
+    """Serve the status page (/, /status.json) and /metrics (Prometheus's text format)
+    while the bot runs."""
     host: Text = "127.0.0.1"
     """The address to listen on; another than loopback exposes the bot's games and load to
     the network (it has no login)."""

@@ -1,0 +1,54 @@
+"""The daemon's status page in a real headless browser (Debian's chromium): the boards show
+the stones the server holds, with the engines and challenges, and a screenshot goes to the
+test artifacts."""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+
+from ogsbot.bot.daemon import Daemon
+from ogsbot.sandbox.server import Emulator
+from test_daemon import bot_config, emu, human_game, running
+from test_spectator import ARTIFACTS, browse
+
+from support import randomgo_argv, until
+
+__all__ = ["emu"]
+
+
+async def test_the_page_shows_each_game_as_the_server_holds_it(
+    emu: Emulator, tmp_path: Path
+) -> None:
+    status = {"enabled": True, "port": 0}
+    daemon = Daemon(bot_config(emu, tmp_path, engine={"command": randomgo_argv(1)}, status=status))
+    async with running(daemon):
+        referee, human = await human_game(emu, daemon)
+        for point in ((4, 4), (2, 6), (6, 2)):
+            number = referee.state.move_number
+            emu.broadcast_game(referee, referee.move(human, point, time.time()))
+            await until(lambda n=number: referee.state.move_number == n + 2, 10, "a bot move")
+        server = daemon.status_server
+        assert server is not None
+        url = f"http://127.0.0.1:{server.port}/"
+        dom = await browse(url, "--dump-dom")
+        ARTIFACTS.mkdir(exist_ok=True)
+        shot = ARTIFACTS / "status-page.png"
+        shot.unlink(missing_ok=True)
+        await browse(url, f"--screenshot={shot}", "--window-size=900,800")
+    assert 'data-ready="yes"' in dom
+    board = re.search(rf'<svg[^>]*data-game-id="{referee.game_id}".*?</svg>', dom, re.S)
+    assert board is not None, dom[:2000]
+    shown = {
+        (int(x), int(y), c)
+        for x, y, c in re.findall(
+            r'data-x="(\d+)" data-y="(\d+)" data-color="([bw])"', board.group(0)
+        )
+    }
+    assert shown == {(x, y, c) for (x, y), c in referee.state.board.stones()}
+    assert len(shown) == 6
+    assert f"Game {referee.game_id} vs human" in dom and "move 6" in dom
+    assert "accepted" in dom and "pid " in dom
+    data = shot.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 5000
