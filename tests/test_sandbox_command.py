@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+import signal
 import subprocess
 import sys
 from pathlib import Path
 
+import aiohttp
 from sgfmill import sgf
 
 
@@ -77,3 +80,35 @@ def test_sandbox_rejects_a_bad_time_control(tmp_path: Path) -> None:
     out = sandbox(tmp_path, "--time", "hourglass:3")
     assert out.returncode == 2
     assert "time control 'hourglass:3'" in out.stderr and "fischer:" in out.stderr
+
+
+async def test_keep_open_shows_the_bots_page_beside_the_emulators(tmp_path: Path) -> None:
+    """`--keep-open` keeps the bot running with its status page on, prints where, and
+    stops at Ctrl-C."""
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "ogsbot.cli", "sandbox", "--keep-open", "--opponent", "random",
+        cwd=tmp_path, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    assert proc.stdout is not None
+    try:
+        page = ""
+        async with asyncio.timeout(120):
+            while "Keeping the emulator and the bot open" not in (line := await readline(proc)):
+                if line.startswith("the bot's status page: "):
+                    page = line.split()[4]
+        async with aiohttp.ClientSession() as http:
+            async with http.get(page) as reply:
+                assert reply.status == 200 and "ogsbot" in await reply.text()
+            async with http.get(page + "status.json") as reply:
+                status = await reply.json()
+        assert status["bot"] and status["challenges"][0]["accepted"]
+    finally:
+        proc.send_signal(signal.SIGINT)
+        await asyncio.wait_for(proc.wait(), 60)
+
+
+async def readline(proc: asyncio.subprocess.Process) -> str:
+    assert proc.stdout is not None
+    line = await proc.stdout.readline()
+    assert line, "the sandbox ended early"
+    return line.decode()

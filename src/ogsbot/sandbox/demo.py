@@ -19,7 +19,7 @@ from typing import Any, TextIO
 
 from pydantic import SecretStr
 
-from ogsbot.bot.config import Config, load_config, parse_config
+from ogsbot.bot.config import Config, StatusConfig, load_config, parse_config
 from ogsbot.bot.daemon import Daemon
 from ogsbot.engines import randomgo_argv
 from ogsbot.ogs.coords import xy_to_gtp
@@ -161,21 +161,26 @@ async def run(options: Options, out: TextIO = sys.stdout) -> int:
     except Exception:
         await emulator.stop()
         raise
+    if options.keep_open:  # the bot's own status page, beside the emulator's
+        config = dataclasses.replace(config, status=StatusConfig(enabled=True, port=0))
     daemon = Daemon(config)
     runner = asyncio.create_task(daemon.run(handle_signals=False))
     try:
         await asyncio.wait_for(daemon.ready.wait(), 60)
+        if daemon.status_server is not None:
+            page = f"http://127.0.0.1:{daemon.status_server.port}/"
+            print(f"the bot's status page: {page} (metrics: {page}metrics)", file=out)
         if options.challenges:
             return await _challenge_table(emulator, daemon, out)
         return await _play(emulator, daemon, options, out)
     finally:
+        if options.keep_open:
+            print("Keeping the emulator and the bot open; press Ctrl-C to stop.", file=out)
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.Event().wait()
         daemon.stop()  # the games are over (or abandoned): this returns at once
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await asyncio.wait_for(runner, 30)
-        if options.keep_open:
-            print("Keeping the emulator open; press Ctrl-C to stop.", file=out)
-            with contextlib.suppress(asyncio.CancelledError):
-                await asyncio.Event().wait()
         await emulator.stop()
 
 
