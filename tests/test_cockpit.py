@@ -229,6 +229,7 @@ async def test_metrics_for_prometheus(emu: Emulator, tmp_path: Path, runtime_dir
     assert 0 < samples[("ogsbot_min_time_left_seconds", ())] <= 600
     assert samples[("ogsbot_engine_processes", ())] == 1
     assert samples[("ogsbot_reconnects_total", ())] == 0
+    assert samples[("ogsbot_engine_restarts_total", ())] == 0
     assert samples[("ogsbot_rest_errors_total", (("status", "503"),))] == 1
 
 

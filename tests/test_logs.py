@@ -142,3 +142,13 @@ async def test_the_json_format_writes_one_object_per_line(
     assert (first["game"], first["opponent"]) == (77, "evil\nINFO forged line")
     assert first["time"][:4].isdigit() and "T" in first["time"]
     assert "game" not in second and "ValueError: boom" in second["exception"]
+
+
+def test_a_games_lines_name_its_opponent(setup: tuple[LogSetup, io.StringIO]) -> None:
+    logs, stream = setup
+    logs.apply(LogConfig(level="INFO"))
+    with logger.contextualize(game=42, opponent="alice"):
+        logger.info("move 20: black 4:05, white 3:59")
+    assert stream.getvalue().split(None, 3)[3].strip() == (
+        "game 42 vs alice: move 20: black 4:05, white 3:59"
+    )

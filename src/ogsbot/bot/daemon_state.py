@@ -143,6 +143,8 @@ class DaemonState:
             analysis_endpoints_up=sum(e.up for e in endpoints),
             analysis_endpoints=len(endpoints),
             reconnects=max(0, realtime.connections - 1) if realtime is not None else 0,
+            engine_restarts=sum(e["restarts"] for e in self.manager.describe())
+            + sum(e.restarts for e in endpoints),
         )
 
     def stop(self) -> None:

@@ -6,7 +6,8 @@ file cannot be opened, a `LogSetupError` names `log.file` and the path and the o
 Every message is written with its control characters escaped (a newline as `\\n`, ESC as
 `\\x1b`, other C0 and C1 characters likewise), so text from the network, a username say,
 cannot forge a log line or colour the terminal. A line logged for a game (a session runs
-in `logger.contextualize(game=id)`, engine calls included) starts with `game <id>:`.
+in `logger.contextualize(game=id, opponent=name)`, engine calls included) starts with
+`game <id> vs <name>:`.
 Tracebacks are not printed with local variables (`diagnose=False`): secrets live there.
 `log.format: json` writes one JSON object per line instead (time, level, message, logger,
 and a game's id and opponent), for log collectors.
@@ -62,7 +63,9 @@ def _formatter(time_format: str) -> Any:
         message = record["message"]
         game = record["extra"].get("game")
         if game is not None and not message.startswith(f"game {game}"):
-            message = f"game {game}: {message}"  # a line logged for a game says which
+            opponent = record["extra"].get("opponent")
+            who = f"game {game} vs {opponent}" if opponent else f"game {game}"
+            message = f"{who}: {message}"  # a line logged for a game says which, and whom
         record["extra"][_SAFE_KEY] = escape_controls(message)
         return line
 

@@ -38,6 +38,7 @@ class ScrapeState:
     analysis_endpoints_up: int = 0
     analysis_endpoints: int = 0
     reconnects: int = 0
+    engine_restarts: int = 0  # GTP processes started again, analysis endpoints restarted
 
 
 class BotMetrics:
@@ -121,4 +122,9 @@ class _StateCollector(Collector):
         yield up
         yield CounterMetricFamily(
             "ogsbot_reconnects", "Realtime reconnections since the start", value=state.reconnects
+        )
+        yield CounterMetricFamily(
+            "ogsbot_engine_restarts",
+            "Engine processes started again (after a death, a hang or an idle stop)",
+            value=state.engine_restarts,
         )
