@@ -80,6 +80,7 @@ async def test_status_shows_the_games_engines_challenges_and_connection(
     assert engine["pid"] and engine["state"] == "idle" and engine["games"] == 1
     assert engine["restarts"] == 0 and not engine["pool"]
     assert f"pid {engine['pid']}, idle, 1 game(s)" in text
+    assert game["engine_pid"] == engine["pid"]
     [answer] = status["challenges"]
     assert answer["accepted"] and answer["challenger"].startswith("human")
     assert status["connection"]["connected"] and status["connection"]["reconnects"] == 0

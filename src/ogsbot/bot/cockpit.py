@@ -104,7 +104,10 @@ class Cockpit(ServerStatus):
             "stopping": self.stopping,
             "draining": self.draining,
             "games": [
-                game_status(game_id, running.speed, running.session)
+                {
+                    **game_status(game_id, running.speed, running.session),
+                    "engine_pid": self.manager.pid_for(game_id),
+                }
                 for game_id, running in sorted(self.games.items())
             ],
             "engines": {

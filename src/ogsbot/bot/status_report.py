@@ -139,6 +139,8 @@ def render_games(games: list[JSON]) -> str:
             continue
         clocks = g["clocks"]
         think = f", thought {g['last_think']:.1f} s" if g.get("last_think") is not None else ""
+        if g.get("engine_pid"):
+            think = f" (pid {g['engine_pid']}){think}"
         lines.append(
             f"  {g['id']} vs {g['opponent']} ({g['opponent_rank']}), {g['speed']} "
             f"{g['board']} {g['rules']}, move {g['move']}, {g['to_move']} to move, "

@@ -126,6 +126,17 @@ class EngineManager:
         handles += [h for spares in self._spares.values() for h, _ in spares]
         return sum(1 for h in handles if h.engine.running) + self.analysis.processes
 
+    def pid_for(self, game_id: int) -> int | None:
+        """The pid of the process that plays (or last played) `game_id`'s turns, if any."""
+        for (_, game), handle in self._per_game.items():
+            if game == game_id:
+                return handle.engine.pid
+        for pool in self._pools.values():
+            for handle in pool:
+                if handle.game_id == game_id:
+                    return handle.engine.pid
+        return None
+
     def describe(self) -> list[dict[str, Any]]:
         """Each GTP process, for `ogsbot status`: its pid, state, games and restarts."""
         spares = [h for spares in self._spares.values() for h, _ in spares]
