@@ -947,3 +947,14 @@ def test_overrides_replace_the_file_and_survive_a_reload(tmp_path: Path) -> None
     assert again.game.undo == 2 and again.game.sgf_dir == str(elsewhere)
     with pytest.raises(ConfigError, match=r"game\.sgf_dir"):
         load_config(path, ENV)
+
+
+def test_a_status_page_open_to_other_machines_is_warned_about() -> None:
+    base = {"api_key": KEY, "engine": {"command": ENGINE}}
+    quiet = parse_config({**base, "status": {"enabled": True}}, env={})
+    assert not [w for w in quiet.warnings if w.startswith("status.host")]
+    open_ = parse_config({**base, "status": {"enabled": True, "host": "0.0.0.0"}}, env={})
+    [warning] = [w for w in open_.warnings if w.startswith("status.host")]
+    assert "'0.0.0.0'" in warning and "login" in warning
+    off = parse_config({**base, "status": {"enabled": False, "host": "0.0.0.0"}}, env={})
+    assert not [w for w in off.warnings if w.startswith("status.host")]

@@ -623,10 +623,10 @@ async def test_quit_now_kills_a_hung_engine_at_once(emu: Emulator, tmp_path: Pat
 
 
 async def human_game(
-    emu: Emulator, daemon: Daemon, time_control: dict[str, Any] = FISCHER
+    emu: Emulator, daemon: Daemon, time_control: dict[str, Any] = FISCHER, name: str = "human"
 ) -> tuple[Referee, int]:
     """A 9x9 game between a human (driven from the referee here) and the daemon's bot."""
-    human = emu.accounts.by_name("human") or emu.add_human("human", "pw", ranking=20)
+    human = emu.accounts.by_name(name) or emu.add_human(name, "pw", ranking=20)
     bot = emu.accounts.by_name("gnubot")
     assert bot is not None
     body = {

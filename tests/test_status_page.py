@@ -1,6 +1,6 @@
 """The daemon's status page in a real headless browser (Debian's chromium): the boards show
-the stones the server holds, with the engines and challenges, and a screenshot goes to the
-test artifacts."""
+the stones the server holds, with the engines and challenges, a hostile opponent's name is
+text and never HTML, and a screenshot goes to the test artifacts."""
 
 from __future__ import annotations
 
@@ -17,14 +17,18 @@ from support import randomgo_argv, until
 
 __all__ = ["emu"]
 
+EVIL = '<img src=x onerror="document.title=1">'  # a hostile opponent's username
+ESCAPED = '&lt;img src=x onerror="document.title=1"&gt;'
+
 
 async def test_the_page_shows_each_game_as_the_server_holds_it(
     emu: Emulator, tmp_path: Path
 ) -> None:
     status = {"enabled": True, "port": 0}
     daemon = Daemon(bot_config(emu, tmp_path, engine={"command": randomgo_argv(1)}, status=status))
+    emu.add_human(EVIL, "pw-evil-0123456789", ranking=20)
     async with running(daemon):
-        referee, human = await human_game(emu, daemon)
+        referee, human = await human_game(emu, daemon, name=EVIL)
         for point in ((4, 4), (2, 6), (6, 2)):
             number = referee.state.move_number
             emu.broadcast_game(referee, referee.move(human, point, time.time()))
@@ -48,7 +52,9 @@ async def test_the_page_shows_each_game_as_the_server_holds_it(
     }
     assert shown == {(x, y, c) for (x, y), c in referee.state.board.stones()}
     assert len(shown) == 6
-    assert f"Game {referee.game_id} vs human" in dom and "move 6" in dom
+    # the name is text on the page: escaped in the DOM, never an element
+    assert f"Game {referee.game_id} vs {ESCAPED}" in dom and "move 6" in dom
+    assert "<img" not in dom
     assert "accepted" in dom and "pid " in dom
     data = shot.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 5000

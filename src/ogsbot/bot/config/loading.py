@@ -10,6 +10,7 @@ up in `Config.warnings`.
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import os
 import shlex
 import stat
@@ -207,6 +208,12 @@ def parse_config(
     warning = insecure_server_warning(config.server)
     if warning is not None:
         warnings.append(f"server: {warning}")
+    if config.status.enabled and not _is_loopback(config.status.host):
+        warnings.append(
+            f"status.host: {config.status.host!r} lets other machines read the status page "
+            "and metrics (every game, opponent and engine), and nothing there asks for a "
+            "login; keep 127.0.0.1 unless a firewall or a proxy guards the port"
+        )
     return dataclasses.replace(
         config,
         api_key=SecretStr(api_key),
@@ -214,6 +221,16 @@ def parse_config(
         overrides=pairs,
         warnings=tuple(warnings),
     )
+
+
+def _is_loopback(host: str) -> bool:
+    """Whether `host` is this machine only (a host name may resolve to any interface)."""
+    if host.strip().lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip().strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 def _open_to_others(path: Path) -> str | None:
