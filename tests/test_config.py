@@ -676,6 +676,7 @@ TOP_KEYS = {
     "hidden",
     "watch_config",
     "status",
+    "seek",
 }
 
 

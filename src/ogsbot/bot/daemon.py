@@ -27,6 +27,7 @@ from ogsbot.bot.config_watch import watch_config
 from ogsbot.bot.daemon_state import RESERVE_FOR, Reservation, Running
 from ogsbot.bot.games import GamesInPlay
 from ogsbot.bot.logs import LogSetupError
+from ogsbot.bot.seeker import Seeker
 from ogsbot.bot.server_status import HEARTBEAT_EVERY, SPEEDS, ServerStatus
 from ogsbot.bot.session import spec_for
 from ogsbot.ogs.errors import OGSError
@@ -49,7 +50,7 @@ __all__ = [
 CANCEL_AGAIN = 0.5
 
 
-class Daemon(Cockpit, ChallengeAnswers, GamesInPlay, ServerStatus):
+class Daemon(Cockpit, Seeker, ChallengeAnswers, GamesInPlay, ServerStatus):
     """Keeps a bot playing on one OGS server."""
 
     # ----- lifecycle --------------------------------------------------------------------
@@ -87,6 +88,7 @@ class Daemon(Cockpit, ChallengeAnswers, GamesInPlay, ServerStatus):
         self.ready.set()
         status = asyncio.create_task(self._status_loop(), name="bot-status")
         records = asyncio.create_task(self._complete_records(), name="bot-records")
+        seek = asyncio.create_task(self._seek_loop(), name="bot-seek")
         if self.config.source is not None:
             self._spawn(watch_config(self.config.source, self._reload_on_change, self._stop),
                         "config-watch")  # fmt: skip
@@ -95,7 +97,7 @@ class Daemon(Cockpit, ChallengeAnswers, GamesInPlay, ServerStatus):
             await self._stop.wait()
             await self._shutdown()
         finally:
-            for task in (status, records):
+            for task in (seek, status, records):
                 task.cancel()
                 try:
                     await task

@@ -17,6 +17,7 @@ from ogsbot.bot.config.sections import (
     EngineProfile,
     GameConfig,
     LogConfig,
+    SeekConfig,
     StatusConfig,
 )
 from ogsbot.bot.config.values import (
@@ -77,7 +78,9 @@ class Config:
     log: Annotated[LogConfig, Section] = LogConfig()
     """Logging."""
     status: Annotated[StatusConfig, Section] = StatusConfig()
-    """The daemon's metrics endpoint."""
+    """The daemon's status page and metrics."""
+    seek: Annotated[SeekConfig, Section] = SeekConfig()
+    """Open challenges the bot keeps for others to accept."""
     shutdown_wait: Seconds = 600.0
     """Seconds a graceful shutdown waits for running games to end before stopping anyway."""
     hidden: Flag = False
