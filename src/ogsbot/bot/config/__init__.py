@@ -26,12 +26,11 @@ from ogsbot.bot.config.sections import (
     EngineProfile,
     GameConfig,
     LogConfig,
-    SeekConfig,
-    SeekOffer,
     SpeedRules,
     StatusConfig,
     default_speed_rules,
 )
+from ogsbot.bot.config.seek import SeekConfig, SeekOffer
 from ogsbot.bot.config.values import BOARD_SIZE_LIMIT, TEMPLATE_FIELDS, Range
 from ogsbot.bot.config.yaml_file import MAX_YAML_DEPTH, MAX_YAML_NODES
 from ogsbot.ogs.models import TIME_PARAMETERS

@@ -17,9 +17,9 @@ from ogsbot.bot.config.sections import (
     EngineProfile,
     GameConfig,
     LogConfig,
-    SeekConfig,
     StatusConfig,
 )
+from ogsbot.bot.config.seek import SeekConfig
 from ogsbot.bot.config.values import (
     Flag,
     Seconds,
