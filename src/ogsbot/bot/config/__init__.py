@@ -1,6 +1,6 @@
 """The bot's configuration: one YAML file, checked in full before anything connects.
 
-The options are pydantic dataclasses (`sections`, `root`); their descriptions are the
+The options are pydantic dataclasses (`sections`, `seek`, `root`); their descriptions are the
 documentation. `load_config(path)` and `parse_config(data)` return a frozen `Config` or raise
 `ConfigError`, which lists every problem at once, each naming the key path, the value found
 and what is allowed (`problems`). Times are seconds throughout the file; paths may start with
@@ -8,8 +8,9 @@ and what is allowed (`problems`). Times are seconds throughout the file; paths m
 `OGSBOT_API_KEY`, else `api_key`, else the file named by `api_key_file`, and is never shown.
 
 A new section is added the same way as the others: a pydantic dataclass with `OPTIONS` in
-sections.py (each option typed with its limits, a docstring under it), a field of `Config`,
-and the option in README.md and config.example.yaml (tests check both against the schema).
+sections.py, or a module of its own for a large one (seek.py; each option typed with its
+limits, a docstring under it), a field of `Config`, its name in `loading._SECTIONS`, and the
+option in README.md and config.example.yaml (tests check both against the schema).
 """
 
 from ogsbot.bot.config.boards import BoardSizes
