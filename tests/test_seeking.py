@@ -70,6 +70,10 @@ async def test_offers_are_kept_while_there_is_room_and_withdrawn_at_the_stop(
             await until(lambda: len(offers_of(emu)) == 1, 10, "the next open challenge")
             [second] = offers_of(emu)
             assert second.id != first.id
+            status = daemon.status()
+            assert [o["challenge"] for o in status["offers"]] == [second.id]
+            assert status["offers"][0]["speed"] == "live"
+            assert daemon.metrics.registry.get_sample_value("ogsbot_open_offers") == 1
             ben = await human(emu, "ben")
             try:
                 await ben.call(ben.rest.accept_open_challenge, second.id)

@@ -117,6 +117,10 @@ class Cockpit(ServerStatus):
                 "analysis": [vars(e) for e in self.manager.analysis.status()],
             },
             "challenges": answers_json(reversed(self.answers)),
+            "offers": [
+                {"challenge": o.challenge_id, "name": o.offer.name, "speed": o.speed}
+                for o in self.open_offers.values()
+            ],
             "connection": {
                 "connected": realtime is not None and realtime.connected,
                 "latency_ms": round((realtime.latency if realtime else 0.0) * 1000, 1),

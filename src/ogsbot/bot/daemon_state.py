@@ -13,7 +13,7 @@ from loguru import logger
 
 from ogsbot.bot.abilities import AbilityBook
 from ogsbot.bot.analysis_player import analysis_spec
-from ogsbot.bot.config import Config, EngineConfig
+from ogsbot.bot.config import Config, EngineConfig, SeekOffer
 from ogsbot.bot.instance import InstanceLock, default_lock_dir
 from ogsbot.bot.logs import LogSetup
 from ogsbot.bot.metrics import BotMetrics, GameSample, ScrapeState
@@ -49,6 +49,16 @@ class Running:
     started: float = field(default_factory=time.monotonic)
 
 
+@dataclass
+class OpenOffer:
+    """An open challenge the bot has on the server (`seek:`)."""
+
+    offer: SeekOffer
+    challenge_id: int
+    game_id: int
+    speed: str
+
+
 ANSWERS_KEPT = 20  # challenges answered, kept for `ogsbot status`
 
 
@@ -77,6 +87,7 @@ class DaemonState:
         self.records: dict[int, Path] = {}  # game id -> its SGF
         self.declined: list[tuple[int, str | None]] = []
         self.answers: deque[ChallengeAnswer] = deque(maxlen=ANSWERS_KEPT)  # for the status
+        self.open_offers: dict[int, OpenOffer] = {}  # challenge id -> an offer of `seek:`
         self.started_at = time.time()
         self.stopping = False
         self.draining = False  # `ogsbot stop --after-games`: no new game, stop after the last
@@ -145,6 +156,7 @@ class DaemonState:
             reconnects=max(0, realtime.connections - 1) if realtime is not None else 0,
             engine_restarts=sum(e["restarts"] for e in self.manager.describe())
             + sum(e.restarts for e in endpoints),
+            open_offers=len(self.open_offers),
         )
 
     def stop(self) -> None:

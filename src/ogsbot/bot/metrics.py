@@ -39,6 +39,7 @@ class ScrapeState:
     analysis_endpoints: int = 0
     reconnects: int = 0
     engine_restarts: int = 0  # GTP processes started again, analysis endpoints restarted
+    open_offers: int = 0  # open challenges on the seek graph (`seek:`)
 
 
 class BotMetrics:
@@ -123,6 +124,10 @@ class _StateCollector(Collector):
         yield CounterMetricFamily(
             "ogsbot_reconnects", "Realtime reconnections since the start", value=state.reconnects
         )
+        yield GaugeMetricFamily(
+            "ogsbot_open_offers", "Open challenges the bot has on the seek graph",
+            value=state.open_offers,
+        )  # fmt: skip
         yield CounterMetricFamily(
             "ogsbot_engine_restarts",
             "Engine processes started again (after a death, a hang or an idle stop)",

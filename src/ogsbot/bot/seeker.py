@@ -14,28 +14,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from dataclasses import dataclass
 
 from loguru import logger
 
 from ogsbot.bot.config import SeekOffer
-from ogsbot.bot.daemon_state import DaemonState
+from ogsbot.bot.daemon_state import DaemonState, OpenOffer
 from ogsbot.ogs.challenge import ChallengeRequest, time_control_from_json
 from ogsbot.ogs.errors import OGSError
 
 SEEK_EVERY = 1.0  # s between two looks at the offers
 CHECK_EVERY = 30.0  # s between two asks of the server for the offers it still holds
 MAX_RANKING = 1000  # OGS's "any rank" bound
-
-
-@dataclass
-class OpenOffer:
-    """An offer the bot has open on the server."""
-
-    offer: SeekOffer
-    challenge_id: int
-    game_id: int
-    speed: str
 
 
 def offer_request(offer: SeekOffer) -> ChallengeRequest:
@@ -58,13 +47,11 @@ def offer_request(offer: SeekOffer) -> ChallengeRequest:
 class Seeker(DaemonState):
     """Keeps the configured open challenges posted while the bot has room."""
 
-    open_offers: dict[int, OpenOffer]
     _next_offer = 0
     _refused_until = 0.0
     _checked_at = 0.0
 
     async def _seek_loop(self) -> None:
-        self.open_offers = {}
         try:
             while True:
                 await asyncio.sleep(SEEK_EVERY)

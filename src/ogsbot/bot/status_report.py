@@ -119,6 +119,10 @@ def render(status: JSON) -> str:
             f"  {e['name']}: {'up' if e['up'] else 'DOWN'}, {e['in_flight']} in flight, "
             f"{e['restarts']} restart(s)"
         )
+    offers = status.get("offers", [])
+    if offers:
+        lines.append(f"open challenges: {len(offers)}")
+        lines.extend(f"  {o['challenge']} {o['name']} ({o['speed']})" for o in offers)
     answers = status.get("challenges", [])
     lines.append(f"last challenges: {len(answers)}")
     for a in answers:
