@@ -393,3 +393,32 @@ async def test_refusals_never_wait_the_bot_out_of_its_time(
         await until(lambda: referee.state.move_number == 2 or referee.finished, 30, "a move")
     assert referee.state.move_number == 2 and not referee.finished
     assert len(tries) == len(REFUSAL_BACKOFF)
+
+
+async def test_refusals_with_the_clock_short_never_stop_the_bot_for_good(
+    emu: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A soak's loss on time: the engine hung for most of a 20 s move, then the server
+    refused the move for a couple of seconds. The tries must not burn the backoffs in a
+    fraction of a second and stop the bot: with the clock short it keeps trying."""
+    original = Referee.move
+    me = bot_id(emu)
+    refused_since: list[float] = []
+
+    def refusing(self: Referee, player_id: int, point: Any, now: float) -> Any:
+        if player_id == me:
+            if not refused_since:
+                refused_since.append(time.monotonic())
+            if time.monotonic() - refused_since[0] < 2.0:
+                raise RefereeError("illegal_move", "refused for a while, as a soak does")
+        return original(self, player_id, point, now)
+
+    monkeypatch.setattr(Referee, "move", refusing)
+    simple = {"system": "simple", "per_move": 10}
+    engine = {"command": randomgo_argv(1), "time_margin": 9}  # 1 s to think, 9 s kept back
+    daemon = Daemon(bot_config(emu, tmp_path, engine=engine))
+    async with running(daemon):
+        referee, human = await human_game(emu, daemon, simple)
+        emu.broadcast_game(referee, referee.move(human, (4, 4), time.time()))
+        await until(lambda: referee.state.move_number == 2 or referee.finished, 15, "a move")
+    assert referee.state.move_number == 2 and not referee.finished

@@ -65,6 +65,9 @@ RESYNC_WAIT = 10.0  # s for the fresh gamedata a resync asked for, then it is as
 # would otherwise loop refuse -> resync -> genmove -> move thousands of times a second).
 REFUSAL_BACKOFF = (0.5, 1.0, 2.0, 4.0, 8.0)
 MIN_REFUSAL_WAIT = 0.1  # s: the backoff's floor when the clock shortens it
+REFUSAL_SAFETY = 0.5  # s of the clock no wait after a refusal reaches into
+STALL_ONLY_WITH = 30.0  # s: with less on the clock, refusals never stop the bot for good
+LAST_TRIES_EVERY = 0.5  # s between tries past the backoffs, with the clock short
 # Seconds between two tries after an engine failure, as far as the clock allows.
 FAILURE_BACKOFF = (0.2, 0.5, 1.0, 2.0)
 WAKE_EVERY = 5.0  # s: the longest the loop sleeps without an event
@@ -411,25 +414,29 @@ class GameSession:
 
     def _refused(self, number: int, error: str) -> None:
         """Back off after a refused move; past the last backoff, stop acting in this game
-        until its position changes, and say why."""
+        until its position changes, and say why. Never waited out into a loss on time:
+        each wait leaves half the clock for the next try, and with the clock short the bot
+        keeps trying (twice a second at most) instead of stopping, which would lose."""
         if number != self.refused_at:  # a streak is one move's: the last one went through
             self.refusals, self.refused_at = 0, number
         self.refusals += 1
-        if self.refusals > len(REFUSAL_BACKOFF):
-            self.stalled_at = self.game.move_number
-            self._log.error(
-                "the server refused move {} {} times in a row (last: {}): the bot stops "
-                "acting in this game until its position changes",
-                number + 1,
-                self.refusals,
-                error,
-            )
-            return
-        wait = REFUSAL_BACKOFF[self.refusals - 1]
         left = self.clock.time_left() if self.game.gamedata is not None else None
-        if left is not None:  # never waited out into a loss on time: a few tries still fit
-            margin = self._engine_config().time_margin
-            wait = min(wait, max(MIN_REFUSAL_WAIT, (left - margin) / 4))
+        if self.refusals > len(REFUSAL_BACKOFF):
+            if left is None or left > STALL_ONLY_WITH:
+                self.stalled_at = self.game.move_number
+                self._log.error(
+                    "the server refused move {} {} times in a row (last: {}): the bot stops "
+                    "acting in this game until its position changes",
+                    number + 1,
+                    self.refusals,
+                    error,
+                )
+                return
+            wait = LAST_TRIES_EVERY
+        else:
+            wait = REFUSAL_BACKOFF[self.refusals - 1]
+        if left is not None:
+            wait = min(wait, max(MIN_REFUSAL_WAIT, (left - REFUSAL_SAFETY) / 2))
         self.hold_until = time.monotonic() + wait
         self._log.error(
             "the server refused move {}: {}; trying again in {:.3g} s", number + 1, error, wait
