@@ -210,6 +210,7 @@ async def test_metrics_for_prometheus(emu: Emulator, tmp_path: Path, runtime_dir
             await until(lambda n=number: referee.state.move_number == n + 2, 10, "a bot move")
         server = daemon.status_server
         assert server is not None
+        assert daemon.status()["connection"]["rest_errors"] == {"503": 1}
         async with (
             aiohttp.ClientSession() as http,
             http.get(f"http://127.0.0.1:{server.port}/metrics") as reply,

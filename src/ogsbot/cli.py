@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import ipaddress
 import json
 import os
 import signal
@@ -205,18 +204,11 @@ def _add_sandbox(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     sandbox.add_argument("-v", "--verbose", action="store_true", help="log every game event")
 
 
-def _is_loopback(host: str) -> bool:
-    if host.strip().lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip().strip("[]")).is_loopback
-    except ValueError:
-        return False  # a host name: it may resolve to any interface
-
-
 def exposure_warning(host: str) -> str | None:
     """The warning for an emulator bound to `host` when that is not this machine only."""
-    if _is_loopback(host):
+    from ogsbot.bot.config.loading import is_loopback
+
+    if is_loopback(host):
         return None
     where = "every network interface" if host.strip() in ("", "0.0.0.0", "::") else host
     return (

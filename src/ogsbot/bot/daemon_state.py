@@ -98,7 +98,6 @@ class DaemonState:
         self._seen_challenges: set[int] = set()
         self.reserved: dict[int, Reservation] = {}  # game id -> an accepted challenge's place
         self.abilities = AbilityBook(self.manager.analysis)
-        self.rest_errors: Counter[int] = Counter()  # failed REST tries, by HTTP status
         self.metrics = BotMetrics(self._metrics_state)
         self.client.rest.on_error = self._count_rest_error
         # Set once the games in play at login are known: until then a challenge's load
@@ -132,8 +131,7 @@ class DaemonState:
         return Load(total=len(live), by_speed=dict(by_speed), by_player=dict(by_player))
 
     def _count_rest_error(self, status: int) -> None:
-        """From the REST call's thread: a Counter's += is one bytecode-level dict update."""
-        self.rest_errors[status] += 1
+        """From the REST call's thread: prometheus_client's counters are thread-safe."""
         self.metrics.rest_errors.labels(str(status)).inc()
 
     def _metrics_state(self) -> ScrapeState:

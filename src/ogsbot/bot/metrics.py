@@ -85,6 +85,15 @@ class BotMetrics:
         )
         registry.register(_StateCollector(state))
 
+    def rest_errors_by_status(self) -> dict[str, int]:
+        """The failed REST tries so far, by HTTP status, for `ogsbot status`."""
+        return {
+            sample.labels["status"]: int(sample.value)
+            for family in self.rest_errors.collect()
+            for sample in family.samples
+            if sample.name.endswith("_total")
+        }
+
 
 class _StateCollector(Collector):
     """The gauges read from the daemon when Prometheus scrapes."""

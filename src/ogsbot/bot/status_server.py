@@ -38,10 +38,8 @@ class StatusServer:
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port)
         await site.start()
-        server = site._server
-        sockets = getattr(server, "sockets", None) or []
-        if sockets:
-            self.port = int(sockets[0].getsockname()[1])  # port 0: the one given
+        if self._runner.addresses:  # port 0: the one given
+            self.port = int(self._runner.addresses[0][1])
         logger.info("status page on http://{}:{}/ (metrics at /metrics)", self.host, self.port)
 
     async def stop(self) -> None:

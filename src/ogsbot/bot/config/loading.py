@@ -208,7 +208,7 @@ def parse_config(
     warning = insecure_server_warning(config.server)
     if warning is not None:
         warnings.append(f"server: {warning}")
-    if config.status.enabled and not _is_loopback(config.status.host):
+    if config.status.enabled and not is_loopback(config.status.host):
         warnings.append(
             f"status.host: {config.status.host!r} lets other machines read the status page "
             "and metrics (every game, opponent and engine), and nothing there asks for a "
@@ -223,7 +223,7 @@ def parse_config(
     )
 
 
-def _is_loopback(host: str) -> bool:
+def is_loopback(host: str) -> bool:
     """Whether `host` is this machine only (a host name may resolve to any interface)."""
     if host.strip().lower() == "localhost":
         return True
