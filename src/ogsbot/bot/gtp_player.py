@@ -4,9 +4,8 @@ The session uploads what this returns, as it does the analysis engine's move."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from loguru import logger
 
@@ -14,7 +13,7 @@ from ogsbot.bot.config import EngineConfig
 from ogsbot.bot.engine_board import REPLAY_ALLOWANCE, EngineBoard
 from ogsbot.bot.game_chat import GameChat
 from ogsbot.bot.handicap import free_handicap_stones, usual_handicap_stones
-from ogsbot.bot.seat import moved_on, my_color, to_play_now
+from ogsbot.bot.seat import moved_on, my_color, to_play_now, while_in_play
 from ogsbot.bot.stone_removal import dead_stones_in
 from ogsbot.bot.turn_clock import TurnClock
 from ogsbot.gtp.errors import EngineError, GTPError
@@ -125,19 +124,12 @@ class GtpPlayer:
         resignation learnt late). The server scores a bot's game seconds into stone removal,
         which cannot wait for a moot genmove: the engine is stopped, and the end of the game
         gets a fresh one at once."""
-        game, engine = self.game, handle.engine
-        thinking = asyncio.ensure_future(engine.batch(commands, timeout=timeout, check=False))
-        ended = asyncio.ensure_future(game.wait_for(lambda g: g.finished or g.phase != "play"))
-        done: set[asyncio.Future[Any]] = set()
-        try:
-            done, _ = await asyncio.wait({thinking, ended}, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            ended.cancel()
-            if not thinking.done():
-                thinking.cancel()
-                await asyncio.gather(thinking, return_exceptions=True)
-        if thinking in done:
-            return thinking.result()
+        engine = handle.engine
+        answered, replies = await while_in_play(
+            self.game, engine.batch(commands, timeout=timeout, check=False)
+        )
+        if answered:
+            return replies
         handle.position = None
         await engine.stop(now=True)
         self._log.info("the game left play during genmove: engine stopped")

@@ -3,6 +3,10 @@ its turn."""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable
+from typing import Any, TypeVar
+
 from ogsbot.ogs.board import Color
 from ogsbot.ogs.coords import Point
 from ogsbot.ogs.game import Game
@@ -52,3 +56,25 @@ def moved_on(game: Game, gd: GameData, number: int, before: GameState | None) ->
     if game.resyncing or game.move_number != number:
         return True
     return game.state is not before and (game.gamedata is None or game.gamedata.moves != gd.moves)
+
+
+T = TypeVar("T")
+
+
+async def while_in_play(game: Game, work: Awaitable[T]) -> tuple[bool, T | None]:
+    """(True, what `work` gives), or (False, None) with `work` cancelled when the game
+    leaves play first (two passes, or a resignation learnt late): a search or a genmove
+    for a game that no longer needs a move is not waited for."""
+    thinking = asyncio.ensure_future(work)
+    ended = asyncio.ensure_future(game.wait_for(lambda g: g.finished or g.phase != "play"))
+    done: set[asyncio.Future[Any]] = set()
+    try:
+        done, _ = await asyncio.wait({thinking, ended}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        ended.cancel()
+        if not thinking.done():
+            thinking.cancel()
+            await asyncio.gather(thinking, return_exceptions=True)
+    if thinking in done:
+        return True, thinking.result()
+    return False, None

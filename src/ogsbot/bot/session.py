@@ -15,9 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import enum
 import time
-from collections.abc import Awaitable
 from pathlib import Path
 
 from loguru import logger
@@ -30,7 +28,7 @@ from ogsbot.bot.gtp_player import GtpPlayer, engine_spec
 from ogsbot.bot.handicap import usual_handicap_stones
 from ogsbot.bot.metrics import BotMetrics
 from ogsbot.bot.record import GameRecord, save_record, sgf_filename
-from ogsbot.bot.seat import is_paused, moved_on, my_color, my_turn, to_play_now
+from ogsbot.bot.seat import is_paused, moved_on, my_color, my_turn, to_play_now, while_in_play
 from ogsbot.bot.status_report import clocks_left, clocks_line
 from ogsbot.bot.stone_removal import StoneRemoval
 from ogsbot.bot.turn_clock import TurnClock
@@ -76,15 +74,6 @@ PROGRESS_EVERY = 20  # moves between two INFO lines with both clocks
 
 class EngineGaveUp(Exception):
     """The engine failed too many times in a row in this game."""
-
-
-class _PlayEnded(enum.Enum):
-    """The game left play while the engine searched: no move to upload."""
-
-    PLAY_ENDED = enum.auto()
-
-
-_PLAY_ENDED = _PlayEnded.PLAY_ENDED
 
 
 def spec_for(engine: EngineConfig, label: str) -> EngineSpec | AnalysisSpec:
@@ -325,8 +314,9 @@ class GameSession:
         service = self.manager.analysis.get(analysis_spec(engine_config, "analysis"))
         self.chat.last_analysis = None
         thinking = self.analysis.move(service, engine_config, gd, state, color)
-        move = await self._unless_play_ends(thinking)
-        if move is _PLAY_ENDED:
+        searched, move = await while_in_play(game, thinking)
+        if not searched:
+            self._log.info("the game left play during the search: search stopped")
             return []
         if moved_on(game, gd, number, state):
             self._log.info("the position changed during the search: thinking again")
@@ -334,24 +324,6 @@ class GameSession:
         if self.config.game.analysis_chat and move is not RESIGN:
             self.chat.last_analysis = self.analysis.chat(color == "b", gd)
         return [move]
-
-    async def _unless_play_ends(self, work: Awaitable[GtpMove]) -> GtpMove | _PlayEnded:
-        """What `work` gives, or `_PLAY_ENDED` (work cancelled) when the game leaves play
-        first: two passes or a resignation learnt late need no move."""
-        game = self.game
-        thinking = asyncio.ensure_future(work)
-        ended = asyncio.ensure_future(game.wait_for(lambda g: g.finished or g.phase != "play"))
-        try:
-            await asyncio.wait({thinking, ended}, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            ended.cancel()
-            if not thinking.done():
-                thinking.cancel()
-                await asyncio.gather(thinking, return_exceptions=True)
-        if thinking.cancelled():
-            self._log.info("the game left play during the search: search stopped")
-            return _PLAY_ENDED
-        return thinking.result()
 
     # ----- uploading ------------------------------------------------------------------------
 
