@@ -70,6 +70,8 @@ async def test_offers_are_kept_while_there_is_room_and_withdrawn_at_the_stop(
             await until(lambda: len(offers_of(emu)) == 1, 10, "the next open challenge")
             [second] = offers_of(emu)
             assert second.id != first.id
+            # the server lists it before its reply to the post reaches the daemon
+            await until(lambda: bool(daemon.open_offers), 10, "the post's reply")
             status = daemon.status()
             assert [o["challenge"] for o in status["offers"]] == [second.id]
             assert status["offers"][0]["speed"] == "live"

@@ -1,7 +1,8 @@
-"""A connection's own realtime commands: `authenticate`, `net/ping`, `bot/*`, notifications.
+"""A connection's own realtime commands: `authenticate`, `net/ping`, `bot/status`, notifications.
 
 What a socket says about itself rather than about a game: who it is (and, at once, its
-games and notifications), that it is alive, a bot's config and status, a notification read.
+games and notifications), that it is alive, a bot's load, a notification read. A bot's
+config is active_bots.py's.
 """
 
 from __future__ import annotations
@@ -32,7 +33,6 @@ class AccountCommands:
         return {
             "authenticate": self._authenticate,
             "net/ping": self._ping,
-            "bot/config": self._bot_config,
             "bot/status": self._bot_status,
             "notification/delete": self._notification_delete,
             "chat/join": lambda client, data: None,
@@ -61,11 +61,6 @@ class AccountCommands:
     def _ping(self, client: Client, data: JSON) -> None:
         pong = {"client": data.get("client"), "server": int(time.time() * 1000)}
         self._state.push(client, "net/pong", pong)
-
-    def _bot_config(self, client: Client, data: JSON) -> None:
-        account = _bot(client)
-        # gtp2ogs sends its whole config, API key included: never keep that.
-        self._state.bot_config[account.id] = {k: v for k, v in data.items() if k != "apikey"}
 
     def _bot_status(self, client: Client, data: JSON) -> None:
         self._state.bot_status[_bot(client).id] = dict(data)

@@ -20,6 +20,7 @@ from aiohttp import WSMsgType, web
 from loguru import logger
 
 from ogsbot.sandbox.account_commands import AccountCommands
+from ogsbot.sandbox.active_bots import ActiveBots
 from ogsbot.sandbox.automatch import Automatch
 from ogsbot.sandbox.control import ControlApi
 from ogsbot.sandbox.diagnostics import Diagnostics
@@ -67,6 +68,7 @@ class Emulator(ServerState):
         self.lobby = Lobby(self, self.game_host, self.seekgraph, challenge_keepalive_timeout)
         self.keepalive = self.lobby.keepalive
         self.automatch = Automatch(self, self.lobby)
+        self.active_bots = ActiveBots(self)
         self.diagnostics = Diagnostics(self)
         self.latency = GameLatency(self)
         self.rest = RestApi(self, self.lobby, self.seekgraph)
@@ -89,6 +91,7 @@ class Emulator(ServerState):
         """Every realtime command by name, and those answered before authenticate."""
         rooms = (
             AccountCommands(self),
+            self.active_bots,
             GameCommands(self, self.game_host),
             self.diagnostics,
             self.latency,
@@ -129,6 +132,7 @@ class Emulator(ServerState):
         client = Client(next(self._ids), ws, transport)
         client.writer = asyncio.create_task(self._writer(client))
         self.clients.add(client)
+        self.active_bots.greet(client)
         try:
             async for message in ws:
                 if message.type == WSMsgType.TEXT:
@@ -137,6 +141,7 @@ class Emulator(ServerState):
                     break
         finally:
             self.clients.discard(client)
+            self.active_bots.left(client)
             client.queue.put_nowait(None)
             if client.writer is not None:
                 with contextlib.suppress(asyncio.CancelledError, Exception):
