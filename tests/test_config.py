@@ -670,6 +670,7 @@ TOP_KEYS = {
     "engine",
     "engine_profiles",
     "challenges",
+    "matchmaking",
     "game",
     "log",
     "shutdown_wait",

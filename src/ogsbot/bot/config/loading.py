@@ -30,7 +30,7 @@ from ogsbot.ogs.rest import insecure_server_warning
 
 _CONFIG = TypeAdapter(Config)
 _CRITERIA = ("board_sizes", "speeds", "time_systems")
-_SECTIONS = ("engine", "challenges", "game", "log", "status", "seek")
+_SECTIONS = ("engine", "challenges", "game", "log", "status", "seek", "matchmaking")
 
 
 def _overridden(data: Mapping[Any, Any], pairs: tuple[tuple[str, Any], ...]) -> dict[Any, Any]:

@@ -19,6 +19,7 @@ from ogsbot.bot.config.sections import (
     LogConfig,
     StatusConfig,
 )
+from ogsbot.bot.config.matchmaking import MatchmakingConfig
 from ogsbot.bot.config.seek import SeekConfig
 from ogsbot.bot.config.values import (
     Flag,
@@ -81,6 +82,8 @@ class Config:
     """The daemon's status page and metrics."""
     seek: Annotated[SeekConfig, Section] = SeekConfig()
     """Open challenges the bot keeps for others to accept."""
+    matchmaking: Annotated[MatchmakingConfig, Section] = MatchmakingConfig()
+    """Challenges to other bots when the bot is idle."""
     shutdown_wait: Seconds = 600.0
     """Seconds a graceful shutdown waits for running games to end before stopping anyway."""
     hidden: Flag = False
