@@ -4,6 +4,7 @@ post not tried again before `retry_after`."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -76,6 +77,8 @@ async def test_offers_are_kept_while_there_is_room_and_withdrawn_at_the_stop(
             assert [o["challenge"] for o in status["offers"]] == [second.id]
             assert status["offers"][0]["speed"] == "live"
             assert daemon.metrics.registry.get_sample_value("ogsbot_open_offers") == 1
+            await asyncio.sleep(2.5)  # the offer fits: it stays open, not withdrawn and re-posted
+            assert [c.id for c in offers_of(emu)] == [second.id]
             ben = await human(emu, "ben")
             try:
                 await ben.call(ben.rest.accept_open_challenge, second.id)

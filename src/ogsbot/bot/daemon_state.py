@@ -59,6 +59,21 @@ class OpenOffer:
     speed: str
 
 
+@dataclass
+class Outgoing:
+    """The challenge the bot has sent another bot (`matchmaking:`), waiting for an answer."""
+
+    challenge_id: int
+    game_id: int
+    opponent: int
+    username: str
+    offer: SeekOffer
+    speed: str
+    game: str  # the game's key in the matchmaking record
+    config: str  # the fingerprint of the opponent's advertised config
+    sent: float = field(default_factory=time.monotonic)
+
+
 ANSWERS_KEPT = 20  # challenges answered, kept for `ogsbot status`
 
 
@@ -88,6 +103,8 @@ class DaemonState:
         self.declined: list[tuple[int, str | None]] = []
         self.answers: deque[ChallengeAnswer] = deque(maxlen=ANSWERS_KEPT)  # for the status
         self.open_offers: dict[int, OpenOffer] = {}  # challenge id -> an offer of `seek:`
+        self.outgoing: Outgoing | None = None  # a challenge to a bot (`matchmaking:`)
+        self.active_bots: dict[str, Any] = {}  # OGS's `active-bots`: id -> user & config
         self.started_at = time.time()
         self.stopping = False
         self.draining = False  # `ogsbot stop --after-games`: no new game, stop after the last
@@ -129,6 +146,32 @@ class DaemonState:
         by_speed = Counter(speed for speed, _ in live)
         by_player = Counter(opponent for _, opponent in live)
         return Load(total=len(live), by_speed=dict(by_speed), by_player=dict(by_player))
+
+    def _coming(self) -> list[str]:
+        """The speeds of the games that may come: open offers and the challenge sent."""
+        coming = [o.speed for o in self.open_offers.values()]
+        if self.outgoing is not None:
+            coming.append(self.outgoing.speed)
+        return coming
+
+    def overbooked(self) -> int:
+        """How many of the games in play and those that may come do not fit in max_games."""
+        over = self.load().total + len(self._coming()) - self.config.challenges.max_games
+        return max(0, over)
+
+    def room_for(self, speed: str | None, slots: int = 0) -> bool:
+        """Whether one more game (of `speed`) fits with `slots` of `max_games` left free,
+        counting the open offers and the challenge sent as games to come."""
+        load = self.load()
+        rules = self.config.challenges
+        coming = self._coming()
+        if load.total + len(coming) >= rules.max_games - slots:
+            return False
+        if speed is None:
+            return True
+        speed_rules = rules.speeds.get(speed)
+        limit = speed_rules.max_games if speed_rules is not None else rules.max_games
+        return load.by_speed.get(speed, 0) + coming.count(speed) < limit
 
     def _count_rest_error(self, status: int) -> None:
         """From the REST call's thread: prometheus_client's counters are thread-safe."""

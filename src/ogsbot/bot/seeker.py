@@ -70,33 +70,20 @@ class Seeker(DaemonState):
                 del self.open_offers[cid]
         await self._drop_vanished()
         wanted = seek.max_open if seek.offers and self._seeking() else 0
-        excess = max(0, len(self.open_offers) - wanted)
-        if excess or (self.open_offers and not self._room_for(None)):
-            await self._withdraw_offers(excess or len(self.open_offers), "the bot is full")
+        excess = max(len(self.open_offers) - wanted, self.overbooked())
+        if excess and self.open_offers:
+            await self._withdraw_offers(excess, "the bot is full")
             return
         while len(self.open_offers) < wanted and time.monotonic() >= self._refused_until:
             offer = seek.offers[self._next_offer % len(seek.offers)]
             self._next_offer += 1
             request = offer_request(offer)
-            if not self._room_for(request.speed):
+            if not self.room_for(request.speed):
                 return
             await self._post(offer, request)
 
     def _seeking(self) -> bool:
         return not (self.stopping or self.draining) and self.config.challenges.accept_new
-
-    def _room_for(self, speed: str | None) -> bool:
-        """Whether one more game (of `speed`) fits, counting the offers open as games."""
-        load = self.load()
-        rules = self.config.challenges
-        if load.total + len(self.open_offers) >= rules.max_games:
-            return False
-        if speed is None:
-            return True
-        speed_rules = rules.speeds.get(speed)
-        limit = speed_rules.max_games if speed_rules is not None else rules.max_games
-        same = sum(1 for o in self.open_offers.values() if o.speed == speed)
-        return load.by_speed.get(speed, 0) + same < limit
 
     async def _post(self, offer: SeekOffer, request: ChallengeRequest) -> None:
         try:
