@@ -32,8 +32,8 @@ class MatchmakingConfig:
     reserve: Annotated[Integer, Field(ge=0)] = 1
     """Game slots kept for human challengers: no challenge while the bot plays (or has open
     offers for) challenges.max_games - reserve games."""
-    cooldown: Seconds = 3600.0
-    """Seconds before the same bot is challenged again."""
+    cooldown: Annotated[Seconds, Field(le=2592000)] = 3600.0
+    """Seconds before the same bot is challenged again (at most 30 days)."""
     daily_limit: Annotated[Integer, Field(ge=0)] = 24
     """Challenges sent in any 24 hours, at most."""
     wait: Annotated[Number, Field(gt=0)] = 60.0

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from pydantic import BeforeValidator, SecretStr
 from pydantic.dataclasses import dataclass
 
+from ogsbot.bot.config.matchmaking import MatchmakingConfig
 from ogsbot.bot.config.paths import FilePath
 from ogsbot.bot.config.sections import (
     OPTIONS,
@@ -19,7 +20,6 @@ from ogsbot.bot.config.sections import (
     LogConfig,
     StatusConfig,
 )
-from ogsbot.bot.config.matchmaking import MatchmakingConfig
 from ogsbot.bot.config.seek import SeekConfig
 from ogsbot.bot.config.values import (
     Flag,
