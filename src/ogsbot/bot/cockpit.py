@@ -121,6 +121,7 @@ class Cockpit(ServerStatus):
                 {"challenge": o.challenge_id, "name": o.offer.name, "speed": o.speed}
                 for o in self.open_offers.values()
             ],
+            "matchmaking": self.matchmaking_status(),
             "connection": {
                 "connected": realtime is not None and realtime.connected,
                 "latency_ms": round((realtime.latency if realtime else 0.0) * 1000, 1),

@@ -27,6 +27,7 @@ from ogsbot.bot.config_watch import watch_config
 from ogsbot.bot.daemon_state import RESERVE_FOR, Reservation, Running
 from ogsbot.bot.games import GamesInPlay
 from ogsbot.bot.logs import LogSetupError
+from ogsbot.bot.matchmaker import Matchmaker
 from ogsbot.bot.seeker import Seeker
 from ogsbot.bot.server_status import HEARTBEAT_EVERY, SPEEDS, ServerStatus
 from ogsbot.bot.session import spec_for
@@ -50,7 +51,7 @@ __all__ = [
 CANCEL_AGAIN = 0.5
 
 
-class Daemon(Cockpit, Seeker, ChallengeAnswers, GamesInPlay, ServerStatus):
+class Daemon(Cockpit, Matchmaker, Seeker, ChallengeAnswers, GamesInPlay, ServerStatus):
     """Keeps a bot playing on one OGS server."""
 
     # ----- lifecycle --------------------------------------------------------------------
@@ -71,6 +72,8 @@ class Daemon(Cockpit, Seeker, ChallengeAnswers, GamesInPlay, ServerStatus):
         # challenges right after it.
         self.client.on("notification", self._on_notification)
         self.client.on("active_game", self._on_active_game)
+        self.client.on("notification", self._on_offer_rejected)
+        self.client.on("active-bots", self._on_active_bots)
         self.client.on_connect(self._on_connect)
         await self._start_control(self.reload)  # `ogsbot status` answers before the login
         for engine in self._engines():
@@ -89,6 +92,7 @@ class Daemon(Cockpit, Seeker, ChallengeAnswers, GamesInPlay, ServerStatus):
         status = asyncio.create_task(self._status_loop(), name="bot-status")
         records = asyncio.create_task(self._complete_records(), name="bot-records")
         seek = asyncio.create_task(self._seek_loop(), name="bot-seek")
+        match = asyncio.create_task(self._match_loop(), name="bot-matchmaking")
         if self.config.source is not None:
             self._spawn(watch_config(self.config.source, self._reload_on_change, self._stop),
                         "config-watch")  # fmt: skip
@@ -97,7 +101,7 @@ class Daemon(Cockpit, Seeker, ChallengeAnswers, GamesInPlay, ServerStatus):
             await self._stop.wait()
             await self._shutdown()
         finally:
-            for task in (seek, status, records):
+            for task in (match, seek, status, records):
                 task.cancel()
                 try:
                     await task

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import random
 import time
 from collections import Counter, deque
 from dataclasses import dataclass, field
@@ -105,6 +106,7 @@ class DaemonState:
         self.open_offers: dict[int, OpenOffer] = {}  # challenge id -> an offer of `seek:`
         self.outgoing: Outgoing | None = None  # a challenge to a bot (`matchmaking:`)
         self.active_bots: dict[str, Any] = {}  # OGS's `active-bots`: id -> user & config
+        self.rng = random.Random()  # ties between opponents
         self.started_at = time.time()
         self.stopping = False
         self.draining = False  # `ogsbot stop --after-games`: no new game, stop after the last
@@ -172,6 +174,10 @@ class DaemonState:
         speed_rules = rules.speeds.get(speed)
         limit = speed_rules.max_games if speed_rules is not None else rules.max_games
         return load.by_speed.get(speed, 0) + coming.count(speed) < limit
+
+    def matchmaking_status(self) -> dict[str, Any] | None:
+        """Matchmaking's part of the status (the matchmaker's); None when it is off."""
+        return None
 
     def _count_rest_error(self, status: int) -> None:
         """From the REST call's thread: prometheus_client's counters are thread-safe."""

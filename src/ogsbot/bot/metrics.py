@@ -77,6 +77,13 @@ class BotMetrics:
             ["result", "reason"],
             registry=registry,
         )
+        self.bot_challenges = Counter(
+            "ogsbot_bot_challenges",
+            "Challenges sent to other bots (matchmaking), by what became of them: sent, "
+            "accepted, declined, withdrawn (not answered in time), failed (the post)",
+            ["result"],
+            registry=registry,
+        )
         self.rest_errors = Counter(
             "ogsbot_rest_errors",
             "REST calls that failed, by HTTP status (0: no answer)",

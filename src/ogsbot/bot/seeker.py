@@ -27,9 +27,10 @@ CHECK_EVERY = 30.0  # s between two asks of the server for the offers it still h
 MAX_RANKING = 1000  # OGS's "any rank" bound
 
 
-def offer_request(offer: SeekOffer) -> ChallengeRequest:
-    """The open challenge an offer posts."""
+def offer_request(offer: SeekOffer, opponent: int | None = None) -> ChallengeRequest:
+    """The challenge an offer makes: open, or to the player `opponent`."""
     return ChallengeRequest(
+        opponent=opponent,
         time_control=time_control_from_json(offer.time_control),
         name=offer.name,
         rules=offer.rules,

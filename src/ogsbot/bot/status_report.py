@@ -123,6 +123,7 @@ def render(status: JSON) -> str:
     if offers:
         lines.append(f"open challenges: {len(offers)}")
         lines.extend(f"  {o['challenge']} {o['name']} ({o['speed']})" for o in offers)
+    lines.extend(_matchmaking_lines(status.get("matchmaking")))
     answers = status.get("challenges", [])
     lines.append(f"last challenges: {len(answers)}")
     for a in answers:
@@ -174,3 +175,23 @@ def clock_text(seconds: float) -> str:
 def _duration(seconds: float) -> str:
     hours, rest = divmod(int(seconds), 3600)
     return f"{hours}h{rest // 60:02d}m"
+
+
+def _matchmaking_lines(mm: dict[str, Any] | None) -> list[str]:
+    if not mm:
+        return []
+    out = mm["outgoing"]
+    waiting = (
+        f"challenge {out['challenge']} to {out['opponent']} ({out['speed']}), "
+        f"{out['waiting']:g} s waiting"
+        if out
+        else "no challenge waiting"
+    )
+    lines = [
+        f"matchmaking: {mm['sent_today']}/{mm['daily_limit']} challenges in 24 h, "
+        f"{mm['bots_online']} bot(s) online, {waiting}"
+    ]
+    for d in mm["declines"]:
+        when = time.strftime("%m-%d %H:%M", time.localtime(d["at"]))
+        lines.append(f"  {when} declined by {d['opponent']}: {d['code'] or '-'} {d['message']}")
+    return lines

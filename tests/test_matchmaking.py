@@ -1,0 +1,269 @@
+"""Matchmaking (`matchmaking:`) on the emulator with real daemons: a bot challenges the bots
+OGS lists as connected, one challenge at a time, within its cooldown, daily cap and reserve,
+never a human, never again for what a bot declined (across a restart), and leaves nothing
+behind when it stops."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import time
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+
+from ogsbot.bot.daemon import Daemon
+from ogsbot.sandbox.faults import RestFault
+from ogsbot.sandbox.server import Emulator
+from test_daemon import bot_config, running
+from test_seeking import OFFER, human
+
+from support import randomgo_argv, until
+
+KEYS = {name: f"{name}-key-0123456789abcdef" for name in ("alpha", "bravo", "charlie", "delta")}
+
+
+@pytest.fixture
+async def emu(tmp_path: Path) -> AsyncIterator[Emulator]:
+    server = Emulator(seed=5, state_file=tmp_path / "emulator.json")
+    for rank, name in enumerate(KEYS):
+        server.add_bot(name, api_key=KEYS[name], ranking=18 + rank)
+    await server.start()
+    yield server
+    await server.stop()
+
+
+def config(emu: Emulator, tmp_path: Path, name: str, **overrides: Any) -> Any:
+    base = tmp_path / name
+    base.mkdir(exist_ok=True)
+    return bot_config(
+        emu,
+        base,
+        api_key=KEYS[name],
+        engine={"command": randomgo_argv(len(name))},
+        game={"min_move_time": 0, "sgf_dir": str(base / "sgf")},
+        **overrides,
+    )
+
+
+def matchmaking(**settings: Any) -> dict[str, Any]:
+    return {"games": [OFFER], "idle_after": 0, "wait": 5, **settings}
+
+
+def record_of(tmp_path: Path, name: str) -> dict[str, Any]:
+    path = tmp_path / name / "sgf" / "matchmaking.json"
+    data: dict[str, Any] = json.loads(path.read_text()) if path.exists() else {}
+    return data
+
+
+def sent_to(tmp_path: Path, name: str) -> list[str]:
+    return [s["username"] for s in record_of(tmp_path, name).get("sent", [])]
+
+
+def listed(emu: Emulator) -> set[str]:
+    return {entry["username"] for entry in emu.active_bots.listing().values()}
+
+
+class Watch:
+    """Every challenge a bot creates on the server, as it is created: whom it went to, and
+    the most the bot had pending at once."""
+
+    def __init__(self, emu: Emulator, name: str) -> None:
+        self.emu, self.name = emu, name
+        self.challenged: list[str] = []
+        self.most_at_once = 0
+
+    @contextlib.contextmanager
+    def running(self) -> Iterator[Watch]:
+        lobby = self.emu.lobby
+        create = lobby.create_challenge
+
+        def watched(challenger: Any, challenged: Any, body: Any) -> Any:
+            challenge = create(challenger, challenged, body)
+            if challenger.username == self.name:
+                self.challenged.append(challenged.username if challenged else "(open)")
+                pending = len(pending_from(self.emu, self.name))
+                self.most_at_once = max(self.most_at_once, pending)
+            return challenge
+
+        lobby.create_challenge = watched  # type: ignore[method-assign]
+        try:
+            yield self
+        finally:
+            del lobby.create_challenge
+
+
+def pending_from(emu: Emulator, name: str) -> list[Any]:
+    return [c for c in emu.challenges.values() if c.challenger.username == name]
+
+
+async def test_three_bots_limits_cooldowns_and_the_decline_record(
+    emu: Emulator, tmp_path: Path
+) -> None:
+    """alpha seeks games; bravo takes them; charlie blocks alpha. alpha asks each once (the
+    cooldown), one at a time, never the human online, records charlie's decline, and after a
+    restart with no cooldown asks bravo again but never charlie."""
+    bravo = Daemon(config(emu, tmp_path, "bravo", challenges={"max_games_per_player": 5}))
+    charlie = Daemon(config(emu, tmp_path, "charlie", challenges={"block_list": ["alpha"]}))
+    hugo = await human(emu, "hugo")
+    alpha_config = config(emu, tmp_path, "alpha", matchmaking=matchmaking(cooldown=3600))
+    try:
+        async with running(bravo), running(charlie):
+            await until(lambda: listed(emu) == {"bravo", "charlie"}, 10, "both bots listed")
+            with Watch(emu, "alpha").running() as watch:
+                async with running(Daemon(alpha_config)) as task:
+                    await until(lambda: len(sent_to(tmp_path, "alpha")) == 2, 20, "two challenges")
+                    await until(
+                        lambda: bool(record_of(tmp_path, "alpha").get("declines")), 10, "decline"
+                    )
+                    await asyncio.sleep(2)  # the cooldown: neither is asked again
+                    assert sorted(sent_to(tmp_path, "alpha")) == ["bravo", "charlie"]
+                    assert not task.done()
+                assert not pending_from(emu, "alpha")  # nothing left behind
+            [decline] = record_of(tmp_path, "alpha")["declines"]
+            assert (decline["username"], decline["code"]) == ("charlie", "blacklisted")
+            assert watch.most_at_once == 1
+            assert sorted(watch.challenged) == ["bravo", "charlie"]  # never hugo, the human
+            games = [r for r in emu.games.values() if {"alpha", "bravo"} <= player_names(r)]
+            assert len(games) == 1
+
+            # Restarted with no cooldown: bravo is asked again and again (the least recently
+            # asked goes first), charlie never.
+            again = config(emu, tmp_path, "alpha", matchmaking=matchmaking(cooldown=0))
+            with Watch(emu, "alpha").running() as watch:
+                async with running(Daemon(again)):
+                    await until(
+                        lambda: sent_to(tmp_path, "alpha").count("bravo") >= 3, 30, "bravo again"
+                    )
+            assert "charlie" not in watch.challenged
+            assert sent_to(tmp_path, "alpha").count("charlie") == 1
+    finally:
+        await hugo.close()
+
+
+def player_names(referee: Any) -> set[str]:
+    return {account.username for account in referee.players}
+
+
+async def test_no_challenge_at_max_games_minus_reserve_nor_past_the_daily_cap(
+    emu: Emulator, tmp_path: Path
+) -> None:
+    """alpha plays a game with a human that does not move: with max_games 2 and reserve 1 it
+    challenges no one; a daily cap already reached (in the record from an earlier run) stops
+    it too, while a cap with room lets it challenge."""
+    bravo = Daemon(config(emu, tmp_path, "bravo"))
+    hugo = await human(emu, "hugo")
+    try:
+        async with running(bravo):
+            await until(lambda: listed(emu) == {"bravo"}, 10, "bravo listed")
+            alpha_account = emu.accounts.by_name("alpha")
+            hugo_account = emu.accounts.by_name("hugo")
+            assert alpha_account is not None and hugo_account is not None
+            referee = emu.create_game(hugo_account, alpha_account, correspondence_settings())
+            reserve = config(
+                emu,
+                tmp_path,
+                "alpha",
+                challenges={"max_games": 2},
+                matchmaking=matchmaking(reserve=1),
+            )
+            async with running(Daemon(reserve)) as _:
+                await until(lambda: referee.game_id in daemon_games(emu, "alpha"), 10, "the game")
+                await asyncio.sleep(2.5)
+                assert sent_to(tmp_path, "alpha") == []
+            # The cap: two challenges in the last 24 h already.
+            record = tmp_path / "alpha" / "sgf" / "matchmaking.json"
+            now = time.time()
+            sent = [
+                {"opponent": 1, "username": "old", "at": now - 3600 * h, "challenge": h}
+                for h in (1, 2)
+            ]
+            record.write_text(json.dumps({"sent": sent, "declines": []}))
+            capped = config(
+                emu,
+                tmp_path,
+                "alpha",
+                challenges={"max_games": 5},
+                matchmaking=matchmaking(daily_limit=2),
+            )
+            async with running(Daemon(capped)):
+                await asyncio.sleep(2.5)
+            assert sent_to(tmp_path, "alpha") == ["old", "old"]
+            roomy = config(
+                emu,
+                tmp_path,
+                "alpha",
+                challenges={"max_games": 5},
+                matchmaking=matchmaking(daily_limit=3),
+            )
+            async with running(Daemon(roomy)):
+                await until(lambda: "bravo" in sent_to(tmp_path, "alpha"), 10, "a challenge")
+    finally:
+        await hugo.close()
+
+
+def correspondence_settings() -> Any:
+    from ogsbot.ogs.models import TimeControl
+    from ogsbot.sandbox.referee import GameSettings
+
+    tc = TimeControl.from_json(
+        {"system": "fischer", "initial_time": 86400, "time_increment": 3600, "max_time": 86400}
+    )
+    return GameSettings(width=9, height=9, time_control=tc.with_speed(9, 9))
+
+
+def daemon_games(emu: Emulator, name: str) -> set[int]:
+    return {r.game_id for r in emu.games.values() if name in player_names(r) and not r.finished}
+
+
+async def test_a_challenge_not_answered_is_withdrawn_and_a_refused_post_not_repeated(
+    emu: Emulator, tmp_path: Path
+) -> None:
+    """delta advertises a config but never answers: alpha's challenge is withdrawn after
+    `wait`. A post the server refuses is not tried again at once (no loop on a refusal)."""
+    async with aiohttp.ClientSession() as http:
+        delta = await http.ws_connect(emu.url.replace("http://", "ws://") + "/")
+        await delta.send_str(json.dumps(["authenticate", {"bot_apikey": KEYS["delta"]}]))
+        await delta.send_str(json.dumps(["bot/config", advertised()]))
+        await until(lambda: listed(emu) == {"delta"}, 10, "delta listed")
+        quick = config(emu, tmp_path, "alpha", matchmaking=matchmaking(wait=1.5, cooldown=0))
+        with Watch(emu, "alpha").running() as watch:
+            async with running(Daemon(quick)):
+                await until(lambda: watch.challenged == ["delta"], 10, "the challenge")
+                await until(lambda: not pending_from(emu, "alpha"), 5, "withdrawn")
+        delta_id = emu.accounts.by_name("delta").id  # type: ignore[union-attr]
+        emu.add_rest_fault(
+            RestFault(f"/api/v1/players/{delta_id}/challenge", 403, count=100, method="POST")
+        )
+        before = len(sent_to(tmp_path, "alpha"))
+        async with running(Daemon(quick)) as _:
+            await until(
+                lambda: len(record_of(tmp_path, "alpha").get("declines", [])) == 1, 10, "refusal"
+            )
+            await asyncio.sleep(2)
+        assert len(sent_to(tmp_path, "alpha")) == before
+        assert len(record_of(tmp_path, "alpha")["declines"]) == 1  # tried once, not in a loop
+        await delta.close()
+
+
+def advertised() -> dict[str, Any]:
+    """A bot config (goban's BotConfigV2) that takes alpha's 9x9 live game."""
+    fischer = {
+        "initial_time_range": [10, 3600],
+        "max_time_range": [10, 7200],
+        "time_increment_range": [1, 300],
+    }
+    return {
+        "hidden": False,
+        "allowed_board_sizes": [9],
+        "allowed_time_control_systems": ["fischer"],
+        "allowed_live_settings": {"fischer": fischer, "concurrent_games": 2},
+        "allow_ranked": True,
+        "allow_unranked": True,
+        "allowed_rank_range": ["30k", "9d"],
+        "_config_version": 2,
+    }
