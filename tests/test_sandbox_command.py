@@ -112,3 +112,26 @@ async def readline(proc: asyncio.subprocess.Process) -> str:
     line = await proc.stdout.readline()
     assert line, "the sandbox ended early"
     return line.decode()
+
+
+def test_sandbox_bots_find_each_other_and_play(tmp_path: Path) -> None:
+    out = sandbox(tmp_path, "--bots", "3", "--games", "2")
+    assert out.returncode == 0, out.stdout + out.stderr
+    lines = out.stdout.splitlines()
+    assert "bots: sandbot1, sandbot2, sandbot3; each proposes 9x9 fischer:300+10" in lines
+    assert any(" challenged sandbot" in line for line in lines)
+    sgfs = [Path(line[5:]) for line in lines if line.startswith("SGF: ")]
+    assert len(sgfs) >= 2
+    for path in sgfs:
+        root = sgf.Sgf_game.from_string(path.read_text()).get_root()
+        players = {root.get("PB"), root.get("PW")}
+        assert len(players) == 2 and all(p.startswith("sandbot") for p in players)
+    records = [line for line in lines if "-matchmaking.json: " in line]
+    assert len(records) == 3
+    assert "WARNING" not in out.stdout + out.stderr
+
+
+def test_sandbox_bots_needs_two_or_more(tmp_path: Path) -> None:
+    out = sandbox(tmp_path, "--bots", "1")
+    assert out.returncode == 2
+    assert "2 to 10 bots" in out.stderr

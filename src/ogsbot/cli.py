@@ -201,7 +201,25 @@ def _add_sandbox(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         action="store_true",
         help="keep the emulator (and its spectator page) running after the games",
     )
+    sandbox.add_argument(
+        "--bots",
+        type=_bot_count,
+        default=0,
+        metavar="N",
+        help="N bots (2 or more) with matchmaking on, finding each other and playing "
+        "--games games in all",
+    )
     sandbox.add_argument("-v", "--verbose", action="store_true", help="log every game event")
+
+
+def _bot_count(text: str) -> int:
+    try:
+        count = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 2 <= count <= 10:
+        raise argparse.ArgumentTypeError(f"{count}: 2 to 10 bots")
+    return count
 
 
 def exposure_warning(host: str) -> str | None:
@@ -332,6 +350,7 @@ def _run_sandbox(args: argparse.Namespace) -> int:
         challenges=args.challenges,
         sgf_dir=args.sgf_dir,
         keep_open=args.keep_open,
+        bots=args.bots,
     )
     try:
         return asyncio.run(run(options))

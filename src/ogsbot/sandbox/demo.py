@@ -87,6 +87,7 @@ class Options:
     challenges: bool = False
     sgf_dir: str = "sandbox-sgf"
     keep_open: bool = False
+    bots: int = 0  # > 1: that many bots with matchmaking on, playing each other
 
 
 def bot_config(options: Options, url: str, api_key: str, out: TextIO) -> Config:
@@ -151,6 +152,10 @@ def progress_line(referee: Referee, now: float) -> str:
 
 async def run(options: Options, out: TextIO = sys.stdout) -> int:
     """Run the sandbox; returns the exit code."""
+    if options.bots:
+        from ogsbot.sandbox.bot_matches import run_bots
+
+        return await run_bots(options, out)
     emulator = Emulator(stone_removal_timeout=30)
     bot = emulator.add_bot(BOT, ranking=20)
     url = await emulator.start()
