@@ -267,3 +267,68 @@ def advertised() -> dict[str, Any]:
         "allowed_rank_range": ["30k", "9d"],
         "_config_version": 2,
     }
+
+
+async def test_left_alone_with_bots_and_a_human_it_keeps_busy_within_every_limit(
+    emu: Emulator, tmp_path: Path
+) -> None:
+    """alpha has open offers and matchmaking; a human takes every open challenge it posts
+    and never moves. Sampled all along: alpha never has more games in play and to come than
+    max_games, never more than one challenge out, challenges bots only; it keeps busy (games
+    from both), and when it stops nothing of it is left on the server."""
+    bravo = Daemon(config(emu, tmp_path, "bravo", challenges={"max_games_per_player": 5}))
+    hugo = await human(emu, "hugo")
+    alpha = Daemon(
+        config(
+            emu,
+            tmp_path,
+            "alpha",
+            challenges={"max_games": 3},
+            seek={"offers": [OFFER], "max_open": 1},
+            matchmaking=matchmaking(reserve=1, cooldown=0),
+        )
+    )
+    worst = {"in_play_and_pending": 0, "out_at_once": 0}
+
+    def sample() -> None:
+        mine = pending_from(emu, "alpha")
+        direct = [c for c in mine if c.challenged is not None]
+        in_play = len(daemon_games(emu, "alpha"))
+        worst["in_play_and_pending"] = max(worst["in_play_and_pending"], in_play + len(mine))
+        worst["out_at_once"] = max(worst["out_at_once"], len(direct))
+
+    async def take_open_challenges() -> None:
+        while True:
+            sample()
+            for challenge in pending_from(emu, "alpha"):
+                if challenge.challenged is None:
+                    with contextlib.suppress(Exception):
+                        await hugo.call(hugo.rest.accept_open_challenge, challenge.id)
+            await asyncio.sleep(0.05)
+
+    try:
+        async with running(bravo):
+            await until(lambda: listed(emu) == {"bravo"}, 10, "bravo listed")
+            with Watch(emu, "alpha").running() as watch:
+                async with running(alpha):
+                    taker = asyncio.ensure_future(take_open_challenges())
+                    try:
+                        await until(lambda: "bravo" in watch.challenged, 15, "a bot challenged")
+                        await until(lambda: len(with_human(emu, "alpha")) >= 2, 15, "human games")
+                        await asyncio.sleep(3)
+                    finally:
+                        taker.cancel()
+                assert not pending_from(emu, "alpha")  # nothing left behind
+        assert set(watch.challenged) <= {"bravo", "(open)"}  # never hugo directly
+        assert worst["in_play_and_pending"] <= 3
+        assert worst["out_at_once"] <= 1
+    finally:
+        await hugo.close()
+
+
+def with_human(emu: Emulator, name: str) -> list[int]:
+    return [
+        r.game_id
+        for r in emu.games.values()
+        if name in player_names(r) and "hugo" in player_names(r)
+    ]
