@@ -332,3 +332,26 @@ def with_human(emu: Emulator, name: str) -> list[int]:
         for r in emu.games.values()
         if name in player_names(r) and "hugo" in player_names(r)
     ]
+
+
+async def test_an_entry_that_is_not_a_bot_is_never_challenged(
+    emu: Emulator, tmp_path: Path
+) -> None:
+    """A human in the list of bots (a server's mistake) with a config that takes alpha's
+    game, and named in `opponents`: never challenged."""
+    hugo = await human(emu, "hugo")
+    account = emu.accounts.by_name("hugo")
+    assert account is not None
+    entry = {**account.player_json(), "config": advertised()}
+    assert entry["ui_class"] == ""
+    emu.active_bots.listing = lambda: {str(account.id): entry}  # type: ignore[method-assign]
+    alpha = config(emu, tmp_path, "alpha", matchmaking=matchmaking(opponents=["hugo"]))
+    try:
+        with Watch(emu, "alpha").running() as watch:
+            daemon = Daemon(alpha)
+            async with running(daemon):
+                await until(lambda: bool(daemon.active_bots), 10, "the list")
+                await asyncio.sleep(2.5)
+        assert watch.challenged == []
+    finally:
+        await hugo.close()

@@ -4,6 +4,7 @@ text and never HTML, and a screenshot goes to the test artifacts."""
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from pathlib import Path
@@ -11,6 +12,7 @@ from pathlib import Path
 from ogsbot.bot.daemon import Daemon
 from ogsbot.sandbox.server import Emulator
 from test_daemon import bot_config, emu, human_game, running
+from test_seeking import FISCHER
 from test_spectator import ARTIFACTS, browse
 
 from support import randomgo_argv, until
@@ -58,3 +60,42 @@ async def test_the_page_shows_each_game_as_the_server_holds_it(
     assert "accepted" in dom and "pid " in dom
     data = shot.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 5000
+
+
+async def test_the_page_shows_open_challenges_and_matchmaking_with_names_as_text(
+    emu: Emulator, tmp_path: Path
+) -> None:
+    """An open challenge, and matchmaking's count and declines; a decline from a bot with a
+    hostile name and message, kept in the record, is shown as text."""
+    record = tmp_path / "record.json"
+    decline = {
+        "opponent": 9,
+        "username": EVIL,
+        "at": time.time() - 60,
+        "code": "board_size_not_allowed",
+        "message": EVIL,
+        "game": "9x9",
+        "config": "c",
+    }
+    record.write_text(json.dumps({"sent": [], "declines": [decline]}))
+    offer = {"time_control": FISCHER, "width": 9}
+    daemon = Daemon(
+        bot_config(
+            emu,
+            tmp_path,
+            engine={"command": randomgo_argv(1)},
+            status={"enabled": True, "port": 0},
+            seek={"offers": [offer], "max_open": 1},
+            matchmaking={"games": [offer], "record": str(record), "daily_limit": 7},
+        )
+    )
+    async with running(daemon):
+        await until(lambda: bool(daemon.open_offers), 10, "an open challenge")
+        [challenge_id] = daemon.open_offers
+        assert daemon.status_server is not None
+        dom = await browse(f"http://127.0.0.1:{daemon.status_server.port}/", "--dump-dom")
+    assert 'data-ready="yes"' in dom
+    assert f"open challenge {challenge_id}" in dom
+    assert "matchmaking: 0/7 challenges in 24 h" in dom
+    assert f"declined by {ESCAPED}" in dom and "board_size_not_allowed" in dom
+    assert "<img" not in dom

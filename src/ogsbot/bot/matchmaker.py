@@ -51,6 +51,12 @@ def _plain(text: object, limit: int = 300) -> str:
     return "".join(c if c.isprintable() else "?" for c in str(text or ""))[:limit]
 
 
+def _is_bot(entry: dict[str, Any]) -> bool:
+    """OGS lists bots only; an entry whose `ui_class` says otherwise is never challenged."""
+    ui_class = entry.get("ui_class")
+    return ui_class is None or "bot" in str(ui_class).split()
+
+
 def _names(refs: tuple[str | int, ...]) -> set[str]:
     return {str(r).lower() for r in refs}
 
@@ -175,7 +181,7 @@ class Matchmaker(DaemonState):
     async def _follow(self, out: Outgoing) -> None:
         """Accepted (its game is played), withdrawn when not answered in time or when the
         bot can no longer take it; a decline comes as a notification."""
-        if out.game_id in self.games:
+        if out.game_id in self.games or out.game_id in self.finished:
             self.outgoing = None
             self.metrics.bot_challenges.labels("accepted").inc()
             logger.info("bot {} accepted challenge {}", out.username, out.challenge_id)
@@ -186,7 +192,7 @@ class Matchmaker(DaemonState):
 
     async def _withdraw_outgoing(self, why: str) -> None:
         out, self.outgoing = self.outgoing, None
-        if out is None or out.game_id in self.games:
+        if out is None or out.game_id in self.games or out.game_id in self.finished:
             return
         with contextlib.suppress(OGSError):
             await self.client.cancel_challenge(out.challenge_id)
@@ -226,8 +232,8 @@ class Matchmaker(DaemonState):
         record = self.record()
         found: list[tuple[float, float, dict[str, Any], str]] = []
         for entry in self.active_bots.values():
-            if not isinstance(entry, dict) or "bot" not in str(entry.get("ui_class", "")):
-                continue  # OGS lists bots only; a human is never challenged
+            if not isinstance(entry, dict) or not _is_bot(entry):
+                continue
             try:
                 bot_id, rank = int(entry["id"]), float(entry.get("ranking") or 0.0)
             except (KeyError, TypeError, ValueError):

@@ -1,6 +1,7 @@
 """The daemon's status page: every game as a live board (drawn by `ogsbot.view`'s script, as
-the emulator's spectator page draws its games), both clocks, the engines and the last
-challenges. It polls /status.json (what `ogsbot status --json` prints) twice a second.
+the emulator's spectator page draws its games), both clocks, the engines, the last
+challenges, the open challenges and matchmaking. It polls /status.json (what
+`ogsbot status --json` prints) twice a second.
 
 Names come from the network (an opponent's username): they are set as text, never as HTML.
 """
@@ -29,6 +30,7 @@ td, th { padding: .2em .6em; text-align: left; border-bottom: 1px solid #ddd; }
 <div id="games"></div>
 <h2>Engines</h2><table id="engines"></table>
 <h2>Last challenges</h2><table id="challenges"></table>
+<h2>Finding games</h2><p id="finding"></p><table id="seeking"></table>
 <script>
 """
     + BOARD_SCRIPT
@@ -82,6 +84,18 @@ async function refresh() {
     document.getElementById("challenges").replaceChildren(...status.challenges.map(a => row(
       [new Date(a.at * 1000).toLocaleTimeString(), a.challenger, a.board,
        a.accepted ? "accepted" : `declined (${a.reason})`], a.accepted ? "" : "declined")));
+    const mm = status.matchmaking;
+    const out = mm && mm.outgoing;
+    document.getElementById("finding").textContent =
+      `${status.offers.length} open challenge(s)` + (mm === null ? "; matchmaking off" :
+      `; matchmaking: ${mm.sent_today}/${mm.daily_limit} challenges in 24 h, `
+      + `${mm.bots_online} bot(s) online, ` + (out ? `challenge ${out.challenge} to `
+      + `${out.opponent} (${out.speed}) waiting ${Math.round(out.waiting)} s` : "none waiting"));
+    const seeking = status.offers.map(o => row([`open challenge ${o.challenge}`, o.name, o.speed]));
+    if (mm) seeking.push(...mm.declines.map(d => row(
+      [new Date(d.at * 1000).toLocaleString(), `declined by ${d.opponent}`, d.code, d.message],
+      "declined")));
+    document.getElementById("seeking").replaceChildren(...seeking);
     const c = status.connection;
     document.getElementById("status").textContent =
       `${status.games.length} game(s); connection ${c.connected ? "up" : "DOWN"}, `
