@@ -17,6 +17,7 @@ import aiohttp
 import pytest
 
 from ogsbot.bot.daemon import Daemon
+from ogsbot.bot.status_report import render
 from ogsbot.sandbox.faults import RestFault
 from ogsbot.sandbox.server import Emulator
 from test_daemon import bot_config, running
@@ -115,7 +116,8 @@ async def test_three_bots_limits_cooldowns_and_the_decline_record(
         async with running(bravo), running(charlie):
             await until(lambda: listed(emu) == {"bravo", "charlie"}, 10, "both bots listed")
             with Watch(emu, "alpha").running() as watch:
-                async with running(Daemon(alpha_config)) as task:
+                alpha = Daemon(alpha_config)
+                async with running(alpha) as task:
                     await until(lambda: len(sent_to(tmp_path, "alpha")) == 2, 20, "two challenges")
                     await until(
                         lambda: bool(record_of(tmp_path, "alpha").get("declines")), 10, "decline"
@@ -123,6 +125,16 @@ async def test_three_bots_limits_cooldowns_and_the_decline_record(
                     await asyncio.sleep(2)  # the cooldown: neither is asked again
                     assert sorted(sent_to(tmp_path, "alpha")) == ["bravo", "charlie"]
                     assert not task.done()
+                    text = render(alpha.status())
+                    assert "matchmaking: 2/24 challenges in 24 h, 2 bot(s) online" in text
+                    assert "declined by charlie: blacklisted" in text
+                    counts = {
+                        result: alpha.metrics.registry.get_sample_value(
+                            "ogsbot_bot_challenges_total", {"result": result}
+                        )
+                        for result in ("sent", "accepted", "declined")
+                    }
+                    assert counts == {"sent": 2, "accepted": 1, "declined": 1}
                 assert not pending_from(emu, "alpha")  # nothing left behind
             [decline] = record_of(tmp_path, "alpha")["declines"]
             assert (decline["username"], decline["code"]) == ("charlie", "blacklisted")

@@ -123,7 +123,7 @@ class Matchmaker(DaemonState):
             },
             "sent_today": record.sent_today(),
             "daily_limit": mm.daily_limit,
-            "bots_online": len(self.active_bots),
+            "bots_online": sum(1 for key in self.active_bots if key != str(self._my_id())),
             "declines": [
                 {"opponent": d.username, "code": d.code, "message": d.message, "at": d.at}
                 for d in record.data.declines[-5:]
@@ -218,12 +218,15 @@ class Matchmaker(DaemonState):
                 await self._send(offer, *picked)
                 return
 
+    def _my_id(self) -> int:
+        realtime = self.client.realtime
+        return int(realtime.user.get("id", 0)) if realtime is not None else 0
+
     def _pick(self, offer: SeekOffer, my_rank: float) -> tuple[dict[str, Any], str] | None:
         """The bot to propose `offer` to (the one asked least recently) and the fingerprint
         of its config; None when no connected bot would take it now."""
         mm = self.config.matchmaking
-        realtime = self.client.realtime
-        my_id = int(realtime.user.get("id", 0)) if realtime is not None else 0
+        my_id = self._my_id()
         wanted, excluded = _names(mm.opponents), _names(mm.exclude)
         request = offer_request(offer)
         if not self.room_for(request.speed, slots=mm.reserve):
