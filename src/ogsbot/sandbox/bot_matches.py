@@ -97,7 +97,8 @@ async def _watch(emulator: Emulator, daemons: list[Daemon], games: int, out: Tex
                     print(f"{me} challenged {sent.username} (challenge {sent.challenge})", file=out)
         for decline in emulator.declines[declines:]:
             code = (decline.get("rejection_details") or {}).get("rejection_code") or ""
-            print(f"  declined: {decline['message']} ({code})", file=out)
+            by, challenger = (_name(emulator, decline[key]) for key in ("by", "challenger"))
+            print(f"  {by} declined {challenger}: {decline['message']} ({code})", file=out)
         declines = len(emulator.declines)
         for game_id, referee in emulator.games.items():
             if game_id not in seen_games:
@@ -113,6 +114,11 @@ async def _watch(emulator: Emulator, daemons: list[Daemon], games: int, out: Tex
             for game_id in seen_games:
                 if not emulator.games[game_id].finished:
                     print(progress_line(emulator.games[game_id], now), file=out, flush=True)
+
+
+def _name(emulator: Emulator, account_id: int) -> str:
+    account = emulator.accounts.by_id.get(account_id)
+    return account.username if account is not None else str(account_id)
 
 
 def _results(emulator: Emulator, daemons: list[Daemon], out: TextIO) -> int:
