@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import random
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ import pytest
 from ogsbot.bot.bot_offers import fingerprint, read_config, refusal
 from ogsbot.bot.config import parse_config
 from ogsbot.bot.match_record import DAY, Decline, MatchRecord, Sent
+from ogsbot.bot.matchmaker import bot_entry
 from ogsbot.bot.rules import Load, decide
 from ogsbot.ogs.challenge import ChallengeRequest, time_control_from_json
 from ogsbot.ogs.models import Challenge
@@ -101,7 +103,7 @@ def decline(code: str, at: float, game: str = "g", config: str = "c") -> Decline
 def test_a_passing_decline_expires_and_one_for_a_setting_holds_while_the_config_does(
     tmp_path: Path,
 ) -> None:
-    now = 1_000_000.0
+    now = time.time()
     record = MatchRecord(tmp_path / "m.json")
     record.add_decline(decline("too_many_live_games", now - 100))
     assert record.blocking(5, "other game", "c", retry_after=200, now=now) is not None
@@ -116,7 +118,7 @@ def test_a_passing_decline_expires_and_one_for_a_setting_holds_while_the_config_
 
 
 def test_the_daily_count_is_of_the_last_24_hours(tmp_path: Path) -> None:
-    now = 2_000_000.0
+    now = time.time()
     record = MatchRecord(tmp_path / "m.json")
     for hours in (1, 23, 25, 100):
         record.add_sent(Sent(opponent=5, username="b", at=now - hours * 3600, challenge=hours))
@@ -129,8 +131,31 @@ def test_a_damaged_record_is_set_aside_and_matchmaking_starts_afresh(tmp_path: P
     path.write_text('{"sent": [{"opponent": "x"}]')
     record = MatchRecord(path)
     assert record.data.sent == [] and (tmp_path / "m.json.bad").exists()
-    record.add_sent(Sent(opponent=1, username="a", at=1.0, challenge=1))
+    record.add_sent(Sent(opponent=1, username="a", at=time.time(), challenge=1))
     assert json.loads(path.read_text())["sent"][0]["username"] == "a"
+    path.write_bytes(b'{"sent": [], "declines": [], "x": "\xff\xfe"}')  # not UTF-8
+    assert MatchRecord(path).data.sent == []
+    assert (tmp_path / "m.json.bad").read_bytes().endswith(b'"\xff\xfe"}')
+
+
+def test_entries_dated_ahead_are_dropped_and_a_record_not_kept_writes_nothing(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "m.json"
+    ahead = {"opponent": 5, "username": "b", "at": time.time() + 10 * DAY, "challenge": 1}
+    path.write_text(json.dumps({"sent": [ahead], "declines": []}))
+    record = MatchRecord(path)
+    assert record.sent_today() == 0 and record.last_sent_to(5) == 0.0
+    memory = MatchRecord(tmp_path / "none.json", keep=False)
+    memory.add_sent(Sent(opponent=1, username="a", at=time.time(), challenge=1))
+    assert memory.sent_today() == 1 and not (tmp_path / "none.json").exists()
+
+
+def test_a_record_that_cannot_be_written_is_logged_not_raised(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("")
+    record = MatchRecord(tmp_path / "file" / "m.json")  # its folder is a file
+    record.add_sent(Sent(opponent=1, username="a", at=time.time(), challenge=1))
+    assert record.sent_today() == 1
 
 
 def test_a_fingerprint_changes_with_the_config_only() -> None:
@@ -138,3 +163,45 @@ def test_a_fingerprint_changes_with_the_config_only() -> None:
     shuffled = dict(random.Random(1).sample(sorted(config.items()), 2))
     assert fingerprint(config) == fingerprint(shuffled)
     assert fingerprint(config) != fingerprint({**config, "allowed_board_sizes": [9, 19]})
+
+
+@pytest.mark.parametrize(
+    ("key", "entry"),
+    [
+        ("5", {"id": 5, "username": "h", "ranking": 10}),  # no ui_class: not shown a bot
+        ("5", {"id": 5, "ui_class": "", "ranking": 10}),
+        ("5", {"id": 5, "ui_class": "robot", "ranking": 10}),
+        ("5", {"id": 5.0, "ui_class": "bot"}),
+        ("1", {"id": True, "ui_class": "bot"}),
+        ("-3", {"id": -3, "ui_class": "bot"}),
+        ("6", {"id": 5, "ui_class": "bot"}),  # the key says another account
+        ("5", "not an entry"),
+    ],
+)
+def test_an_entry_not_surely_a_bot_is_no_candidate(key: str, entry: object) -> None:
+    assert bot_entry(key, entry) is None
+
+
+def test_a_bot_entry_gives_its_id_and_rank() -> None:
+    assert bot_entry("5", {"id": 5, "ui_class": "bot supporter", "ranking": 12.5}) == (5, 12.5)
+    assert bot_entry("5", {"id": 5, "ui_class": "bot", "ranking": "x"}) == (5, 0.0)
+
+
+def test_what_gtp2ogs_configs_say() -> None:
+    """gtp2ogs's board ranges are read; a speed with no games at once is not played; a
+    system a BotConfigV2 cannot describe is never proposed."""
+    fischer = {"fischer": {"max_time_range": [0, 9999]}, "concurrent_games": 2}
+    config = read_config(
+        {
+            "allowed_board_sizes": {"width_range": [9, 13], "height_range": [9, 13]},
+            "allowed_live_settings": fischer,
+            "allowed_blitz_settings": {**fischer, "concurrent_games": 0},
+        }
+    )
+    assert config is not None
+    assert refusal(config, request(), 20) is None
+    assert refusal(config, request(width=19, height=19), 20) == "board_size_not_allowed"
+    blitz = {**FISCHER, "initial_time": 30, "time_increment": 2}
+    assert refusal(config, request(time_control=blitz), 20) == "blitz_not_allowed"
+    canadian = {"system": "canadian", "main_time": 600, "period_time": 300, "stones_per_period": 20}
+    assert refusal(config, request(time_control=canadian), 20) == "time_control_system_not_allowed"

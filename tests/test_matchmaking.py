@@ -56,8 +56,9 @@ def matchmaking(**settings: Any) -> dict[str, Any]:
 
 
 def record_of(tmp_path: Path, name: str) -> dict[str, Any]:
-    path = tmp_path / name / "sgf" / "matchmaking.json"
-    data: dict[str, Any] = json.loads(path.read_text()) if path.exists() else {}
+    paths = list((tmp_path / name / "sgf").glob("matchmaking-*.json"))  # -<bot id>.json
+    assert len(paths) <= 1
+    data: dict[str, Any] = json.loads(paths[0].read_text()) if paths else {}
     return data
 
 
@@ -188,7 +189,8 @@ async def test_no_challenge_at_max_games_minus_reserve_nor_past_the_daily_cap(
                 await asyncio.sleep(2.5)
                 assert sent_to(tmp_path, "alpha") == []
             # The cap: two challenges in the last 24 h already.
-            record = tmp_path / "alpha" / "sgf" / "matchmaking.json"
+            alpha_id = alpha_account.id
+            record = tmp_path / "alpha" / "sgf" / f"matchmaking-{alpha_id}.json"
             now = time.time()
             sent = [
                 {"opponent": 1, "username": "old", "at": now - 3600 * h, "challenge": h}
@@ -236,7 +238,8 @@ async def test_a_challenge_not_answered_is_withdrawn_and_a_refused_post_not_repe
     emu: Emulator, tmp_path: Path
 ) -> None:
     """delta advertises a config but never answers: alpha's challenge is withdrawn after
-    `wait`. A post the server refuses is not tried again at once (no loop on a refusal)."""
+    `wait`. A post the server refuses pauses matchmaking: no loop on a refusal, nor a post
+    to every bot in turn."""
     async with aiohttp.ClientSession() as http:
         delta = await http.ws_connect(emu.url.replace("http://", "ws://") + "/")
         await delta.send_str(json.dumps(["authenticate", {"bot_apikey": KEYS["delta"]}]))
@@ -247,18 +250,24 @@ async def test_a_challenge_not_answered_is_withdrawn_and_a_refused_post_not_repe
             async with running(Daemon(quick)):
                 await until(lambda: watch.challenged == ["delta"], 10, "the challenge")
                 await until(lambda: not pending_from(emu, "alpha"), 5, "withdrawn")
-        delta_id = emu.accounts.by_name("delta").id  # type: ignore[union-attr]
-        emu.add_rest_fault(
-            RestFault(f"/api/v1/players/{delta_id}/challenge", 403, count=100, method="POST")
-        )
+        # Every post refused now, and a second bot online: one post, then a pause, not a
+        # post to each bot in turn (the refusal is also delta's decline).
+        charlie = await http.ws_connect(emu.url.replace("http://", "ws://") + "/")
+        await charlie.send_str(json.dumps(["authenticate", {"bot_apikey": KEYS["charlie"]}]))
+        await charlie.send_str(json.dumps(["bot/config", advertised()]))
+        await until(lambda: listed(emu) == {"delta", "charlie"}, 10, "charlie listed")
+        emu.add_rest_fault(RestFault("/api/v1/players/", 403, count=100, method="POST"))
         before = len(sent_to(tmp_path, "alpha"))
-        async with running(Daemon(quick)) as _:
-            await until(
-                lambda: len(record_of(tmp_path, "alpha").get("declines", [])) == 1, 10, "refusal"
-            )
-            await asyncio.sleep(2)
-        assert len(sent_to(tmp_path, "alpha")) == before
-        assert len(record_of(tmp_path, "alpha")["declines"]) == 1  # tried once, not in a loop
+        daemon = Daemon(quick)
+        async with running(daemon):
+            await until(lambda: len(sent_to(tmp_path, "alpha")) == before + 1, 10, "a post")
+            await asyncio.sleep(3)
+            status = daemon.matchmaking_status()
+            assert status is not None and status["paused"] > 50
+        assert len(sent_to(tmp_path, "alpha")) == before + 1  # counted, and not repeated
+        [decline] = record_of(tmp_path, "alpha")["declines"]
+        assert "403" in decline["message"]
+        await charlie.close()
         await delta.close()
 
 
@@ -367,3 +376,68 @@ async def test_an_entry_that_is_not_a_bot_is_never_challenged(
         assert watch.challenged == []
     finally:
         await hugo.close()
+
+
+async def raw_bot(http: aiohttp.ClientSession, emu: Emulator, name: str) -> Any:
+    """A bot that says what it accepts and never answers a challenge."""
+    ws = await http.ws_connect(emu.url.replace("http://", "ws://") + "/")
+    await ws.send_str(json.dumps(["authenticate", {"bot_apikey": KEYS[name]}]))
+    await ws.send_str(json.dumps(["bot/config", advertised()]))
+    return ws
+
+
+async def test_on_a_slow_server_posts_count_before_their_answer_and_a_stop_withdraws_them(
+    emu: Emulator, tmp_path: Path
+) -> None:
+    """Every post answered 0.8 s late. With max_games 1, the open offer and the challenge to
+    a bot are never both out (a post on its way counts as a game to come); a stop while a
+    post is on its way withdraws the challenge it created."""
+    emu.add_rest_fault(RestFault("/api/v1/", 200, count=1000, method="POST", delay=0.8))
+    async with aiohttp.ClientSession() as http:
+        delta = await raw_bot(http, emu, "delta")
+        await until(lambda: listed(emu) == {"delta"}, 10, "delta listed")
+        both = config(
+            emu,
+            tmp_path,
+            "alpha",
+            challenges={"max_games": 1},
+            seek={"offers": [OFFER], "max_open": 1},
+            matchmaking=matchmaking(reserve=0),
+        )
+        with Watch(emu, "alpha").running() as watch:
+            async with running(Daemon(both)):
+                await asyncio.sleep(4)
+        assert len(watch.challenged) >= 1 and watch.most_at_once == 1
+        alone = config(emu, tmp_path, "alpha", matchmaking=matchmaking(wait=0.5, cooldown=0))
+        with Watch(emu, "alpha").running() as watch:
+            async with running(Daemon(alone)):
+                await until(lambda: len(watch.challenged) >= 2, 20, "posts")
+                await until(lambda: posting(emu), 10, "a post on its way")
+            assert not pending_from(emu, "alpha")  # the one on its way was withdrawn
+        await delta.close()
+
+
+def posting(emu: Emulator) -> bool:
+    """Whether one of alpha's challenges is still on its way (created, answer not yet sent):
+    its creation is the newest of the server's and less than 0.5 s old."""
+    newest = max(emu.challenges.values(), key=lambda c: c.created, default=None)
+    return newest is not None and time.time() - newest.created < 0.5
+
+
+async def test_a_decline_that_comes_before_the_posts_answer_is_kept(
+    emu: Emulator, tmp_path: Path
+) -> None:
+    """charlie declines at once; the post's answer comes 1 s later: the decline is kept."""
+    charlie = Daemon(config(emu, tmp_path, "charlie", challenges={"block_list": ["alpha"]}))
+    emu.add_rest_fault(RestFault("/api/v1/players/", 200, count=1000, method="POST", delay=1))
+    async with running(charlie):
+        await until(lambda: listed(emu) == {"charlie"}, 10, "charlie listed")
+        alpha = Daemon(config(emu, tmp_path, "alpha", matchmaking=matchmaking()))
+        async with running(alpha):
+            await until(lambda: bool(record_of(tmp_path, "alpha").get("declines")), 10, "decline")
+            assert alpha.outgoing is None
+    [decline] = record_of(tmp_path, "alpha")["declines"]
+    assert decline["code"] == "blacklisted"
+    assert alpha.metrics.registry.get_sample_value(
+        "ogsbot_bot_challenges_total", {"result": "withdrawn"}
+    ) in (None, 0)

@@ -51,6 +51,13 @@ class _Lenient(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
 
 
+class BoardRanges(_Lenient):
+    """gtp2ogs's other form of `allowed_board_sizes`: a range per side."""
+
+    width_range: Pair
+    height_range: Pair
+
+
 class SpeedSettings(_Lenient):
     """`allowed_<speed>_settings`: a range per parameter, per time system."""
 
@@ -65,7 +72,7 @@ class AdvertisedConfig(_Lenient):
 
     hidden: bool = False
     decline_new_challenges: bool = False
-    allowed_board_sizes: list[int] | Literal["all", "square"] | int = "all"
+    allowed_board_sizes: list[int] | Literal["all", "square"] | int | BoardRanges = "all"
     allowed_time_control_systems: list[str] | None = None
     allowed_blitz_settings: SpeedSettings | None = None
     allowed_rapid_settings: SpeedSettings | None = None
@@ -108,8 +115,8 @@ def refusal(config: AdvertisedConfig, request: ChallengeRequest, my_rank: float)
         if code is not None:
             return code
     low, high = config.allowed_rank_range
-    try:
-        if not text_to_rank(low) <= my_rank <= text_to_rank(high):
+    try:  # ranked games only, as gtp2ogs and ogsbot (by default) check it
+        if request.ranked and not text_to_rank(low) <= my_rank <= text_to_rank(high):
             return "player_rank_out_of_range"
     except ValueError:
         pass  # a range it writes some other way: its own check will say
@@ -127,6 +134,10 @@ def _board(config: AdvertisedConfig, request: ChallengeRequest) -> str | None:
     square = request.width == request.height
     if sizes == "all":
         return None
+    if isinstance(sizes, BoardRanges):
+        (w_low, w_high), (h_low, h_high) = sizes.width_range, sizes.height_range
+        fits = w_low <= request.width <= w_high and h_low <= request.height <= h_high
+        return None if fits else "board_size_not_allowed"
     if not square:
         return "board_size_not_square"
     allowed = sizes == "square" or request.width in (sizes if isinstance(sizes, list) else [sizes])
@@ -147,15 +158,15 @@ def _ranked(config: AdvertisedConfig, request: ChallengeRequest) -> str | None:
 def _time_control(config: AdvertisedConfig, request: ChallengeRequest) -> str | None:
     speed = request.speed
     settings = config.settings_for(speed)
-    if settings is None:
+    if settings is None or not settings.concurrent_games:  # gtp2ogs: none at once, none at all
         return f"{speed}_not_allowed"
     tc = request.time_control
     systems = config.allowed_time_control_systems
-    if systems is not None and tc.system not in systems:
-        return "time_control_system_not_allowed"
-    ranges = getattr(settings, tc.system, None) if tc.system in RANGES else None
+    if tc.system not in RANGES or (systems is not None and tc.system not in systems):
+        return "time_control_system_not_allowed"  # a BotConfigV2 knows no other system
+    ranges = getattr(settings, tc.system, None)
     if ranges is None:
-        return "time_control_system_not_allowed" if tc.system in RANGES else None
+        return "time_control_system_not_allowed"
     for param, key in RANGES[tc.system].items():
         bounds: Any = ranges.get(key)
         if bounds is not None and not bounds[0] <= getattr(tc, param) <= bounds[1]:

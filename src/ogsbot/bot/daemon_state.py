@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 import time
 from collections import Counter, deque
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,6 +25,8 @@ from ogsbot.bot.session import GameSession, engine_spec
 from ogsbot.bot.status_report import ChallengeAnswer
 from ogsbot.gtp.managers import EngineManager
 from ogsbot.ogs.async_client import AsyncOGSClient
+from ogsbot.ogs.challenge import ChallengeRequest
+from ogsbot.ogs.errors import OGSError
 
 # Seconds an accepted challenge keeps its place in the load while its game has not arrived
 # (as an `active_game` push) yet; past it the place is given up.
@@ -76,6 +80,7 @@ class Outgoing:
 
 
 ANSWERS_KEPT = 20  # challenges answered, kept for `ogsbot status`
+UNEXPECTED_PAUSE = 60.0  # s before a loop that failed unexpectedly looks again
 
 
 class DaemonState:
@@ -105,6 +110,7 @@ class DaemonState:
         self.answers: deque[ChallengeAnswer] = deque(maxlen=ANSWERS_KEPT)  # for the status
         self.open_offers: dict[int, OpenOffer] = {}  # challenge id -> an offer of `seek:`
         self.outgoing: Outgoing | None = None  # a challenge to a bot (`matchmaking:`)
+        self.posting: list[str] = []  # the speeds of challenges being posted
         self.active_bots: dict[str, Any] = {}  # OGS's `active-bots`: id -> user & config
         self.rng = random.Random()  # ties between opponents
         self.started_at = time.time()
@@ -150,8 +156,9 @@ class DaemonState:
         return Load(total=len(live), by_speed=dict(by_speed), by_player=dict(by_player))
 
     def _coming(self) -> list[str]:
-        """The speeds of the games that may come: open offers and the challenge sent."""
-        coming = [o.speed for o in self.open_offers.values()]
+        """The speeds of the games that may come: open offers, the challenge sent to a bot,
+        and the challenges on their way to the server."""
+        coming = [o.speed for o in self.open_offers.values()] + self.posting
         if self.outgoing is not None:
             coming.append(self.outgoing.speed)
         return coming
@@ -174,6 +181,57 @@ class DaemonState:
         speed_rules = rules.speeds.get(speed)
         limit = speed_rules.max_games if speed_rules is not None else rules.max_games
         return load.by_speed.get(speed, 0) + coming.count(speed) < limit
+
+    async def look_every(
+        self, seconds: float, what: str, look: Callable[[], Awaitable[None]]
+    ) -> None:
+        """Run `look` every `seconds` until cancelled. A failure is logged and the next look
+        tries again (after UNEXPECTED_PAUSE when it was not the server's): never the end of
+        the loop while the daemon runs on."""
+        while True:
+            await asyncio.sleep(seconds)
+            try:
+                await look()
+            except OGSError as exc:
+                logger.warning("{}: {}", what, exc)
+            except Exception:
+                logger.exception("{} failed; looking again in {:g} s", what, UNEXPECTED_PAUSE)
+                await asyncio.sleep(UNEXPECTED_PAUSE)
+
+    async def post_challenge(self, request: ChallengeRequest) -> tuple[int, int]:
+        """Create a challenge; returns (challenge id, game id). While the post is on its way
+        it counts as a game to come, so the open offers and matchmaking cannot both pass the
+        room check; a stop during the post waits for it and withdraws what it created."""
+        self.posting.append(request.speed)
+        post = asyncio.ensure_future(self.client.create_challenge(request))
+        try:
+            return await asyncio.shield(post)
+        except asyncio.CancelledError:
+            with contextlib.suppress(Exception):
+                challenge_id, _ = await post
+                await self.client.cancel_challenge(challenge_id)
+                logger.info("challenge {} withdrawn: the bot stops", challenge_id)
+            raise
+        finally:
+            self.posting.remove(request.speed)
+
+    async def cancel_strays(self) -> None:
+        """Withdraw the challenges of this account the daemon does not know of: a post whose
+        answer never came may still have created one."""
+        if self.posting:  # another post is on its way: its challenge is not known yet
+            return
+        realtime = self.client.realtime
+        my_id = int(realtime.user.get("id", 0)) if realtime is not None else 0
+        known = set(self.open_offers)
+        if self.outgoing is not None:
+            known.add(self.outgoing.challenge_id)
+        with contextlib.suppress(OGSError):
+            held = await self.client.call(self.client.rest.sent_challenges, my_id)
+            for entry in held:
+                challenge_id = entry.get("id")
+                if isinstance(challenge_id, int) and challenge_id not in known:
+                    await self.client.cancel_challenge(challenge_id)
+                    logger.info("challenge {} withdrawn: its post was not answered", challenge_id)
 
     def matchmaking_status(self) -> dict[str, Any] | None:
         """Matchmaking's part of the status (the matchmaker's); None when it is off."""

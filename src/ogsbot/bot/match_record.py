@@ -6,13 +6,15 @@ A decline for a passing reason (too many games, not accepting now, no code) hold
 `retry_declined_after` seconds; one for a setting of the game (board size, clock, ranked...)
 holds for that game while the bot's advertised config is the one it declined with. The file
 is read with pydantic; one that cannot be read is set aside (`.bad`) and a fresh record
-started, with a warning: matchmaking then starts over rather than stops.
+started, with a warning: matchmaking then starts over rather than stops. Entries dated more
+than a day ahead (a damaged file, a clock set back) are dropped: they would hold for ever.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import tempfile
 import time
 from pathlib import Path
 
@@ -68,40 +70,45 @@ class RecordFile(BaseModel):
 
 
 class MatchRecord:
-    """The record, read once and written after each change."""
+    """The record, read once and written after each change (kept in memory only when
+    `keep` is False: the daemon keeps no files)."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, keep: bool = True) -> None:
         self.path = path
-        self.data = self._read()
+        self.keep = keep
+        self.data = self._read() if keep else RecordFile()
+        self._prune(time.time())
 
     def _read(self) -> RecordFile:
         try:
             text = self.path.read_text(encoding="utf-8")
         except FileNotFoundError:
             return RecordFile()
-        except OSError as exc:
-            logger.warning("matchmaking record {} unreadable ({}): starting afresh", self.path, exc)
-            return RecordFile()
+        except (OSError, ValueError) as exc:  # ValueError: not UTF-8
+            return self._set_aside(f"unreadable: {exc}")
         try:
             return RecordFile.model_validate_json(text)
         except ValidationError as exc:
-            bad = self.path.with_name(self.path.name + ".bad")
-            with contextlib.suppress(OSError):
-                os.replace(self.path, bad)
-            logger.warning(
-                "matchmaking record {} is not one ({} problem(s)): kept as {}, starting afresh",
-                self.path,
-                exc.error_count(),
-                bad,
-            )
-            return RecordFile()
+            return self._set_aside(f"not a record: {exc.error_count()} problem(s)")
+
+    def _set_aside(self, why: str) -> RecordFile:
+        bad = self.path.with_name(self.path.name + ".bad")
+        with contextlib.suppress(OSError):
+            os.replace(self.path, bad)
+        logger.warning("matchmaking record {} {}: kept as {}, starting afresh", self.path, why, bad)
+        return RecordFile()
 
     def save(self) -> None:
-        """Write it whole and atomically (a stop mid-write leaves the last good file)."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        temp = self.path.with_name(self.path.name + ".tmp")
+        """Write it whole and atomically: a stop mid-write leaves the last good file."""
+        if not self.keep:
+            return
         try:
-            temp.write_text(self.data.model_dump_json(indent=1), encoding="utf-8")
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd, temp = tempfile.mkstemp(prefix=self.path.name, dir=self.path.parent)
+            with os.fdopen(fd, "w", encoding="utf-8") as out:
+                out.write(self.data.model_dump_json(indent=1))
+                out.flush()
+                os.fsync(out.fileno())
             os.replace(temp, self.path)
         except OSError as exc:
             logger.error("matchmaking record {} could not be written: {}", self.path, exc)
@@ -130,15 +137,16 @@ class MatchRecord:
 
     def add_sent(self, sent: Sent) -> None:
         self.data.sent.append(sent)
-        self._prune(sent.at)
+        self._prune(time.time())
         self.save()
 
     def add_decline(self, decline: Decline) -> None:
         self.data.declines.append(decline)
-        self._prune(decline.at)
+        self._prune(time.time())
         self.save()
 
     def _prune(self, now: float) -> None:
-        """Keep what can still matter (a cooldown is at most KEPT_FOR)."""
-        self.data.sent = [s for s in self.data.sent if now - s.at < KEPT_FOR]
-        self.data.declines = [d for d in self.data.declines if now - d.at < KEPT_FOR]
+        """Keep what can still matter (a cooldown is at most KEPT_FOR), and nothing dated
+        more than a day ahead."""
+        self.data.sent = [s for s in self.data.sent if -DAY < now - s.at < KEPT_FOR]
+        self.data.declines = [d for d in self.data.declines if -DAY < now - d.at < KEPT_FOR]

@@ -11,7 +11,6 @@ refuses is logged with OGS's message and not tried again for `seek.retry_after` 
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import time
 
@@ -20,7 +19,7 @@ from loguru import logger
 from ogsbot.bot.config import SeekOffer
 from ogsbot.bot.daemon_state import DaemonState, OpenOffer
 from ogsbot.ogs.challenge import ChallengeRequest, time_control_from_json
-from ogsbot.ogs.errors import OGSError
+from ogsbot.ogs.errors import OGSError, OGSRequestError
 
 SEEK_EVERY = 1.0  # s between two looks at the offers
 CHECK_EVERY = 30.0  # s between two asks of the server for the offers it still holds
@@ -54,12 +53,7 @@ class Seeker(DaemonState):
 
     async def _seek_loop(self) -> None:
         try:
-            while True:
-                await asyncio.sleep(SEEK_EVERY)
-                try:
-                    await self._seek_once()
-                except OGSError as exc:  # the next look tries again
-                    logger.warning("open challenges: {}", exc)
+            await self.look_every(SEEK_EVERY, "open challenges", self._seek_once)
         finally:
             await self._withdraw_offers(len(self.open_offers), "the bot stops")
 
@@ -88,8 +82,10 @@ class Seeker(DaemonState):
 
     async def _post(self, offer: SeekOffer, request: ChallengeRequest) -> None:
         try:
-            challenge_id, game_id = await self.client.create_challenge(request)
+            challenge_id, game_id = await self.post_challenge(request)
         except OGSError as exc:
+            if isinstance(exc, OGSRequestError) and exc.status == 0:
+                await self.cancel_strays()
             self._refused_until = time.monotonic() + self.config.seek.retry_after
             logger.error(
                 "open challenge {!r} refused: {}; posted again in {:g} s",

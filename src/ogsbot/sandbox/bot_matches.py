@@ -21,6 +21,7 @@ from ogsbot.sandbox.demo import Options, bot_config, parse_time, progress_line
 from ogsbot.sandbox.server import Emulator
 
 STAGGER = 2.0  # s between the bots' first looks, so that they do not all ask at once
+STALLED = 120.0  # s without a game starting or moving before the sandbox gives up
 
 
 def matchmaking_config(config: Config, options: Options, number: int, record: Path) -> Config:
@@ -70,7 +71,10 @@ async def run_bots(options: Options, out: TextIO) -> int:
     runners = [asyncio.create_task(d.run(handle_signals=False)) for d in daemons]
     try:
         await asyncio.gather(*(asyncio.wait_for(d.ready.wait(), 60) for d in daemons))
-        await _watch(emulator, daemons, options.games, out)
+        trouble = await _watch(emulator, daemons, runners, options.games, out)
+        if trouble is not None:
+            print(f"stopped: {trouble}", file=out)
+            return 1
         return _results(emulator, daemons, out)
     finally:
         for daemon in daemons:
@@ -81,20 +85,37 @@ async def run_bots(options: Options, out: TextIO) -> int:
         await emulator.stop()
 
 
-async def _watch(emulator: Emulator, daemons: list[Daemon], games: int, out: TextIO) -> None:
-    """Print challenges, declines and games as they come, until `games` games are over."""
+async def _watch(
+    emulator: Emulator,
+    daemons: list[Daemon],
+    runners: list[asyncio.Task[int]],
+    games: int,
+    out: TextIO,
+) -> str | None:
+    """Print challenges, declines and games as they come, until `games` games are over;
+    what went wrong when a bot stopped or no game moved for STALLED seconds."""
     told: set[tuple[str, int]] = set()
     seen_games: list[int] = []
     declines = 0
     last_print = 0.0
+    moved, last_moves = time.monotonic(), -1
     while sum(1 for g in seen_games if emulator.games[g].finished) < games:
         await asyncio.sleep(0.2)
+        if any(runner.done() for runner in runners):
+            return "a bot stopped (run with -v to see why)"
+        moves = sum(r.state.move_number for r in emulator.games.values()) + len(seen_games)
+        if moves != last_moves:
+            moved, last_moves = time.monotonic(), moves
+        elif time.monotonic() - moved > STALLED:
+            return f"no game started or moved for {STALLED:g} s"
         for daemon in daemons:
             me = daemon.client.realtime.user.get("username") if daemon.client.realtime else "?"
-            for sent in daemon.record().data.sent:
+            record = daemon.record()
+            for sent in record.data.sent if record is not None else []:
                 if (str(me), sent.challenge) not in told:
                     told.add((str(me), sent.challenge))
-                    print(f"{me} challenged {sent.username} (challenge {sent.challenge})", file=out)
+                    what = f"challenge {sent.challenge}" if sent.challenge else "its post failed"
+                    print(f"{me} challenged {sent.username} ({what})", file=out)
         for decline in emulator.declines[declines:]:
             code = (decline.get("rejection_details") or {}).get("rejection_code") or ""
             by, challenger = (_name(emulator, decline[key]) for key in ("by", "challenger"))
@@ -114,6 +135,7 @@ async def _watch(emulator: Emulator, daemons: list[Daemon], games: int, out: Tex
             for game_id in seen_games:
                 if not emulator.games[game_id].finished:
                     print(progress_line(emulator.games[game_id], now), file=out, flush=True)
+    return None
 
 
 def _name(emulator: Emulator, account_id: int) -> str:
@@ -137,6 +159,8 @@ def _results(emulator: Emulator, daemons: list[Daemon], out: TextIO) -> int:
     records: dict[int, Path] = {}
     for daemon in daemons:
         record = daemon.record()
+        if record is None:
+            continue
         print(
             f"{record.path}: {len(record.data.sent)} challenge(s) sent, "
             f"{len(record.data.declines)} decline(s)",

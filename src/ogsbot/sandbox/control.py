@@ -50,7 +50,8 @@ ENDPOINTS = {
         "delay or duplicate events: {prefix, delay?, duplicate?, seconds?}"
     ),
     "POST /_sandbox/faults/rest": (
-        "answer REST calls with an error: {path_prefix, status, count?, retry_after?, method?}"
+        "answer REST calls with an error, or late: {path_prefix, status, count?, "
+        "retry_after?, method?, delay?} (a status under 400 with a delay: a slow answer)"
     ),
     "POST /_sandbox/faults/restart": "restart the server, keeping its games (needs --state)",
     "POST /_sandbox/faults/clear": "remove every fault",
@@ -290,6 +291,7 @@ async def _fault(
             count=int(body.get("count", 1)),
             retry_after=float(retry_after) if retry_after is not None else None,
             method=str(body.get("method", "")).upper(),
+            delay=float(body.get("delay", 0.0)),
         )
         state.add_rest_fault(rest)
         return web.json_response(rest.to_json())

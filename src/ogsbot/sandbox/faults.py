@@ -13,13 +13,16 @@ from typing import Any
 
 @dataclass
 class RestFault:
-    """Answer REST calls under `path_prefix` with `status` for `count` calls."""
+    """Answer REST calls under `path_prefix` with `status` for `count` calls, `delay`
+    seconds late. A status under 400 with a delay is a slow server: the call is carried out
+    and its answer comes late (a client that gives up first cannot know it was acted on)."""
 
     path_prefix: str
     status: int
     count: int
     retry_after: float | None = None
     method: str = ""
+    delay: float = 0.0
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -28,6 +31,7 @@ class RestFault:
             "count": self.count,
             "retry_after": self.retry_after,
             "method": self.method,
+            "delay": self.delay,
         }
 
 

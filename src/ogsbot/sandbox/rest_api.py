@@ -8,6 +8,7 @@ are answered here first.
 
 from __future__ import annotations
 
+import asyncio
 import re
 import time
 from collections.abc import Awaitable, Callable
@@ -48,11 +49,20 @@ class RestApi:
         path = request.path
         if path.startswith(("/api/", "/oauth2/")):
             fault = self._state.faults.rest_fault(request.method, path)
+            if fault is not None and fault.status < 400:  # slow: carried out, answered late
+                response = await self._answer(request, handler)
+                await asyncio.sleep(fault.delay)
+                return response
             if fault is not None:
+                await asyncio.sleep(fault.delay)
                 headers = {}
                 if fault.retry_after is not None:
                     headers["Retry-After"] = f"{fault.retry_after:g}"
                 return _json_error(fault.status, "injected fault", **headers)
+        return await self._answer(request, handler)
+
+    async def _answer(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        """The handler's answer; any HTTP error as JSON."""
         try:
             return await handler(request)
         except web.HTTPException as exc:

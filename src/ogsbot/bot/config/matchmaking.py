@@ -38,10 +38,11 @@ class MatchmakingConfig:
     """Challenges sent in any 24 hours, at most."""
     wait: Annotated[Number, Field(gt=0)] = 60.0
     """Seconds a challenge waits for an answer; then it is withdrawn."""
-    retry_declined_after: Seconds = 21600.0
+    retry_declined_after: Annotated[Number, Field(ge=60, le=2592000)] = 21600.0
     """Seconds before a bot that declined for a passing reason (too many games, not
     accepting now) is asked again; a decline for a setting (board size, clock, ranked...) is
-    not asked again with that game until the bot's advertised config changes."""
+    not asked again with that game until the bot's advertised config changes (at most 30
+    days)."""
     record: OutputFile = None
     """The file of challenges sent and declines received, kept across restarts; null:
-    matchmaking.json in game.sgf_dir."""
+    matchmaking-<bot id>.json in game.sgf_dir (kept in memory only when sgf_dir is "")."""
