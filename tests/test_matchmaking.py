@@ -197,24 +197,15 @@ async def test_no_challenge_at_max_games_minus_reserve_nor_past_the_daily_cap(
                 for h in (1, 2)
             ]
             record.write_text(json.dumps({"sent": sent, "declines": []}))
-            capped = config(
-                emu,
-                tmp_path,
-                "alpha",
-                challenges={"max_games": 5},
-                matchmaking=matchmaking(daily_limit=2),
-            )
-            async with running(Daemon(capped)):
+
+            def capped(limit: int) -> Daemon:
+                settings = matchmaking(daily_limit=limit)
+                return Daemon(config(emu, tmp_path, "alpha", matchmaking=settings))
+
+            async with running(capped(2)):
                 await asyncio.sleep(2.5)
             assert sent_to(tmp_path, "alpha") == ["old", "old"]
-            roomy = config(
-                emu,
-                tmp_path,
-                "alpha",
-                challenges={"max_games": 5},
-                matchmaking=matchmaking(daily_limit=3),
-            )
-            async with running(Daemon(roomy)):
+            async with running(capped(3)):
                 await until(lambda: "bravo" in sent_to(tmp_path, "alpha"), 10, "a challenge")
     finally:
         await hugo.close()

@@ -16,25 +16,12 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from ogsbot.bot.config.root import OGS_RANGES
 from ogsbot.ogs.challenge import ChallengeRequest
 from ogsbot.ogs.models.ranks import text_to_rank
 
 Pair = tuple[float, float]
 
-# goban's names for the ranges of each time system it knows, by the request's field.
-RANGES: dict[str, dict[str, str]] = {
-    "simple": {"per_move": "per_move_time_range"},
-    "byoyomi": {
-        "main_time": "main_time_range",
-        "period_time": "period_time_range",
-        "periods": "periods_range",
-    },
-    "fischer": {
-        "initial_time": "initial_time_range",
-        "max_time": "max_time_range",
-        "time_increment": "time_increment_range",
-    },
-}
 # OGS's code for a parameter out of its range (there is none for fischer's initial time).
 RANGE_CODES = {
     "per_move": "per_move_time_out_of_range",
@@ -162,12 +149,12 @@ def _time_control(config: AdvertisedConfig, request: ChallengeRequest) -> str | 
         return f"{speed}_not_allowed"
     tc = request.time_control
     systems = config.allowed_time_control_systems
-    if tc.system not in RANGES or (systems is not None and tc.system not in systems):
+    if tc.system not in OGS_RANGES or (systems is not None and tc.system not in systems):
         return "time_control_system_not_allowed"  # a BotConfigV2 knows no other system
     ranges = getattr(settings, tc.system, None)
     if ranges is None:
         return "time_control_system_not_allowed"
-    for param, key in RANGES[tc.system].items():
+    for param, key in OGS_RANGES[tc.system].items():
         bounds: Any = ranges.get(key)
         if bounds is not None and not bounds[0] <= getattr(tc, param) <= bounds[1]:
             return RANGE_CODES[param]

@@ -116,7 +116,7 @@ class Config:
             "hidden": self.hidden or not rules.accept_new,
             "bot_id": bot_id,
             "username": username,
-            "allowed_time_control_systems": [s for s in rules.time_systems if s in _OGS_RANGES],
+            "allowed_time_control_systems": [s for s in rules.time_systems if s in OGS_RANGES],
             "allowed_board_sizes": rules.board_sizes.to_ogs(),
         }
         for speed in SPEEDS:
@@ -145,7 +145,7 @@ def _rank_text(rank: float) -> str:
     return rank_to_text(rank, tenths=not float(rank).is_integer() and rank < 900)
 
 
-_OGS_RANGES = {
+OGS_RANGES = {
     "simple": {"per_move": "per_move_time_range"},
     "byoyomi": {
         "main_time": "main_time_range",
@@ -166,7 +166,7 @@ def _time_control_ranges(rules: ChallengeRules, speed: str) -> dict[str, Any] | 
     if speed_rules is None or not speed_rules.allowed:
         return None
     out: dict[str, Any] = {}
-    for system, keys in _OGS_RANGES.items():
+    for system, keys in OGS_RANGES.items():
         if system not in rules.time_systems:
             continue
         entry = {}
