@@ -432,3 +432,24 @@ async def test_a_decline_that_comes_before_the_posts_answer_is_kept(
     assert alpha.metrics.registry.get_sample_value(
         "ogsbot_bot_challenges_total", {"result": "withdrawn"}
     ) in (None, 0)
+
+
+async def test_a_post_never_answered_has_the_challenge_it_made_withdrawn(
+    emu: Emulator, tmp_path: Path
+) -> None:
+    """The server creates the challenge but its answer comes after the client gave up (a
+    0.5 s REST timeout here): the daemon finds the challenge among its own and withdraws it."""
+    emu.add_rest_fault(RestFault("/api/v1/players/", 200, count=1, method="POST", delay=2))
+    async with aiohttp.ClientSession() as http:
+        delta = await raw_bot(http, emu, "delta")
+        await until(lambda: listed(emu) == {"delta"}, 10, "delta listed")
+        daemon = Daemon(config(emu, tmp_path, "alpha", matchmaking=matchmaking()))
+        daemon.client.rest.timeout = 0.5
+        with Watch(emu, "alpha").running() as watch:
+            async with running(daemon):
+                await until(lambda: watch.challenged == ["delta"], 10, "the post")
+                await until(lambda: not pending_from(emu, "alpha"), 10, "withdrawn")
+                assert daemon.outgoing is None
+                await asyncio.sleep(1)
+            assert watch.challenged == ["delta"]  # one post, then the pause
+        await delta.close()
