@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import random
 import time
-from collections import Counter, deque
+from collections import Counter, OrderedDict, deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +27,7 @@ from ogsbot.gtp.managers import EngineManager
 from ogsbot.ogs.async_client import AsyncOGSClient
 from ogsbot.ogs.challenge import ChallengeRequest
 from ogsbot.ogs.errors import OGSError
+from ogsbot.ogs.models.fields import as_number
 
 # Seconds an accepted challenge keeps its place in the load while its game has not arrived
 # (as an `active_game` push) yet; past it the place is given up.
@@ -110,6 +111,9 @@ class DaemonState:
         self.answers: deque[ChallengeAnswer] = deque(maxlen=ANSWERS_KEPT)  # for the status
         self.open_offers: dict[int, OpenOffer] = {}  # challenge id -> an offer of `seek:`
         self.outgoing: Outgoing | None = None  # a challenge to a bot (`matchmaking:`)
+        # Refusals of challenges to bots by game id, newest last: one may come before the
+        # post's answer.
+        self.rejections: OrderedDict[int, dict[str, Any]] = OrderedDict()
         self.posting: list[str] = []  # the speeds of challenges being posted
         self.active_bots: dict[str, Any] = {}  # OGS's `active-bots`: id -> user & config
         self.rng = random.Random()  # ties between opponents
@@ -220,18 +224,24 @@ class DaemonState:
         answer never came may still have created one."""
         if self.posting:  # another post is on its way: its challenge is not known yet
             return
-        realtime = self.client.realtime
-        my_id = int(realtime.user.get("id", 0)) if realtime is not None else 0
         known = set(self.open_offers)
         if self.outgoing is not None:
             known.add(self.outgoing.challenge_id)
         with contextlib.suppress(OGSError):
-            held = await self.client.call(self.client.rest.sent_challenges, my_id)
-            for entry in held:
-                challenge_id = entry.get("id")
-                if isinstance(challenge_id, int) and challenge_id not in known:
-                    await self.client.cancel_challenge(challenge_id)
-                    logger.info("challenge {} withdrawn: its post was not answered", challenge_id)
+            for challenge_id in await self.sent_challenge_ids() - known:
+                await self.client.cancel_challenge(challenge_id)
+                logger.info("challenge {} withdrawn: its post was not answered", challenge_id)
+
+    def my_id(self) -> int:
+        """The bot's account id, as the login told it (0 before the login)."""
+        realtime = self.client.realtime
+        user_id = as_number(realtime.user.get("id")) if realtime is not None else None
+        return int(user_id) if user_id is not None else 0
+
+    async def sent_challenge_ids(self) -> set[int]:
+        """The ids of the challenges this account has on the server."""
+        held = await self.client.call(self.client.rest.sent_challenges, self.my_id())
+        return {c["id"] for c in held if isinstance(c.get("id"), int)}
 
     def matchmaking_status(self) -> dict[str, Any] | None:
         """Matchmaking's part of the status (the matchmaker's); None when it is off."""

@@ -32,7 +32,7 @@ class GamesInPlay(DaemonState):
 
     def _start_session(self, entry: ActiveGame) -> None:
         self.reserved.pop(entry.id, None)  # the place its challenge held is the game's now
-        my_id = int(self.client.realtime.user.get("id", 0)) if self.client.realtime else 0
+        my_id = self.my_id()
         opponent = entry.white.id if entry.black.id == my_id else entry.black.id
 
         async def play() -> None:

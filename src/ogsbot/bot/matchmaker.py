@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import time
-from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
@@ -84,10 +83,6 @@ class Matchmaker(DaemonState):
     _next_game = 0
     _paused_until = 0.0
     _failures = 0
-    _rejections: OrderedDict[int, dict[str, Any]] | None = None
-
-    def _rejection(self, game_id: int) -> dict[str, Any] | None:
-        return self._rejections.get(game_id) if self._rejections is not None else None
 
     def _on_active_bots(self, event: str, data: Any) -> None:
         if isinstance(data, dict):
@@ -99,11 +94,9 @@ class Matchmaker(DaemonState):
             return
         game_id = as_number(data.get("game_id"))
         if game_id is not None:
-            if self._rejections is None:
-                self._rejections = OrderedDict()
-            self._rejections[int(game_id)] = data
-            while len(self._rejections) > REJECTIONS_KEPT:
-                self._rejections.popitem(last=False)
+            self.rejections[int(game_id)] = data
+            while len(self.rejections) > REJECTIONS_KEPT:
+                self.rejections.popitem(last=False)
         out = self.outgoing
         if out is not None and (
             _same(data.get("challenge_id"), out.challenge_id) or _same(game_id, out.game_id)
@@ -158,7 +151,7 @@ class Matchmaker(DaemonState):
             },
             "sent_today": record.sent_today() if record else 0,
             "daily_limit": mm.daily_limit,
-            "bots_online": sum(1 for key in self.active_bots if key != str(self._my_id())),
+            "bots_online": sum(1 for key in self.active_bots if key != str(self.my_id())),
             "paused": round(max(0.0, self._paused_until - time.monotonic()), 1),
             "declines": [
                 {"opponent": d.username, "code": d.code, "message": d.message, "at": d.at}
@@ -214,9 +207,9 @@ class Matchmaker(DaemonState):
         configured = self.config.matchmaking.record
         if configured:
             path = Path(configured)
-        elif self._my_id():
+        elif self.my_id():
             folder = self.config.game.sgf_dir
-            name = f"matchmaking-{self._my_id()}.json"
+            name = f"matchmaking-{self.my_id()}.json"
             path = Path(folder) / name if folder else Path(name)
         else:
             return None
@@ -228,7 +221,7 @@ class Matchmaker(DaemonState):
         """Accepted (its game is played), declined (a notification, possibly before the
         post's answer), withdrawn when not answered in time, when the connection dropped
         (its keepalive with it) or when the bot can no longer take it."""
-        rejected = self._rejection(out.game_id)
+        rejected = self.rejections.get(out.game_id)
         if out.game_id in self.games or out.game_id in self.finished:
             self.outgoing = None
             self.metrics.bot_challenges.labels("accepted").inc()
@@ -255,11 +248,6 @@ class Matchmaker(DaemonState):
             logger.warning("challenge {} could not be withdrawn: {}", out.challenge_id, exc)
         self.metrics.bot_challenges.labels("withdrawn").inc()
         logger.info("challenge {} to bot {} withdrawn: {}", out.challenge_id, out.username, why)
-
-    def _my_id(self) -> int:
-        realtime = self.client.realtime
-        user_id = as_number(realtime.user.get("id")) if realtime is not None else None
-        return int(user_id) if user_id is not None else 0
 
     async def _rank(self) -> float:
         now = time.monotonic()
@@ -288,7 +276,7 @@ class Matchmaker(DaemonState):
         request = offer_request(offer)
         if record is None or not self.room_for(request.speed, slots=mm.reserve):
             return None
-        my_id, wanted, excluded = self._my_id(), _names(mm.opponents), _names(mm.exclude)
+        my_id, wanted, excluded = self.my_id(), _names(mm.opponents), _names(mm.exclude)
         key, now = game_key(offer), time.time()
         found: list[tuple[float, float, tuple[int, str, float, str]]] = []
         for entry_key, entry in list(self.active_bots.items()):
@@ -343,7 +331,7 @@ class Matchmaker(DaemonState):
             request.speed,
             challenge_id,
         )
-        rejected = self._rejection(game_id)
+        rejected = self.rejections.get(game_id)
         if rejected is not None:  # refused before the post's answer came
             self._declined(self.outgoing, rejected)
 

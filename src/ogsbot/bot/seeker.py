@@ -109,10 +109,7 @@ class Seeker(DaemonState):
         if not self.open_offers or time.monotonic() - self._checked_at < CHECK_EVERY:
             return
         self._checked_at = time.monotonic()
-        realtime = self.client.realtime
-        my_id = int(realtime.user.get("id", 0)) if realtime is not None else 0
-        held = await self.client.call(self.client.rest.sent_challenges, my_id)
-        ids = {int(c.get("id", 0)) for c in held}
+        ids = await self.sent_challenge_ids()
         for cid in [c for c in self.open_offers if c not in ids]:
             open_offer = self.open_offers.pop(cid)
             if open_offer.game_id not in self.games:
