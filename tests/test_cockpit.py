@@ -157,6 +157,8 @@ async def test_the_operator_lists_messages_and_resigns_a_game(
         code, out, err = await ogsbot("message", "-c", str(config), game, "Back in a minute!")
         assert code == 0, err
         await until(lambda: "Back in a minute!" in [c["line"]["body"] for c in referee.chat], 5)
+        code, out, err = await ogsbot("message", "-c", str(config), game, " ")
+        assert code == 1 and "a message needs a text" in err and "Traceback" not in err
         code, out, err = await ogsbot("resign", "-c", str(config), game)
         assert code == 0, err
         await until(lambda: referee.finished, 10, "the resignation")

@@ -404,7 +404,7 @@ def _run_bot(args: argparse.Namespace, logs: LogSetup) -> int:
         return 2
     for warning in config.warnings:
         logger.warning("{}: {}", args.config, warning)
-    server = "https://beta.online-go.com" if args.beta else args.server
+    server = _server(args, config)
     heartbeat = os.environ.get("OGSBOT_HEARTBEAT")
     daemon = Daemon(
         config, server=server, logs=logs, heartbeat=Path(heartbeat) if heartbeat else None
@@ -422,17 +422,25 @@ def _run_bot(args: argparse.Namespace, logs: LogSetup) -> int:
         return 1
 
 
+def _server(args: argparse.Namespace, config: Config) -> str:
+    """The server the bot plays on: --beta, --server, else the config's. The control socket
+    is named after it, so `run` and the control commands must choose it alike."""
+    from ogsbot.ogs.rest_transport import BETA
+
+    return BETA if args.beta else (args.server or config.server)
+
+
 def _control(args: argparse.Namespace) -> int:
     """Ask the daemon running with this config (its control socket is named after the
     server and the API key, as its instance lock is)."""
-    from ogsbot.bot.control import NotRunning, ask
+    from ogsbot.bot.control import ControlError, ask
     from ogsbot.bot.instance import InstanceLock, default_lock_dir
     from ogsbot.bot.status_report import render, render_games
 
     config = _load(args.config, args)
     if config is None:
         return 2
-    server = "https://beta.online-go.com" if args.beta else (args.server or config.server)
+    server = _server(args, config)
     lock = InstanceLock(default_lock_dir(), server, config.api_key.get_secret_value())
     game = getattr(args, "game", 0)
     route, method, body = {
@@ -445,7 +453,7 @@ def _control(args: argparse.Namespace) -> int:
     }[args.command]
     try:
         answer = asyncio.run(ask(lock.control_path, method, route, body))
-    except NotRunning as exc:
+    except ControlError as exc:
         print(f"ogsbot: {exc}", file=sys.stderr)
         return 1
     if args.command in ("resign", "message"):

@@ -26,7 +26,11 @@ JSON = dict[str, Any]
 ASK_TIMEOUT = 10.0  # s a command waits for the daemon's answer
 
 
-class NotRunning(Exception):
+class ControlError(Exception):
+    """A command the daemon did not carry out; the message says why."""
+
+
+class NotRunning(ControlError):
     """No daemon answers on the control socket."""
 
 
@@ -125,10 +129,17 @@ async def ask(path: Path, method: str, route: str, body: JSON | None = None) -> 
             if reply.status == 409:  # the daemon says why it cannot
                 refused: JSON = await reply.json()
                 return refused
-            reply.raise_for_status()
+            if reply.status >= 400:  # a command it could not take: its words
+                why = (await reply.text()).strip() or reply.reason or "refused"
+                raise ControlError(f"the daemon refused {method} {route}: {why}")
             answer: JSON = await reply.json()
             return answer
     except aiohttp.ClientConnectionError as exc:
         raise NotRunning(
             f"no ogsbot is running for this bot here (socket {path} does not answer: {exc})"
+        ) from None
+    except TimeoutError:
+        raise ControlError(
+            f"the daemon did not answer {method} {route} within {ASK_TIMEOUT:g} s "
+            f"(socket {path}); it may be stuck: see its log"
         ) from None
