@@ -120,7 +120,7 @@ class ChallengeAnswers(DaemonState):
         """The rules' answer with the load of now; `refusal` (what the engine or the bridge
         cannot play) declines even a challenger on the allow list."""
         rules = self.config.challenges
-        if self.stopping or self.draining:
+        if self.winding_down:
             rules = replace(rules, accept_new=False)
         decision = decide(challenge, rules, self.load())
         if decision.accept and refusal is not None:

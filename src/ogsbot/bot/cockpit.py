@@ -126,7 +126,7 @@ class Cockpit(ServerStatus):
                 "connected": realtime is not None and realtime.connected,
                 "latency_ms": round((realtime.latency if realtime else 0.0) * 1000, 1),
                 "drift_ms": round((realtime.clock_drift if realtime else 0.0) * 1000, 1),
-                "reconnects": max(0, (realtime.connections if realtime else 0) - 1),
+                "reconnects": realtime.reconnects if realtime else 0,
                 "rest_errors": dict(sorted(self.metrics.rest_errors_by_status().items())),
             },
             "finished": len(self.finished),

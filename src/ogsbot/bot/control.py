@@ -12,7 +12,6 @@ own.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -21,6 +20,8 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 from loguru import logger
+
+from ogsbot.bot.status_report import status_dumps
 
 JSON = dict[str, Any]
 ASK_TIMEOUT = 10.0  # s a command waits for the daemon's answer
@@ -78,7 +79,7 @@ class ControlServer:
             self.path.unlink()
 
     async def _get_status(self, request: web.Request) -> web.Response:
-        return web.json_response(self._status(), dumps=_dumps)
+        return web.json_response(self._status(), dumps=status_dumps)
 
     async def _post_stop(self, request: web.Request) -> web.Response:
         body = await _body(request)
@@ -111,10 +112,6 @@ async def _body(request: web.Request) -> JSON:
     if not isinstance(data, dict):
         raise web.HTTPBadRequest(text="the body is not a JSON object")
     return data
-
-
-def _dumps(data: Any) -> str:
-    return json.dumps(data, default=str)
 
 
 async def ask(path: Path, method: str, route: str, body: JSON | None = None) -> JSON:

@@ -159,6 +159,15 @@ class DaemonState:
         by_player = Counter(opponent for _, opponent in live)
         return Load(total=len(live), by_speed=dict(by_speed), by_player=dict(by_player))
 
+    @property
+    def winding_down(self) -> bool:
+        """Stopping, or draining (`ogsbot stop --after-games`): no new game is taken."""
+        return self.stopping or self.draining
+
+    def seeking_games(self) -> bool:
+        """Whether the bot goes looking for games (open challenges, matchmaking)."""
+        return not self.winding_down and self.config.challenges.accept_new
+
     def _coming(self) -> list[str]:
         """The speeds of the games that may come: open offers, the challenge sent to a bot,
         and the challenges on their way to the server."""
@@ -268,7 +277,7 @@ class DaemonState:
             engine_processes=self.manager.processes,
             analysis_endpoints_up=sum(e.up for e in endpoints),
             analysis_endpoints=len(endpoints),
-            reconnects=max(0, realtime.connections - 1) if realtime is not None else 0,
+            reconnects=realtime.reconnects if realtime is not None else 0,
             engine_restarts=sum(e["restarts"] for e in self.manager.describe())
             + sum(e.restarts for e in endpoints),
             open_offers=len(self.open_offers),

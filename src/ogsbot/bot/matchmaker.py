@@ -178,11 +178,7 @@ class Matchmaker(DaemonState):
             await self._challenge_someone()
 
     def _matching(self) -> bool:
-        return (
-            bool(self.config.matchmaking.games)
-            and not (self.stopping or self.draining)
-            and self.config.challenges.accept_new
-        )
+        return bool(self.config.matchmaking.games) and self.seeking_games()
 
     def _connected(self) -> bool:
         realtime = self.client.realtime

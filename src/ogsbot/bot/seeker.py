@@ -64,7 +64,7 @@ class Seeker(DaemonState):
                 logger.info("open challenge {} taken: game {}", cid, open_offer.game_id)
                 del self.open_offers[cid]
         await self._drop_vanished()
-        wanted = seek.max_open if seek.offers and self._seeking() else 0
+        wanted = seek.max_open if seek.offers and self.seeking_games() else 0
         excess = max(len(self.open_offers) - wanted, self.overbooked())
         if excess and self.open_offers:
             await self._withdraw_offers(excess, "the bot is full")
@@ -76,9 +76,6 @@ class Seeker(DaemonState):
             if not self.room_for(request.speed):
                 return
             await self._post(offer, request)
-
-    def _seeking(self) -> bool:
-        return not (self.stopping or self.draining) and self.config.challenges.accept_new
 
     async def _post(self, offer: SeekOffer, request: ChallengeRequest) -> None:
         try:

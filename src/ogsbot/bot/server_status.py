@@ -33,7 +33,7 @@ class ServerStatus(DaemonState):
         payload = self.config.bot_config_payload(
             int(user.get("id") or 0), str(user.get("username") or "")
         )
-        if self.stopping or self.draining:
+        if self.winding_down:
             payload = {**payload, "decline_new_challenges": True}
         realtime.send("bot/config", payload)
 

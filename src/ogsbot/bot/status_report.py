@@ -3,6 +3,7 @@ connection, as plain JSON (`--json`) and as text for a terminal."""
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -153,6 +154,11 @@ def render_games(games: list[JSON]) -> str:
             f"{g['engine']}{think} [{', '.join(g['state'])}]"
         )
     return "\n".join(lines)
+
+
+def status_dumps(status: JSON) -> str:
+    """The status as JSON, as the control socket and the status page serve it."""
+    return json.dumps(status, default=str)
 
 
 def answers_json(answers: Iterable[ChallengeAnswer]) -> list[JSON]:

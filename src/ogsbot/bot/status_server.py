@@ -5,7 +5,6 @@ registry."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 
@@ -15,10 +14,12 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from ogsbot.bot.metrics import BotMetrics
 from ogsbot.bot.status_page import PAGE
+from ogsbot.bot.status_report import status_dumps
 
 
 class StatusServer:
-    """Serves /metrics on `host`:`port` while the daemon runs."""
+    """Serves the page (/), its JSON (/status.json) and /metrics on `host`:`port` while the
+    daemon runs."""
 
     def __init__(
         self, metrics: BotMetrics, status: Callable[[], dict[str, Any]], host: str, port: int
@@ -51,7 +52,7 @@ class StatusServer:
         return web.Response(text=PAGE, content_type="text/html")
 
     async def _status_json(self, request: web.Request) -> web.Response:
-        return web.json_response(self._status(), dumps=lambda d: json.dumps(d, default=str))
+        return web.json_response(self._status(), dumps=status_dumps)
 
     async def _metrics(self, request: web.Request) -> web.Response:
         body = generate_latest(self.metrics.registry)

@@ -131,6 +131,11 @@ class Realtime(RealtimeHandlers):
     # ----- public API ------------------------------------------------------------------
 
     @property
+    def reconnects(self) -> int:
+        """Connections made again after the first login."""
+        return max(0, self.connections - 1)
+
+    @property
     def connected(self) -> bool:
         """True while an authenticated connection is open."""
         return self._connected.is_set()
