@@ -29,7 +29,7 @@ from ogsbot.bot.handicap import usual_handicap_stones
 from ogsbot.bot.metrics import BotMetrics
 from ogsbot.bot.record import GameRecord, save_record, sgf_filename
 from ogsbot.bot.seat import is_paused, moved_on, my_color, my_turn, to_play_now, while_in_play
-from ogsbot.bot.status_report import clocks_left, clocks_line
+from ogsbot.bot.status_report import clocks_line
 from ogsbot.bot.stone_removal import StoneRemoval
 from ogsbot.bot.turn_clock import TurnClock
 from ogsbot.bot.undo_and_pause import UndoAndPause
@@ -381,8 +381,7 @@ class GameSession:
         self._log.debug("move {} played", number + 1)
         if (number + 1) // PROGRESS_EVERY > self._progress_logged:
             self._progress_logged = (number + 1) // PROGRESS_EVERY
-            clocks = clocks_left(self.game, self.clock)
-            self._log.info("move {}: {}", number + 1, clocks_line(clocks))
+            self._log.info("move {}: {}", number + 1, clocks_line(self.clock.both_left()))
 
     def _refused(self, number: int, error: str) -> None:
         """Back off after a refused move; past the last backoff, stop acting in this game

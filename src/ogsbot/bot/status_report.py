@@ -10,13 +10,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ogsbot.bot.seat import is_paused, my_color
-from ogsbot.gtp.clock import available_time
 from ogsbot.view import board_json
 
 if TYPE_CHECKING:
     from ogsbot.bot.session import GameSession
-    from ogsbot.bot.turn_clock import TurnClock
-    from ogsbot.ogs.game import Game
 
 JSON = dict[str, Any]
 
@@ -52,7 +49,7 @@ def game_status(game_id: int, speed: str, session: GameSession | None) -> JSON:
         return {**out, "phase": "joining"}
     mine = my_color(game) or "black"
     opponent = gd.white if mine == "black" else gd.black
-    clocks = clocks_left(game, session.clock)
+    clocks = session.clock.both_left()
     state = [game.phase] if not is_paused(game) else [game.phase, "paused"]
     if game.undo_requested is not None:
         state.append("undo requested")
@@ -71,18 +68,6 @@ def game_status(game_id: int, speed: str, session: GameSession | None) -> JSON:
         "state": state,
         **(board_json(game.state) if game.state is not None else {}),
     }
-
-
-def clocks_left(game: Game, clock: TurnClock) -> dict[str, float | None]:
-    """Each colour's seconds left now (None: no limit); only the running clock ticks."""
-    gd = game.gamedata
-    out: dict[str, float | None] = {}
-    for color in ("black", "white"):
-        entry, elapsed = clock.reading(color, stops_in_pause=True)
-        running = game.clock is not None and game.clock.current_color == color
-        left = None if gd is None else available_time(gd.time_control, entry, elapsed * running)
-        out[color] = None if left is None else round(left, 1)
-    return out
 
 
 def clocks_line(clocks: dict[str, float | None]) -> str:

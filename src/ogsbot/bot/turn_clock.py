@@ -45,6 +45,17 @@ class TurnClock:
         entry, elapsed = self.reading(my_color(self.game) or "black", stops_in_pause=False)
         return available_time(gd.time_control, entry, elapsed)
 
+    def both_left(self) -> dict[str, float | None]:
+        """Each colour's seconds left now (None: no limit); only the running clock ticks."""
+        gd = self.game.gamedata
+        out: dict[str, float | None] = {}
+        for color in ("black", "white"):
+            entry, elapsed = self.reading(color, stops_in_pause=True)
+            running = self.game.clock is not None and self.game.clock.current_color == color
+            left = None if gd is None else available_time(gd.time_control, entry, elapsed * running)
+            out[color] = None if left is None else round(left, 1)
+        return out
+
     def reading(self, color: str, *, stops_in_pause: bool) -> tuple[PlayerClock | None, float]:
         """`color`'s clock entry and the seconds since the clock's last move (none counted
         while paused when `stops_in_pause`)."""
