@@ -28,9 +28,12 @@ from ogsbot.bot.analysis_turn import (
 )
 from ogsbot.bot.config import EngineConfig
 from ogsbot.bot.engine_board import EngineBoard
+from ogsbot.bot.game_chat import GameChat
+from ogsbot.bot.handicap import free_handicap_turn, usual_handicap_stones
+from ogsbot.bot.seat import moved_on, turn_position, while_in_play
 from ogsbot.bot.turn_clock import TurnClock
 from ogsbot.gtp.analysis_process import AnalysisError
-from ogsbot.gtp.analysis_service import AnalysisService, AnalysisSpec
+from ogsbot.gtp.analysis_service import AnalysisService, AnalysisServices, AnalysisSpec
 from ogsbot.gtp.clock import available_time, move_budget
 from ogsbot.gtp.errors import EngineError
 from ogsbot.ogs.board import Color, GameState
@@ -86,15 +89,50 @@ class AnalysisPlayer:
     """Plays a game's turns through an analysis service; one per game."""
 
     def __init__(
-        self, game: Game, board: EngineBoard, clock: TurnClock, log: Logger = logger
+        self,
+        game: Game,
+        services: AnalysisServices,
+        board: EngineBoard,
+        clock: TurnClock,
+        chat: GameChat,
+        log: Logger = logger,
     ) -> None:
         self.game = game
+        self.services = services
         self.board = board
         self.clock = clock
+        self.chat = chat
+        self.engine_name = ""
         self.watch = ResignWatch()
         self.rng = random.Random()
         self.last_answer: Mapping[str, Any] | None = None
         self._log = log
+
+    async def think(self, engine: EngineConfig, with_chat: bool) -> list[GtpMove]:
+        """The move to upload (RESIGN included; none: the position changed during the
+        search, or the game left play); raises EngineError on engine failure. The analysis
+        chat of the answer is made ready when `with_chat`."""
+        turn = turn_position(self.game)
+        if turn is None:
+            return []
+        gd, state, number, color = turn
+        if free_handicap_turn(gd, color):
+            return list(usual_handicap_stones(gd, state, self._log))  # it places none itself
+        self.engine_name = engine.name or "KataGo"
+        service = self.services.get(analysis_spec(engine, "analysis"))
+        self.chat.last_analysis = None
+        searched, move = await while_in_play(
+            self.game, self.move(service, engine, gd, state, color)
+        )
+        if not searched:
+            self._log.info("the game left play during the search: search stopped")
+            return []
+        if moved_on(self.game, gd, number, state):
+            self._log.info("the position changed during the search: thinking again")
+            return []
+        if with_chat and move is not RESIGN:
+            self.chat.last_analysis = self.chat_message(color == "b", gd)
+        return [move]
 
     async def move(
         self,
@@ -229,7 +267,7 @@ class AnalysisPlayer:
         vertex = choose_move(answer, temp, self.rng, legal)
         return gtp_to_xy(vertex, gd.width, gd.height)
 
-    def chat(self, bot_is_black: bool, gd: GameData) -> ChatMessage | None:
+    def chat_message(self, bot_is_black: bool, gd: GameData) -> ChatMessage | None:
         """The analysis chat of the last answer (None when there is none)."""
         if self.last_answer is None:
             return None
@@ -237,10 +275,22 @@ class AnalysisPlayer:
             self.last_answer, bot_is_black, gd.width, gd.height, len(gd.moves) + 1
         )
 
-    async def dead_stones(
+    async def dead_stones(self, engine: EngineConfig, gd: GameData) -> set[Point] | None:
+        """The dead stones by the ownership of the final position (no final_status_list);
+        None when the engine cannot say."""
+        state = self.game.state
+        if state is None:
+            return None
+        service = self.services.get(analysis_spec(engine, "analysis"))
+        try:
+            return await self._dead_stones(service, engine, gd, state)
+        except (EngineError, TimeoutError) as exc:
+            self._log.warning("the analysis engine cannot judge the dead stones: {}", exc)
+            return None
+
+    async def _dead_stones(
         self, service: AnalysisService, engine: EngineConfig, gd: GameData, state: GameState
     ) -> set[Point]:
-        """The dead stones by the ownership of the final position (no final_status_list)."""
         query = turn_query(
             gd,
             self.board.target(gd),

@@ -12,8 +12,8 @@ from loguru import logger
 from ogsbot.bot.config import EngineConfig
 from ogsbot.bot.engine_board import REPLAY_ALLOWANCE, EngineBoard
 from ogsbot.bot.game_chat import GameChat
-from ogsbot.bot.handicap import free_handicap_stones, usual_handicap_stones
-from ogsbot.bot.seat import moved_on, my_color, to_play_now, while_in_play
+from ogsbot.bot.handicap import free_handicap_stones, free_handicap_turn, usual_handicap_stones
+from ogsbot.bot.seat import moved_on, turn_position, while_in_play
 from ogsbot.bot.stone_removal import dead_stones_in
 from ogsbot.bot.turn_clock import TurnClock
 from ogsbot.gtp.errors import EngineError, GTPError
@@ -80,12 +80,11 @@ class GtpPlayer:
             game.game_id, spec, self.on_stderr, deadline=self.clock.deadline()
         ) as handle:
             # Read after the lease: a pooled engine can take long to come free.
-            gd, state, number = game.gamedata, game.state, game.move_number
-            if gd is None or state is None or not to_play_now(game):
-                return []  # the game moved on (or ended) while this turn waited
-            color: Color = "b" if my_color(game) == "black" else "w"
-            left = gd.handicap_moves_left()
-            free_handicap = color == "b" and left >= 2 and left == gd.handicap
+            turn = turn_position(game)
+            if turn is None:
+                return []
+            gd, state, number, color = turn
+            free_handicap = free_handicap_turn(gd, color)
             engine = handle.engine
             if not self.engine_name:
                 self.engine_name = engine_config.name or f"{engine.name} {engine.version}".strip()

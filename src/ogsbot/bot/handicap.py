@@ -50,6 +50,12 @@ def fixed_handicap_points(width: int, height: int, stones: int) -> list[Point] |
     return by_count[stones]
 
 
+def free_handicap_turn(gd: GameData, color: str) -> bool:
+    """Whether black's turn now is to place all of a free handicap at once."""
+    left = gd.handicap_moves_left()
+    return color == "b" and left >= 2 and left == gd.handicap
+
+
 def usual_handicap_stones(gd: GameData, state: GameState, log: Logger = logger) -> list[Point]:
     """The usual handicap points, for an engine that cannot choose free ones."""
     points = fixed_handicap_points(gd.width, gd.height, gd.handicap)

@@ -50,6 +50,15 @@ def to_play_now(game: Game) -> bool:
     return my_turn(game) and game.phase == "play"
 
 
+def turn_position(game: Game) -> tuple[GameData, GameState, int, Color] | None:
+    """The game, its position, its move number and the bot's colour when the bot is to
+    play now; None otherwise (the game moved on, or ended, while the turn waited)."""
+    gd, state, number = game.gamedata, game.state, game.move_number
+    if gd is None or state is None or not to_play_now(game):
+        return None
+    return gd, state, number, "b" if my_color(game) == "black" else "w"
+
+
 def moved_on(game: Game, gd: GameData, number: int, before: GameState | None) -> bool:
     """Whether the game is no longer at the position a turn began with. Fresh gamedata
     with the same moves (a reconnect's re-join) leaves the answer good."""

@@ -25,10 +25,9 @@ from ogsbot.bot.config import Config, EngineConfig
 from ogsbot.bot.engine_board import EngineBoard
 from ogsbot.bot.game_chat import GameChat, placeholders, result_text
 from ogsbot.bot.gtp_player import GtpPlayer, engine_spec
-from ogsbot.bot.handicap import usual_handicap_stones
 from ogsbot.bot.metrics import BotMetrics
 from ogsbot.bot.record import GameRecord, save_record, sgf_filename
-from ogsbot.bot.seat import is_paused, moved_on, my_color, my_turn, to_play_now, while_in_play
+from ogsbot.bot.seat import is_paused, my_color, my_turn
 from ogsbot.bot.status_report import clocks_line
 from ogsbot.bot.stone_removal import StoneRemoval
 from ogsbot.bot.turn_clock import TurnClock
@@ -36,7 +35,6 @@ from ogsbot.bot.undo_and_pause import UndoAndPause
 from ogsbot.gtp.analysis_service import AnalysisSpec
 from ogsbot.gtp.errors import EngineError, GTPError
 from ogsbot.gtp.managers import EngineManager, EngineSpec
-from ogsbot.ogs.board import Color
 from ogsbot.ogs.coords import RESIGN, GtpMove, Point
 from ogsbot.ogs.errors import OGSError
 from ogsbot.ogs.game import Game
@@ -109,12 +107,13 @@ class GameSession:
         self.gtp = GtpPlayer(
             game, manager, self.board, self.clock, self.chat, self._on_stderr, self._log
         )
-        self.analysis = AnalysisPlayer(game, self.board, self.clock, self._log)
+        self.analysis = AnalysisPlayer(
+            game, manager.analysis, self.board, self.clock, self.chat, self._log
+        )
         self.failures = 0
         self.turn_started = 0.0
         self.last_think: float | None = None  # s the engine took for the last move
         self._progress_logged = 0  # the last progress line's move number, in twenties
-        self.engine_name = ""
         self.resync_since: float | None = None
         self.resigned_at: float | None = None
         self.refusals = 0  # moves refused in a row
@@ -239,6 +238,14 @@ class GameSession:
         engine = self.engine_name or self._engine_config().name or "my engine"
         return placeholders(self.game, engine)
 
+    @property
+    def engine_name(self) -> str:
+        """What the game's engine says it is ("" before its first turn)."""
+        if self.game.gamedata is None:
+            return ""
+        player = self.gtp if self._engine_config().kind == "gtp" else self.analysis
+        return player.engine_name
+
     def engine_config_name(self) -> str:
         """The configured name of the game's engine (before it has played)."""
         return self._engine_config().display_name if self.game.gamedata else ""
@@ -299,31 +306,8 @@ class GameSession:
         """The moves to upload (none: the position changed under the engine, or the game
         left play); raises on engine failure. A GTP engine's or the analysis engine's."""
         if engine_config.kind == "gtp":
-            moves = await self.gtp.think(engine_config)
-            self.engine_name = self.gtp.engine_name
-            return moves
-        game = self.game
-        gd, state, number = game.gamedata, game.state, game.move_number
-        if gd is None or state is None or not to_play_now(game):
-            return []
-        color: Color = "b" if my_color(game) == "black" else "w"
-        left = gd.handicap_moves_left()
-        if color == "b" and left >= 2 and left == gd.handicap:
-            return list(usual_handicap_stones(gd, state, self._log))  # it places none itself
-        self.engine_name = engine_config.name or "KataGo"
-        service = self.manager.analysis.get(analysis_spec(engine_config, "analysis"))
-        self.chat.last_analysis = None
-        thinking = self.analysis.move(service, engine_config, gd, state, color)
-        searched, move = await while_in_play(game, thinking)
-        if not searched:
-            self._log.info("the game left play during the search: search stopped")
-            return []
-        if moved_on(game, gd, number, state):
-            self._log.info("the position changed during the search: thinking again")
-            return []
-        if self.config.game.analysis_chat and move is not RESIGN:
-            self.chat.last_analysis = self.analysis.chat(color == "b", gd)
-        return [move]
+            return await self.gtp.think(engine_config)
+        return await self.analysis.think(engine_config, self.config.game.analysis_chat)
 
     # ----- uploading ------------------------------------------------------------------------
 
@@ -439,12 +423,4 @@ class GameSession:
         engine_config = self._engine_config()
         if engine_config.kind == "gtp":
             return await self.gtp.dead_stones(engine_config, gd)
-        state = self.game.state
-        if state is None:
-            return None
-        service = self.manager.analysis.get(analysis_spec(engine_config, "analysis"))
-        try:
-            return await self.analysis.dead_stones(service, engine_config, gd, state)
-        except (EngineError, TimeoutError) as exc:
-            self._log.warning("the analysis engine cannot judge the dead stones: {}", exc)
-            return None
+        return await self.analysis.dead_stones(engine_config, gd)
