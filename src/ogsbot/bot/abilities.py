@@ -155,10 +155,11 @@ class AbilityBook:
     """Each engine's abilities, probed once per distinct command (and again after a
     failure, at most every `PROBE_AGAIN` s)."""
 
-    def __init__(self, services: AnalysisServices | None = None) -> None:
+    def __init__(self, services: AnalysisServices) -> None:
+        """`services`: the engine manager's, so a probe uses the processes games use."""
         self._probes: dict[AnySpec, asyncio.Task[Abilities | None]] = {}
         self._failed_at: dict[AnySpec, float] = {}
-        self._services = services if services is not None else AnalysisServices()
+        self._services = services
 
     def start(self, spec: AnySpec) -> None:
         """Begin probing `spec` in the background, unless it is known or being probed."""

@@ -208,7 +208,6 @@ class AnalysisPlayer:
         )
         quick = {**query, "maxVisits": QUICK_VISITS, "priority": -UNTIMED_PRIORITY}
         quick["overrideSettings"] = {**query["overrideSettings"], "maxTime": QUICK_TIME}
-        quick.pop("id", None)
         try:
             return await service.query(quick, rest)
         except TimeoutError:

@@ -91,10 +91,10 @@ class GameSession:
         manager: EngineManager,
         *,
         sgf_dir: Path | None,
-        metrics: BotMetrics | None = None,
+        metrics: BotMetrics,
     ) -> None:
         self.game = game
-        self.metrics = metrics if metrics is not None else BotMetrics()
+        self.metrics = metrics  # the daemon's
         self.config = config  # set anew by the daemon on a reload
         self.manager = manager
         self._log = logger.bind(game=game.game_id)

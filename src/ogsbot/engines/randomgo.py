@@ -56,6 +56,7 @@ Options (see ``--help``):
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import random
 import sys
@@ -160,9 +161,10 @@ def main(argv: list[str] | None = None) -> int:
     if options.analysis:  # --misbehave counts queries; --delay is each one's mean wait
         rng = random.Random(options.seed)
         delay = options.delay or 0.02
-        with open(options.log or os.devnull, "a", encoding="utf-8") as queries:
+        log_file = open(options.log, "a", encoding="utf-8") if options.log else None  # noqa: SIM115
+        with log_file or contextlib.nullcontext():
             return serve(
-                sys.stdin, sys.stdout, rng, delay, options.misbehave, options.hopeless, queries
+                sys.stdin, sys.stdout, rng, delay, options.misbehave, options.hopeless, log_file
             )
     engine = Engine(
         random.Random(options.seed),

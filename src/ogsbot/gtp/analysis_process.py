@@ -47,10 +47,6 @@ class EndpointLost(EngineError):
     """The process died before it answered: ask again elsewhere."""
 
 
-class EndpointDown(EndpointLost):
-    """The process was not running when asked."""
-
-
 class AnalysisProcess:
     """Queries in, answers routed by id; started again when it dies."""
 
@@ -76,7 +72,7 @@ class AnalysisProcess:
         self._served = 0  # answers since the process became ready
         self._proc: asyncio.subprocess.Process | None = None
         self._ids = itertools.count(1)
-        self._pending: dict[str, tuple[JSON, asyncio.Future[JSON]]] = {}
+        self._pending: dict[str, asyncio.Future[JSON]] = {}  # query id -> its answer
         self._readers: list[asyncio.Task[None]] = []
         self._watch: asyncio.Task[None] | None = None
         self._ready = asyncio.Event()
@@ -132,12 +128,12 @@ class AnalysisProcess:
         the query is terminated and TimeoutError raised; a refusal raises AnalysisError; a
         process not running, or dying before it answers, raises EndpointLost."""
         if not self.running:
-            raise EndpointDown(f"{self.label} is not running")
+            raise EndpointLost(f"{self.label} is not running")
         self.queries += 1
         sent = dict(query)
         ident = str(sent.setdefault("id", f"q{next(self._ids)}"))
         future: asyncio.Future[JSON] = asyncio.get_running_loop().create_future()
-        self._pending[ident] = (sent, future)
+        self._pending[ident] = future
         try:
             self._write(sent)
             async with asyncio.timeout(timeout):
@@ -172,18 +168,18 @@ class AnalysisProcess:
 
     def _route(self, data: JSON) -> None:
         ident = data.get("id")
-        entry = self._pending.get(str(ident)) if ident is not None else None
+        future = self._pending.get(str(ident)) if ident is not None else None
         if "error" in data:
-            if entry is None:
+            if future is None:
                 logger.error("{}: error: {}", self.label, data["error"])
-            elif not entry[1].done():
-                entry[1].set_exception(AnalysisError(str(data["error"]), data.get("field")))
+            elif not future.done():
+                future.set_exception(AnalysisError(str(data["error"]), data.get("field")))
         elif "warning" in data:
             logger.warning("{}: query {}: {} ({})", self.label, ident, data["warning"],
                            data.get("field"))  # fmt: skip
-        elif entry is not None and not data.get("isDuringSearch") and not entry[1].done():
+        elif future is not None and not data.get("isDuringSearch") and not future.done():
             self._served += 1
-            entry[1].set_result(data)
+            future.set_result(data)
 
     async def _read_stderr(self, proc: asyncio.subprocess.Process) -> None:
         assert proc.stderr is not None
@@ -226,7 +222,7 @@ class AnalysisProcess:
 
     def _fail_pending(self, error: EngineError) -> int:
         """Fail every query still waiting with `error`; how many there were."""
-        waiting = [future for _, future in self._pending.values() if not future.done()]
+        waiting = [future for future in self._pending.values() if not future.done()]
         for future in waiting:
             future.set_exception(error)
         return len(waiting)

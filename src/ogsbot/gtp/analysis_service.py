@@ -15,7 +15,7 @@ from typing import Any
 
 from loguru import logger
 
-from ogsbot.gtp.analysis_process import JSON, AnalysisProcess, EndpointDown, EndpointLost
+from ogsbot.gtp.analysis_process import JSON, AnalysisProcess, EndpointLost
 from ogsbot.gtp.errors import EngineError
 from ogsbot.gtp.tasks import detached_task
 
@@ -110,8 +110,6 @@ class AnalysisService:
             endpoint = await self._least_loaded(deadline)
             try:
                 return await endpoint.query(sent, timeout=max(0.0, deadline - loop.time()))
-            except EndpointDown:
-                continue  # it went down as it was picked: no fault of this query's
             except EndpointLost as exc:
                 losses += 1
                 if losses >= MAX_LOSSES:  # a query that kills every engine is not sent again
