@@ -261,3 +261,15 @@ async def test_a_game_logs_its_clocks_every_twenty_moves(
     numbers = [int(m.group(1)) for m in map(line.fullmatch, said) if m is not None]
     assert [n // 20 for n in numbers] == list(range(1, len(numbers) + 1))
     assert all(n % 20 in (0, 1) for n in numbers) and len(numbers) >= moves // 20 - 1
+
+
+async def test_a_reload_the_daemon_refuses_says_why(
+    emu: Emulator, tmp_path: Path, runtime_dir: Path
+) -> None:
+    """The file checks out where the command runs, but the daemon cannot take it (here:
+    its config did not come from a file): the command says the daemon's reason."""
+    config = config_file(emu, tmp_path)
+    daemon = Daemon(bot_config(emu, tmp_path, engine={"command": randomgo_argv(1)}))
+    async with running(daemon):
+        code, _, err = await ogsbot("reload", "-c", str(config))
+    assert code == 1 and "the config did not come from a file" in err, err

@@ -960,3 +960,30 @@ def test_a_status_page_open_to_other_machines_is_warned_about() -> None:
     assert "'0.0.0.0'" in warning and "login" in warning
     off = parse_config({**base, "status": {"enabled": False, "host": "0.0.0.0"}}, env={})
     assert not [w for w in off.warnings if w.startswith("status.host")]
+
+
+FISCHER_OFFER = {"system": "fischer", "initial_time": 300, "time_increment": 10, "max_time": 600}
+
+
+def test_a_query_setting_that_is_no_value_is_one_problem_naming_what_is_allowed() -> None:
+    problem = only_problem(minimal(engine={"command": list(ENGINE), "query_settings": {"a": [1]}}))
+    assert problem.path == "engine.query_settings.a" and problem.value == [1]
+    assert "a string, a number or true/false" in problem.allowed
+
+
+def test_a_time_parameter_that_is_no_number_is_named_with_what_was_written() -> None:
+    clock = {**FISCHER_OFFER, "initial_time": "abc"}
+    problem = only_problem(minimal(seek={"offers": [{"time_control": clock}]}))
+    assert problem.path == "seek.offers[0].time_control"
+    assert "initial_time must be a number, not 'abc'" in problem.allowed
+
+
+def test_a_reserve_that_leaves_matchmaking_no_room_is_a_warning() -> None:
+    data = minimal(
+        challenges={"max_games": 2},
+        matchmaking={"games": [{"time_control": FISCHER_OFFER}], "reserve": 2},
+    )
+    (warning,) = parse_config(data, ENV).warnings
+    assert warning.startswith("matchmaking.reserve: 2 keeps every one of")
+    data["matchmaking"]["reserve"] = 1
+    assert parse_config(data, ENV).warnings == ()

@@ -135,3 +135,6 @@ def test_sandbox_bots_needs_two_or_more(tmp_path: Path) -> None:
     out = sandbox(tmp_path, "--bots", "1")
     assert out.returncode == 2
     assert "2 to 10 bots" in out.stderr
+    out = sandbox(tmp_path, "--bots", "2", "--keep-open", "--challenges")
+    assert out.returncode == 2
+    assert "--challenges, --keep-open cannot be used with it" in out.stderr

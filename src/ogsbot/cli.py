@@ -17,7 +17,7 @@ import json
 import os
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -206,8 +206,8 @@ def _add_sandbox(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         type=_bot_count,
         default=0,
         metavar="N",
-        help="N bots (2 or more) with matchmaking on, finding each other and playing "
-        "--games games in all",
+        help="N bots (2 to 10) with matchmaking on, finding each other and playing "
+        "--games games in all (not with --opponent, --challenges or --keep-open)",
     )
     sandbox.add_argument("-v", "--verbose", action="store_true", help="log every game event")
 
@@ -218,7 +218,7 @@ def _bot_count(text: str) -> int:
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
     if not 2 <= count <= 10:
-        raise argparse.ArgumentTypeError(f"{count}: 2 to 10 bots")
+        raise argparse.ArgumentTypeError(f"takes 2 to 10 bots, not {count}")
     return count
 
 
@@ -334,10 +334,26 @@ def _load(path: str, args: argparse.Namespace, *, require_api_key: bool = True) 
     return None
 
 
+_WITHOUT_BOTS: dict[str, Callable[[argparse.Namespace], bool]] = {
+    "--opponent": lambda args: args.opponent != "gnugo",
+    "--challenges": lambda args: bool(args.challenges),
+    "--keep-open": lambda args: bool(args.keep_open),
+}
+"""The sandbox's options that do not apply with --bots."""
+
+
 def _run_sandbox(args: argparse.Namespace) -> int:
     from ogsbot.bot.config import ConfigError
     from ogsbot.sandbox.demo import Options, run
 
+    alone = [f for f, on in _WITHOUT_BOTS.items() if on(args)]
+    if args.bots and alone:
+        print(
+            f"ogsbot sandbox: --bots plays the bots against each other; {', '.join(alone)} "
+            "cannot be used with it",
+            file=sys.stderr,
+        )
+        return 2
     if not args.verbose:
         logger.remove()
         logger.add(sys.stderr, level="WARNING", format="{level: <7} {message}", diagnose=False)
@@ -468,8 +484,14 @@ def _control(args: argparse.Namespace) -> int:
     elif args.command == "stop":
         print("stopping after the games in play" if answer["after_games"] else "stopping")
     else:
-        print("config reloaded" if answer["reloaded"] else "the config was refused: see the log")
-        return 0 if answer["reloaded"] else 1
+        if not answer["reloaded"]:
+            why = answer.get("why") or "see the log"
+            print(
+                f"ogsbot: the daemon refused the config and kept the old one: {why}",
+                file=sys.stderr,
+            )
+            return 1
+        print("config reloaded")
     return 0
 
 

@@ -25,9 +25,9 @@ class Cockpit(ServerStatus):
     async def _start_control(self, reload: Callable[[], bool]) -> None:
         await self._start_status_server()
 
-        async def reload_from_control() -> bool:
+        def reload_from_control() -> str | None:
             logger.info("reload requested through the control socket")
-            return reload()
+            return None if reload() else self.reload_refused or "see the log"
 
         control = ControlServer(
             self.lock.control_path,

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +43,7 @@ class ControlServer:
         path: Path,
         status: Callable[[], JSON],
         stop: Callable[[bool], None],
-        reload: Callable[[], Awaitable[bool]],
+        reload: Callable[[], str | None],
         act: Callable[[int, str, str], str | None],
     ) -> None:
         self.path = path
@@ -88,7 +88,8 @@ class ControlServer:
         return web.json_response({"stopping": True, "after_games": after_games})
 
     async def _post_reload(self, request: web.Request) -> web.Response:
-        return web.json_response({"reloaded": await self._reload()})
+        refused = self._reload()
+        return web.json_response({"reloaded": refused is None, "why": refused or ""})
 
     async def _post_game(self, request: web.Request) -> web.Response:
         body = await _body(request)

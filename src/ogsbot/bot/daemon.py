@@ -219,23 +219,27 @@ class Daemon(Cockpit, Matchmaker, Seeker, ChallengeAnswers, GamesInPlay, ServerS
         """Load the config file again; a bad one is refused with its errors and the old kept."""
         source = path or self.config.source
         if source is None:
-            logger.warning("reload asked, but the config did not come from a file")
+            self.reload_refused = "the config did not come from a file"
+            logger.warning("reload asked, but {}", self.reload_refused)
             return False
         try:
             # The same overrides as at start (--sgf-dir, -v) apply to the new file.
             new = reload_config(self.config) if path is None else load_config(source)
         except ConfigError as exc:
+            self.reload_refused = str(exc)
             logger.error("the new config is refused; keeping the old one:")
             for line in str(exc).splitlines():
                 logger.error("  {}", line)
             return False
         except OSError as exc:
-            logger.error("cannot read {}: {}; keeping the old config", source, exc)
+            self.reload_refused = f"cannot read {source}: {exc}"
+            logger.error("{}; keeping the old config", self.reload_refused)
             return False
         if self.logs is not None:
             try:
                 self.logs.apply(new.log)
             except LogSetupError as exc:
+                self.reload_refused = str(exc)
                 logger.error("the new config is refused; keeping the old one: {}", exc)
                 return False
         for warning in new.warnings:

@@ -134,6 +134,7 @@ class DaemonState:
         self._settled = asyncio.Event()
         self._last_status: dict[str, int] | None = None
         self.ready = asyncio.Event()
+        self.reload_refused = ""  # why the last reload was refused, for `ogsbot reload`
         # Seconds after the games in play are known before partial records are looked at
         # (the server's pushes of those games come first), then between two looks while
         # some are left.

@@ -214,6 +214,13 @@ def parse_config(
             "and metrics (every game, opponent and engine), and nothing there asks for a "
             "login; keep 127.0.0.1 unless a firewall or a proxy guards the port"
         )
+    mm = config.matchmaking
+    if mm.games and mm.reserve >= config.challenges.max_games:
+        warnings.append(
+            f"matchmaking.reserve: {mm.reserve} keeps every one of challenges.max_games "
+            f"({config.challenges.max_games}) for humans, so no bot is ever challenged; "
+            "allowed to challenge: a reserve below max_games"
+        )
     return dataclasses.replace(
         config,
         api_key=SecretStr(api_key),

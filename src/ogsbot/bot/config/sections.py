@@ -13,6 +13,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    PlainValidator,
     TypeAdapter,
     WithJsonSchema,
 )
@@ -58,8 +59,16 @@ SpeedName = Annotated[Text, AfterValidator(_speed_name)]
 Ruleset = Literal["japanese", "korean", "chinese", "aga", "ing", "nz"]
 Speed = Literal["blitz", "rapid", "live", "correspondence"]
 EngineKind = Literal["gtp", "katago-analysis"]
+
+
+def _setting(value: object) -> str | bool | int | float:
+    if isinstance(value, str | bool | int | float):
+        return value
+    raise refuse("a string, a number or true/false (a KataGo overrideSettings value)")
+
+
 QuerySettings = Annotated[
-    dict[Text, Text | Flag | Integer | Number],
+    dict[Text, Annotated[Text | Flag | Integer | Number, PlainValidator(_setting)]],
     Section,
     WithJsonSchema(
         {"type": "object", "additionalProperties": {"type": ["string", "number", "boolean"]}}

@@ -22,11 +22,15 @@ from ogsbot.bot.config.values import (
 )
 from ogsbot.ogs.challenge import time_control_from_json
 from ogsbot.ogs.errors import OGSError
-from ogsbot.ogs.models import PRO_RANK_BASE
+from ogsbot.ogs.models import PRO_RANK_BASE, TIME_PARAMETERS
 
 
 def _offer_time_control(value: dict[str, Any]) -> dict[str, Any]:
     """An OGS time control as a challenge gives it, checked as the library checks one."""
+    for key in TIME_PARAMETERS.get(str(value.get("system", "")), ()):
+        given = value.get(key)
+        if given is not None and (isinstance(given, bool) or not isinstance(given, int | float)):
+            raise refuse(f"an OGS time control ({key} must be a number, not {given!r})")
     try:
         time_control_from_json(value)
     except (OGSError, ValueError, TypeError) as exc:
