@@ -59,6 +59,7 @@ from harness import (
     pct,
     rss_mb,
     run_main,
+    until,
 )
 
 from ogsbot.ogs.models import TimeControl
@@ -173,16 +174,6 @@ def opponents_reply(emulator: Any, game_ids: list[int], rng: random.Random) -> i
         emulator.broadcast_game(referee, events)
         played += 1
     return played
-
-
-async def until(check: Callable[[], bool], timeout: float) -> bool:
-    """Poll `check` every 50 ms until it holds (True) or `timeout` seconds pass (False)."""
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            return False
-        await asyncio.sleep(0.05)
-    return True
 
 
 async def run_phase(

@@ -17,7 +17,7 @@ import signal
 import sys
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -143,6 +143,16 @@ class DaemonProcess:
                 text = line.split(" ", 3)[-1]
                 problems[re.sub(r"\d+", "N", text)[:110]] += 1
         return problems
+
+
+async def until(check: Callable[[], bool], timeout: float, step: float = 0.05) -> bool:
+    """Poll `check` every `step` s until it holds (True) or `timeout` s pass (False)."""
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            return False
+        await asyncio.sleep(step)
+    return True
 
 
 async def wait_ready(emulator: Any, daemon: DaemonProcess, timeout: float = 60) -> None:

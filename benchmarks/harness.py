@@ -29,6 +29,7 @@ from daemon_process import (
     Monitor,
     Sample,
     daemon_config,
+    until,
     wait_idle,
     wait_ready,
 )
@@ -88,6 +89,7 @@ __all__ = [
     "run_main",
     "steady_latencies",
     "summary",
+    "until",
     "wait_idle",
     "wait_ready",
 ]

@@ -62,6 +62,7 @@ from harness import (
     outcomes,
     pct,
     run_main,
+    until,
     wait_idle,
     wait_ready,
 )
@@ -79,7 +80,6 @@ from katago_setup import (
     mem_available_mb,
     processes,
     resign_all,
-    until,
     window_figures,
 )
 
@@ -280,7 +280,7 @@ def nn_rates(row: JSON, visits: int) -> tuple[str, str]:
     return "-", f"~{row['bot_moves'] * visits / seconds:.1f}"
 
 
-def report(row: JSON, args: argparse.Namespace) -> None:
+def report(row: JSON) -> None:
     """The details of one run, as it ends."""
     run, search, mem = row["run"], row["search"], row["memory"]
     out = run["outcomes"]
@@ -371,12 +371,13 @@ def header(kg: KataGo, args: argparse.Namespace) -> None:
           f"{describe([str(kg.model)])}")  # fmt: skip
     base = kg.analysis_config or "a minimal one written in each run's folder"
     threads = f"min(N, {args.analysis_threads})" if args.analysis_threads else "the config's"
+    size = args.analysis_nn_buffer
+    buffer = f"{size}x{size}" if size else "the config's"
     print(f"base configs: gtp {describe([str(kg.gtp_config)])}, analysis {base}")
     print(f"{args.visits} visits per move; {SIZE}x{SIZE}, fischer 600+30, instant random "
           f"opponents; window {args.seconds:g} s after every game has moved"
           f"{f' or {args.moves_per_game} bot moves per game' if args.moves_per_game else ''}; "
-          f"pool of {args.pool_size}; analysis threads {threads}, NN buffer "
-          f"{args.analysis_nn_buffer or 'the config'}'s; "
+          f"pool of {args.pool_size}; analysis threads {threads}, NN buffer {buffer}; "
           f"memory limit {args.max_memory:.0f} MB", flush=True)  # fmt: skip
 
 
@@ -403,7 +404,7 @@ async def run_all(kg: KataGo, args: argparse.Namespace) -> list[JSON]:
                 print(f"\n== {games} game(s) at once, {setup}: skipped, {exc}", flush=True)
                 rows.append({"setup": setup, "games": games, "skipped": str(exc)})
                 continue
-            report(row, args)
+            report(row)
             if row["per_engine_mb"] is not None:
                 measured[kind] = max(measured.get(kind, 0.0), row["per_engine_mb"])
             rows.append(row)
@@ -432,7 +433,7 @@ def parse_args() -> argparse.Namespace:
     add("--pool-size", type=int, default=2, help="GTP processes of the pool setup")
     add("--analysis-threads", type=int, default=16, help="most positions searched at once")
     add("--analysis-nn-buffer", type=int, default=0, help="analysis NN buffer (0: config's)")
-    add("--katago", "--engine", dest="katago", help="KataGo binary (default: install's)")
+    add("--katago", help="KataGo binary (default: install's)")
     add("--model", help="network (default: .cache/katago/model.bin.gz)")
     add("--gtp-config", help="base GTP config (default: .cache/katago/gtp.cfg)")
     add("--analysis-config", help="base analysis config (default: .cache/katago/analysis.cfg)")
@@ -467,8 +468,13 @@ async def main() -> None:
     print(" bot move after its start, engines starting while all N games begin)")
     for spare, values in firsts:
         shown = ", ".join(f"{v:.1f}" for v in values)
+        wanted = args.first_move_games
+        late = "" if len(values) >= wanted else f"; TIMED OUT: {len(values)} of {wanted} games"
+        if not values:
+            print(f"first move of a game alone, spare {spare}: not measured{late}")
+            continue
         print(f"first move of a game alone, one engine per game, spare {spare}: p50 "
-              f"{pct(values, 50):.2f} s, max {pct(values, 100):.2f} s ({shown})")  # fmt: skip
+              f"{pct(values, 50):.2f} s, max {pct(values, 100):.2f} s ({shown}){late}")  # fmt: skip
 
 
 if __name__ == "__main__":

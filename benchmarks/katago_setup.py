@@ -15,7 +15,6 @@ the two are read differently (`cumulative`). Timestamps have one-second resoluti
 
 from __future__ import annotations
 
-import asyncio
 import math
 import os
 import re
@@ -335,16 +334,6 @@ def describe(command: Sequence[str]) -> str:
 
 
 # ----- the run's helpers -------------------------------------------------------------------
-
-
-async def until(test: Callable[[], bool], timeout: float, step: float = 0.25) -> bool:
-    """Poll `test` until it holds (True) or `timeout` s pass (False)."""
-    deadline = time.monotonic() + timeout
-    while not test():
-        if time.monotonic() > deadline:
-            return False
-        await asyncio.sleep(step)
-    return True
 
 
 def resign_all(emulator: Any, only: Callable[[Any], bool] = lambda r: True) -> int:

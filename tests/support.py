@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import shutil
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 import pytest
+from loguru import logger
 from sgfmill import boards
 
 from ogsbot.gtp.engine import GTPEngine
@@ -97,6 +99,20 @@ async def play_game(
             break
         color = "W" if color == "B" else "B"
     return moves
+
+
+@contextlib.contextmanager
+def logged(level: str, form: Callable[[Any], Any] = str) -> Iterator[list[Any]]:
+    """What ogsbot logs at `level` and above while the block runs, each line as `form`
+    makes it of loguru's message (the whole line by default)."""
+    seen: list[Any] = []
+    logger.enable("ogsbot")
+    sink = logger.add(lambda message: seen.append(form(message)), level=level)
+    try:
+        yield seen
+    finally:
+        logger.remove(sink)
+        logger.disable("ogsbot")
 
 
 class Raw:

@@ -16,14 +16,13 @@ from typing import Any
 import aiohttp
 import pytest
 import yaml
-from loguru import logger
 
 from ogsbot.bot.daemon import Daemon
 from ogsbot.sandbox.faults import RestFault
 from ogsbot.sandbox.server import Emulator
 from test_daemon import API_KEY, bot_config, emu, human_game, running
 
-from support import randomgo_argv, until
+from support import logged, randomgo_argv, until
 
 __all__ = ["emu"]
 
@@ -176,10 +175,7 @@ async def test_a_saved_config_is_reloaded_and_a_bad_one_refused(
     from ogsbot.bot.config import load_config
 
     config = config_file(emu, tmp_path)
-    said: list[str] = []
-    logger.enable("ogsbot")
-    sink = logger.add(lambda m: said.append(str(m)), level="INFO")
-    try:
+    with logged("INFO") as said:
         daemon = Daemon(load_config(config))
         async with running(daemon):
             await asyncio.sleep(0.3)  # the watch is set up
@@ -191,9 +187,6 @@ async def test_a_saved_config_is_reloaded_and_a_bad_one_refused(
             config.write_text(config.read_text() + "engine: {command: 42}\n")
             await until(lambda: any("keeping the old one" in s for s in said), 10, "the refusal")
             assert daemon.config.hidden
-    finally:
-        logger.remove(sink)
-        logger.disable("ogsbot")
 
 
 async def test_metrics_for_prometheus(emu: Emulator, tmp_path: Path, runtime_dir: Path) -> None:
@@ -245,18 +238,12 @@ async def test_a_game_logs_its_clocks_every_twenty_moves(
     clocks comes once per twenty moves."""
     from test_daemon import challenge, finished
 
-    said: list[str] = []
-    logger.enable("ogsbot")
-    sink = logger.add(lambda m: said.append(m.record["message"]), level="INFO")
-    try:
+    with logged("INFO", lambda m: m.record["message"]) as said:
         daemon = Daemon(bot_config(emu, tmp_path, engine={"command": randomgo_argv(1)}))
         async with running(daemon):
             game_id = await challenge(emu, opponent="random", seed=3, color=color)
             await until(finished(emu, game_id), 60, "the game")
             moves = emu.games[game_id].state.move_number
-    finally:
-        logger.remove(sink)
-        logger.disable("ogsbot")
     line = re.compile(r"move (\d+): black [\d:]+, white [\d:]+")
     numbers = [int(m.group(1)) for m in map(line.fullmatch, said) if m is not None]
     assert [n // 20 for n in numbers] == list(range(1, len(numbers) + 1))

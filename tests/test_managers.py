@@ -15,7 +15,7 @@ from loguru import logger
 from ogsbot.gtp.errors import EngineDied
 from ogsbot.gtp.managers import EngineManager, EngineSpec, spec_from
 
-from support import randomgo_argv, until
+from support import logged, randomgo_argv, until
 
 SCRIPTED = Path(__file__).parent / "data" / "scripted_engine.py"
 
@@ -379,36 +379,26 @@ async def test_a_new_game_takes_a_spare_engine_already_started() -> None:
 async def test_a_spare_started_from_a_game_does_not_log_as_that_game() -> None:
     """A spare is started from inside a session (its game's log context), but it serves
     the next game: its lines carry no game."""
-    records: list[dict[str, object]] = []
-    logger.enable("ogsbot")
-    sink = logger.add(lambda m: records.append(dict(m.record["extra"])), level="INFO")
     manager = EngineManager()
-    try:
-        with logger.contextualize(game=41):
-            manager.keep_spares(spec_from(tuple(randomgo_argv(1)), label="spare"), 1)
-        await until(lambda: manager.processes == 1, 10, "the spare")
-        await until(lambda: bool(records), 10, "its ready line")
-    finally:
-        await manager.close()
-        logger.remove(sink)
-        logger.disable("ogsbot")
+    with logged("INFO", lambda m: dict(m.record["extra"])) as records:
+        try:
+            with logger.contextualize(game=41):
+                manager.keep_spares(spec_from(tuple(randomgo_argv(1)), label="spare"), 1)
+            await until(lambda: manager.processes == 1, 10, "the spare")
+            await until(lambda: bool(records), 10, "its ready line")
+        finally:
+            await manager.close()
     assert records and all("game" not in extra for extra in records)
 
 
 async def test_an_engine_stopped_in_a_command_is_no_failure_to_log() -> None:
     """The bot stops an engine in the middle of a genmove (the game left play): the exit
     it asked for is logged as a stop, not as an engine that died."""
-    errors: list[str] = []
-    logger.enable("ogsbot")
-    sink = logger.add(lambda m: errors.append(str(m)), level="ERROR")
     engine = spec_from(tuple(randomgo_argv(1, "--delay", "5"))).make(lambda line: None)
-    try:
+    with logged("ERROR") as errors:
         await engine.start()
         thinking = asyncio.create_task(engine.send("genmove b", timeout=30))
         await asyncio.sleep(0.2)
         await engine.stop(now=True)
         await asyncio.gather(thinking, return_exceptions=True)
-    finally:
-        logger.remove(sink)
-        logger.disable("ogsbot")
     assert errors == []

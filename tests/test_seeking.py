@@ -8,8 +8,6 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
-from loguru import logger
-
 from ogsbot.bot.daemon import Daemon
 from ogsbot.ogs.async_client import AsyncOGSClient
 from ogsbot.sandbox.faults import RestFault
@@ -17,7 +15,7 @@ from ogsbot.sandbox.server import Emulator
 from test_daemon import bot_config, emu, running
 from test_finding_games import QUICK
 
-from support import randomgo_argv, until
+from support import logged, randomgo_argv, until
 
 __all__ = ["emu"]
 
@@ -102,17 +100,11 @@ async def test_an_offer_is_withdrawn_when_the_bot_stops_taking_games(
 
 
 async def test_a_refused_post_waits_retry_after(emu: Emulator, tmp_path: Path) -> None:
-    said: list[str] = []
-    logger.enable("ogsbot")
-    sink = logger.add(lambda m: said.append(m.record["message"]), level="ERROR")
     emu.add_rest_fault(RestFault("/api/v1/challenges", 400, count=1, method="POST"))
-    try:
+    with logged("ERROR", lambda m: m.record["message"]) as said:
         daemon = Daemon(seeking_config(emu, tmp_path, retry_after=3))
         async with running(daemon):
             await until(lambda: any("refused" in line for line in said), 10, "the refusal")
             assert not offers_of(emu)
             await until(lambda: len(offers_of(emu)) == 1, 10, "posted again after 3 s")
-    finally:
-        logger.remove(sink)
-        logger.disable("ogsbot")
     assert sum("open challenge 'Bot game' refused" in line for line in said) == 1

@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from loguru import logger
 from sgfmill import sgf
 
 from ogsbot.bot.daemon import Daemon
@@ -33,7 +32,7 @@ from test_daemon import (
     wait_for_sgf,
 )
 
-from support import gnugo_argv, randomgo_argv, until
+from support import gnugo_argv, logged, randomgo_argv, until
 
 __all__ = ["emu"]
 
@@ -113,10 +112,7 @@ async def test_a_move_refused_again_and_again_backs_off_then_stops(
         return original(self, player_id, point, now)
 
     monkeypatch.setattr(Referee, "move", refusing)
-    said: list[str] = []
-    logger.enable("ogsbot")
-    sink = logger.add(lambda m: said.append(str(m)), level="ERROR")
-    try:
+    with logged("ERROR") as said:
         daemon = Daemon(bot_config(emu, tmp_path))
         async with running(daemon):
             referee, human = await human_game(emu, daemon)
@@ -125,9 +121,6 @@ async def test_a_move_refused_again_and_again_backs_off_then_stops(
             count = len(tries)
             await asyncio.sleep(1.0)
             assert len(tries) == count  # stopped: nothing more is sent
-    finally:
-        logger.remove(sink)
-        logger.disable("ogsbot")
     assert count == len(REFUSAL_BACKOFF) + 1
     gaps = [b - a for a, b in itertools.pairwise(tries)]
     assert all(gap >= wait for gap, wait in zip(gaps, REFUSAL_BACKOFF, strict=True))
@@ -348,10 +341,7 @@ async def test_an_error_left_from_an_earlier_move_is_not_a_refusal(
     """A server error that came while no move was in flight (a late duplicate of an old
     refusal, as a soak saw) is not the refusal of the bot's next move: that move goes out
     once, and no backoff is waited."""
-    said: list[str] = []
-    logger.enable("ogsbot")
-    sink = logger.add(lambda m: said.append(str(m)), level="ERROR")
-    try:
+    with logged("ERROR") as said:
         daemon = Daemon(bot_config(emu, tmp_path))
         async with running(daemon):
             referee, human = await human_game(emu, daemon)
@@ -362,9 +352,6 @@ async def test_an_error_left_from_an_earlier_move_is_not_a_refusal(
             await until(lambda: session.game.error_count == 1, 10, "the stale error")
             emu.broadcast_game(referee, referee.move(human, (4, 4), time.time()))
             await until(lambda: referee.state.move_number == 2, 10, "the bot's move")
-    finally:
-        logger.remove(sink)
-        logger.disable("ogsbot")
     assert not [line for line in said if "refused" in line]
 
 
