@@ -21,6 +21,7 @@ from ogsbot.bot.daemon import Daemon
 from ogsbot.sandbox.faults import RestFault
 from ogsbot.sandbox.server import Emulator
 from test_daemon import API_KEY, bot_config, emu, human_game, running
+from test_emulator_protocol import challenge_body
 
 from support import logged, randomgo_argv, until
 
@@ -98,7 +99,8 @@ async def test_stop_after_games_declines_new_ones_and_stops_when_the_last_ends(
         await until(lambda: daemon.draining, 5, "draining")
         other = emu.add_human("latecomer", "pw-latecomer-0123", ranking=20)
         before = len(daemon.declined)
-        emu.create_challenge(other, emu.accounts.by_id[referee.white.id], challenge_body())
+        late = challenge_body(name="late", time_control_parameters=LIVE)
+        emu.create_challenge(other, emu.accounts.by_id[referee.white.id], late)
         await until(lambda: len(daemon.declined) > before, 10, "the decline")
         assert not task.done()  # a game is in play: the daemon waits for it
         emu.broadcast_game(referee, referee.resign(human, time.time()))
@@ -125,22 +127,7 @@ async def test_reload_through_the_control_socket(
     assert code != 0
 
 
-def challenge_body() -> dict[str, Any]:
-    return {
-        "challenger_color": "black",
-        "game": {
-            "name": "late",
-            "rules": "japanese",
-            "width": 9,
-            "height": 9,
-            "komi_auto": "custom",
-            "komi": 6.5,
-            "time_control": "fischer",
-            "time_control_parameters": {
-                "system": "fischer", "initial_time": 300, "time_increment": 10, "max_time": 600
-            },
-        },
-    }  # fmt: skip
+LIVE = {"system": "fischer", "initial_time": 300, "time_increment": 10, "max_time": 600}
 
 
 async def test_the_operator_lists_messages_and_resigns_a_game(
