@@ -13,7 +13,7 @@ from ogsbot.ogs.async_client import AsyncOGSClient
 from ogsbot.sandbox.faults import RestFault
 from ogsbot.sandbox.server import Emulator
 from test_daemon import bot_config, emu, running
-from test_finding_games import QUICK
+from test_finding_games import human_client
 
 from support import logged, randomgo_argv, until
 
@@ -42,14 +42,7 @@ def offers_of(emu: Emulator, name: str = "gnubot") -> list[Any]:
 
 async def human(emu: Emulator, name: str) -> AsyncOGSClient:
     emu.add_human(name, f"{name}-password-123", ranking=20)
-    client = AsyncOGSClient(
-        emu.url,
-        client_id="sandbox-client",
-        client_secret="sandbox-secret",
-        username=name,
-        password=f"{name}-password-123",
-        reconnect=QUICK,
-    )
+    client = human_client(emu, name)
     await client.connect()
     return client
 
